@@ -1,0 +1,68 @@
+# motmap: the commands a new user types. Only Python 3.11+ is needed; everything else installs itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test e2e bench lint format ci install migrate demo clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("motmap needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	@mkdir -p var
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) seed_demo
+
+## make run: set up, load the demo, serve on http://127.0.0.1:8000 with a Celery worker + beat.
+run: demo
+	@echo ""
+	@echo "  motmap is starting on http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password: motmap-demo):"
+	@echo "    alice@nordic-air.example  (owner)"
+	@echo "    bob@nordic-air.example    (manager)"
+	@echo "    carol@nordic-air.example  (staff)"
+	@echo "  Emails are printed below by the worker unless EMAIL_URL is set. Ctrl-C stops everything."
+	@echo ""
+	@trap 'kill 0' INT TERM; \
+	$(BIN)/celery -A motmap worker --beat --pool=solo --loglevel=INFO \
+		--schedule var/celerybeat-schedule & \
+	$(MANAGE) runserver $(HOST):$(PORT) --noreload & \
+	wait
+
+## make test: the whole suite (browser tests skip with a reason when no Chromium is found).
+test: install
+	@mkdir -p var
+	$(BIN)/python -m pytest
+
+e2e: install
+	$(BIN)/python -m pytest tests/e2e
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,61 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from motmap.models import EDITOR_ROLES
+
+from .models import Journey
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} ({obj.email})"
+
+
+def org_users(org, roles=None):
+    qs = get_user_model().objects.filter(memberships__organisation=org)
+    if roles:
+        qs = qs.filter(memberships__role__in=roles)
+    return qs.order_by("full_name", "email")
+
+
+class JourneyForm(forms.ModelForm):
+    owner = MemberChoiceField(
+        label=_("Owner"),
+        queryset=None,
+        required=False,
+        help_text=_("The manager responsible for this journey and its reviews."),
+    )
+
+    class Meta:
+        model = Journey
+        fields = ["name", "segment", "description", "owner", "review_cadence", "review_every_weeks"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org = org
+        self.fields["owner"].queryset = org_users(org, EDITOR_ROLES)
+
+    def validate_unique(self):
+        """The service checks the name (case-insensitively, within the organisation)."""
+
+
+class StageForm(forms.Form):
+    name = forms.CharField(label=_("Stage name"), max_length=80)
+
+
+class StageDeleteForm(forms.Form):
+    move_to = forms.ModelChoiceField(
+        label=_("Move its touchpoints to"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, stage, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["move_to"].queryset = stage.journey.stages.exclude(pk=stage.pk).order_by(
+            "position"
+        )
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))])

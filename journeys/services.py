@@ -1,0 +1,186 @@
+"""Writes with rules for journeys and stages. Keyword-only, atomic, taking the acting user."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motmap.models import EDITOR_ROLES, Membership
+from motmap.tenancy import require_editor
+
+from .models import Journey, ReviewCadence, Stage
+
+JOURNEY_FIELDS = ("name", "description", "segment", "owner", "review_cadence", "review_every_weeks")
+
+
+def _check_journey(journey):
+    journey.name = (journey.name or "").strip()
+    errors = {}
+    if not journey.name:
+        errors["name"] = _("Give the journey a name.")
+    elif (
+        Journey.objects.for_org(journey.organisation)
+        .filter(name__iexact=journey.name)
+        .exclude(pk=journey.pk)
+        .exists()
+    ):
+        errors["name"] = _("There is already a journey with this name.")
+    if journey.owner_id and not Membership.objects.filter(
+        organisation=journey.organisation, user_id=journey.owner_id, role__in=EDITOR_ROLES
+    ).exists():
+        errors["owner"] = _("The owner must be a manager or owner of this organisation.")
+    if journey.review_cadence == ReviewCadence.WEEKS:
+        if not journey.review_every_weeks:
+            errors["review_every_weeks"] = _("Say every how many weeks.")
+    else:
+        journey.review_every_weeks = None
+    try:
+        journey.full_clean(exclude=["organisation", "owner", *errors], validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save(obj):
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:  # a concurrent save took the name between check and write
+        raise ValidationError({"name": _("There is already a journey with this name.")}) from None
+
+
+@transaction.atomic
+def journey_create(*, actor, organisation, **fields):
+    require_editor(actor, organisation)
+    unknown = set(fields) - set(JOURNEY_FIELDS)
+    if unknown:
+        raise TypeError(", ".join(sorted(unknown)))
+    fields.setdefault("owner", actor)
+    journey = Journey(organisation=organisation, **fields)
+    if not journey.review_cadence:
+        journey.review_cadence = ReviewCadence.QUARTERLY
+    _check_journey(journey)
+    _save(journey)
+    return journey
+
+
+@transaction.atomic
+def journey_update(*, actor, journey, **fields):
+    require_editor(actor, journey.organisation)
+    for name, value in fields.items():
+        if name not in JOURNEY_FIELDS:
+            raise TypeError(name)
+        setattr(journey, name, value)
+    _check_journey(journey)
+    _save(journey)
+    return journey
+
+
+@transaction.atomic
+def journey_archive(*, actor, journey):
+    require_editor(actor, journey.organisation)
+    Journey.objects.filter(pk=journey.pk, archived_at__isnull=True).update(
+        archived_at=timezone.now()
+    )
+    journey.refresh_from_db(fields=["archived_at"])
+    return journey
+
+
+@transaction.atomic
+def journey_restore(*, actor, journey):
+    require_editor(actor, journey.organisation)
+    Journey.objects.filter(pk=journey.pk).update(archived_at=None)
+    journey.archived_at = None
+    return journey
+
+
+def journey_is_empty(journey):
+    return not journey.touchpoints.exists()
+
+
+@transaction.atomic
+def journey_delete(*, actor, journey):
+    """Only an empty journey can be deleted; one with touchpoints is archived instead."""
+    require_editor(actor, journey.organisation)
+    if not journey_is_empty(journey):
+        raise ValidationError(
+            _("This journey has touchpoints, so it cannot be deleted. Archive it instead.")
+        )
+    journey.delete()
+
+
+def _check_stage_name(name):
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the stage a name.")})
+    if len(name) > 80:
+        raise ValidationError({"name": _("Keep the stage name under 80 characters.")})
+    return name
+
+
+@transaction.atomic
+def stage_create(*, actor, journey, name):
+    require_editor(actor, journey.organisation)
+    name = _check_stage_name(name)
+    last = journey.stages.aggregate(m=Max("position"))["m"]
+    return Stage.objects.create(journey=journey, name=name, position=(last or 0) + 1)
+
+
+@transaction.atomic
+def stage_rename(*, actor, stage, name):
+    require_editor(actor, stage.journey.organisation)
+    stage.name = _check_stage_name(name)
+    stage.save(update_fields=["name"])
+    return stage
+
+
+def _swap(items, obj, direction):
+    """Swap `obj` with its neighbour in `items` (ordered); renumber 1..n. True if it moved."""
+    items = list(items)
+    index = next(i for i, item in enumerate(items) if item.pk == obj.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other < len(items):
+        return False
+    items[index], items[other] = items[other], items[index]
+    renumber(items)
+    return True
+
+
+def renumber(items):
+    model = type(items[0]) if items else None
+    for position, item in enumerate(items, start=1):
+        item.position = position
+    if model:
+        model.objects.bulk_update(items, ["position"])
+
+
+@transaction.atomic
+def stage_move(*, actor, stage, direction):
+    require_editor(actor, stage.journey.organisation)
+    stages = Stage.objects.select_for_update().filter(journey=stage.journey).order_by("position")
+    return _swap(stages, stage, direction)
+
+
+@transaction.atomic
+def stage_delete(*, actor, stage, move_to=None):
+    """Remove a stage. One with touchpoints needs `move_to`, a stage of the same journey."""
+    require_editor(actor, stage.journey.organisation)
+    touchpoints = list(stage.touchpoints.order_by("position"))
+    if touchpoints:
+        if move_to is None:
+            raise ValidationError(
+                {"move_to": _("This stage has touchpoints: choose where to move them first.")}
+            )
+        if move_to.journey_id != stage.journey_id or move_to.pk == stage.pk:
+            raise ValidationError({"move_to": _("Choose another stage of this journey.")})
+        start = move_to.touchpoints.aggregate(m=Max("position"))["m"] or 0
+        for offset, tp in enumerate(touchpoints, start=1):
+            tp.stage = move_to
+            tp.position = start + offset
+        type(touchpoints[0]).objects.bulk_update(touchpoints, ["stage", "position"])
+    stage.delete()
+    remaining = list(Stage.objects.filter(journey=stage.journey).order_by("position"))
+    renumber(remaining)

@@ -1,0 +1,184 @@
+"""Organisation home, journeys, their board and their stages."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from motmap.forms import add_service_errors
+from motmap.tenancy import ensure_editor, get_for_org, org_view
+
+from . import selectors, services
+from .forms import JourneyForm, MoveForm, StageDeleteForm, StageForm
+from .models import Journey, Stage
+
+
+def _journey(request, journey_id):
+    return get_for_org(Journey.objects.select_related("owner"), request.org, pk=journey_id)
+
+
+def _stage(request, journey_id, stage_id):
+    return get_for_org(
+        Stage.objects.select_related("journey", "journey__organisation"),
+        request.org,
+        pk=stage_id,
+        journey_id=journey_id,
+    )
+
+
+def _to_board(journey):
+    return redirect("journey_board", org_slug=journey.organisation.slug, journey_id=journey.pk)
+
+
+@org_view
+def organisation_home(request):
+    journeys = list(selectors.journeys_with_figures(request.org))
+    return render(
+        request,
+        "journeys/organisation_home.html",
+        {
+            "journeys": [j for j in journeys if not j.is_archived],
+            "archived": [j for j in journeys if j.is_archived],
+        },
+    )
+
+
+@org_view
+def journey_create(request):
+    ensure_editor(request)
+    form = JourneyForm(request.POST or None, org=request.org, initial={"owner": request.user})
+    if request.method == "POST" and form.is_valid():
+        try:
+            journey = services.journey_create(
+                actor=request.user, organisation=request.org, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Journey created. Now add its stages."))
+            return redirect("stage_list", org_slug=request.org.slug, journey_id=journey.pk)
+    return render(request, "journeys/journey_form.html", {"form": form})
+
+
+@org_view
+def journey_board(request, journey_id):
+    journey = _journey(request, journey_id)
+    board = selectors.journey_board(journey)
+    return render(request, "journeys/journey_board.html", {"journey": journey, "board": board})
+
+
+@org_view
+def journey_edit(request, journey_id):
+    ensure_editor(request)
+    journey = _journey(request, journey_id)
+    form = JourneyForm(request.POST or None, instance=journey, org=request.org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.journey_update(actor=request.user, journey=journey, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Journey saved."))
+            return _to_board(journey)
+    return render(request, "journeys/journey_form.html", {"form": form, "journey": journey})
+
+
+@require_POST
+@org_view
+def journey_archive(request, journey_id):
+    journey = _journey(request, journey_id)
+    services.journey_archive(actor=request.user, journey=journey)
+    messages.success(request, _("“%(name)s” archived. It is listed apart and can be restored.")
+                     % {"name": journey.name})
+    return redirect("organisation_home", org_slug=request.org.slug)
+
+
+@require_POST
+@org_view
+def journey_restore(request, journey_id):
+    journey = _journey(request, journey_id)
+    services.journey_restore(actor=request.user, journey=journey)
+    messages.success(request, _("“%(name)s” restored.") % {"name": journey.name})
+    return _to_board(journey)
+
+
+@org_view
+def journey_delete(request, journey_id):
+    ensure_editor(request)
+    journey = _journey(request, journey_id)
+    if request.method == "POST":
+        try:
+            services.journey_delete(actor=request.user, journey=journey)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return _to_board(journey)
+        messages.success(request, _("“%(name)s” deleted.") % {"name": journey.name})
+        return redirect("organisation_home", org_slug=request.org.slug)
+    is_empty = services.journey_is_empty(journey)
+    return render(request, "journeys/journey_delete.html", {"journey": journey, "is_empty": is_empty})
+
+
+@org_view
+def stage_list(request, journey_id):
+    journey = _journey(request, journey_id)
+    form = StageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stage_create(actor=request.user, journey=journey, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Stage added."))
+            return redirect("stage_list", org_slug=request.org.slug, journey_id=journey.pk)
+    stages = selectors.stages_with_counts(journey)
+    return render(request, "journeys/stage_list.html",
+                  {"journey": journey, "stages": stages, "form": form})
+
+
+@org_view
+def stage_edit(request, journey_id, stage_id):
+    ensure_editor(request)
+    stage = _stage(request, journey_id, stage_id)
+    form = StageForm(request.POST or None, initial={"name": stage.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stage_rename(actor=request.user, stage=stage, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Stage renamed."))
+            return redirect("stage_list", org_slug=request.org.slug, journey_id=journey_id)
+    return render(request, "journeys/stage_form.html", {"form": form, "stage": stage})
+
+
+@require_POST
+@org_view
+def stage_move(request, journey_id, stage_id):
+    stage = _stage(request, journey_id, stage_id)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        services.stage_move(actor=request.user, stage=stage, **form.cleaned_data)
+    else:
+        messages.error(request, _("Move up or down."))
+    back_to = "journey_board" if request.POST.get("back") == "board" else "stage_list"
+    return redirect(back_to,
+                    org_slug=request.org.slug, journey_id=journey_id)
+
+
+@org_view
+def stage_delete(request, journey_id, stage_id):
+    ensure_editor(request)
+    stage = _stage(request, journey_id, stage_id)
+    form = StageDeleteForm(request.POST or None, stage=stage)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stage_delete(actor=request.user, stage=stage, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Stage “%(name)s” removed.") % {"name": stage.name})
+            return redirect("stage_list", org_slug=request.org.slug, journey_id=journey_id)
+    count = stage.touchpoints.count()
+    return render(request, "journeys/stage_delete.html",
+                  {"form": form, "stage": stage, "touchpoint_count": count})

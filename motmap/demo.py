@@ -1,0 +1,731 @@
+"""Demo content: Nordic Air, a mid-size airline mapping its moments of truth.
+
+The data is plain Python so it is easy to read and to change; `seed_demo()` writes it through
+the same services the web app uses (they check the rules and write the history). Seeding is
+idempotent: a second run creates nothing new, leaves existing passwords alone and never touches
+a demo journey that already exists, so edits people made to it survive.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from journeys.models import Journey
+from journeys.services import journey_create, stage_create
+from touchpoints.services import touchpoint_create
+
+from .models import EDITOR_ROLES, Membership, Organisation, Role
+
+PASSWORD = "motmap-demo"  # noqa: S105 (a published demo password, not a secret)
+
+ORGANISATION = {
+    "name": "Nordic Air",
+    "slug": "nordic-air",
+    "time_zone": "Europe/Stockholm",
+}
+
+USERS = [
+    {
+        "key": "alice",
+        "email": "alice@nordic-air.example",
+        "full_name": "Alice Andersson",
+        "role": Role.OWNER,
+    },
+    {
+        "key": "bob",
+        "email": "bob@nordic-air.example",
+        "full_name": "Bob Berg",
+        "role": Role.MANAGER,
+    },
+    {
+        "key": "carol",
+        "email": "carol@nordic-air.example",
+        "full_name": "Carol Carlsson",
+        "role": Role.STAFF,
+    },
+]
+
+# Ratings: -2 depresses, -1 disappoints, 0 neutral, +1 pleases, +2 wows.
+# Priority = contacts_per_day x (rating_target - rating_current).
+BUSINESS_TRIP = {
+    "name": "Business trip",
+    "description": (
+        "A return trip for a business traveller, from the first phone call to the expense "
+        "receipt. Most of our revenue flies on this journey, and business travellers compare "
+        "us with every other airline on the route, every week."
+    ),
+    "segment": "Business traveller",
+    "owner": "bob",
+    "review_cadence": "quarterly",
+    "stages": [
+        {
+            "name": "Booking",
+            "touchpoints": [
+                {
+                    "name": "Booking by phone",
+                    "channel": "phone",
+                    "moment": (
+                        "A traveller or their assistant calls the sales line to book a trip, "
+                        "often with a meeting time rather than a flight in mind."
+                    ),
+                    "desired_outcome": (
+                        "The agent answers within three rings, gives their first name and uses "
+                        "the caller's name from the frequent-flyer number. They ask when the "
+                        "meeting starts and suggest the flight that gets the caller there with "
+                        "time to spare, with a seat by the front already chosen. The caller "
+                        "hangs up booked in under four minutes, with nothing left to do."
+                    ),
+                    "customer_wants": (
+                        "Don't make me spell my name three times. I know when my meeting is, "
+                        "help me pick the flight that fits it."
+                    ),
+                    "rating_current": 0,
+                    "rating_target": 2,
+                    "contacts_per_day": 1200,
+                    "duration_seconds": 240,
+                    "owner": "carol",
+                    "frontline_role": "sales agent",
+                    "habits": ["strokes", "anticipate"],
+                },
+                {
+                    "name": "Booking confirmation email",
+                    "channel": "email",
+                    "moment": (
+                        "A minute after booking, the confirmation email arrives with the "
+                        "itinerary and the booking reference."
+                    ),
+                    "desired_outcome": (
+                        "The email greets the traveller by name and shows the flight times, "
+                        "seat and booking reference at the top, readable on a phone. It offers "
+                        "to add the trip to the calendar and to send the receipt straight to "
+                        "the company's expense system."
+                    ),
+                    "customer_wants": (
+                        "I just need the times and the reference on my phone, not three screens "
+                        "of offers before I find them."
+                    ),
+                    "rating_current": 0,
+                    "rating_target": 1,
+                    "contacts_per_day": 8000,
+                    "duration_seconds": 30,
+                    "owner": "alice",
+                    "frontline_role": "",
+                    "habits": ["little_things"],
+                },
+                {
+                    "name": "Changing the booking",
+                    "channel": "app",
+                    "moment": (
+                        "The meeting moved, so the traveller tries to change the flight in the "
+                        "app on the way out of the office."
+                    ),
+                    "desired_outcome": (
+                        "The app shows the flights that fit and what the change costs, before "
+                        "anything is committed. Two taps and the new boarding pass is there. "
+                        "When the change cannot be done in the app, it says so and offers a "
+                        "call-back within ten minutes instead of a dead end."
+                    ),
+                    "customer_wants": (
+                        "Plans change all the time in my job. Let me move the flight myself, and "
+                        "tell me the price before I press the button."
+                    ),
+                    "rating_current": -1,
+                    "rating_target": 1,
+                    "contacts_per_day": 2500,
+                    "duration_seconds": 180,
+                    "owner": "bob",
+                    "frontline_role": "",
+                    "habits": ["say_yes"],
+                },
+            ],
+        },
+        {
+            "name": "Airport",
+            "touchpoints": [
+                {
+                    "name": "Check-in desk",
+                    "channel": "in_person",
+                    "moment": (
+                        "The traveller reaches the front of the business check-in queue with a "
+                        "passport in one hand and a phone in the other."
+                    ),
+                    "desired_outcome": (
+                        'The agent looks up, smiles and says "Good morning, Mr Lindqvist" '
+                        "before the passport is on the desk. They glance down the queue and "
+                        "call forward the traveller who is late for the flight. If the flight "
+                        "is full and an aisle seat is free, they offer it without being asked."
+                    ),
+                    "customer_wants": (
+                        "Look at me, not only at the screen. A quick hello and my name, that's "
+                        "all it takes."
+                    ),
+                    "rating_current": 1,
+                    "rating_target": 2,
+                    "contacts_per_day": 9000,
+                    "duration_seconds": 90,
+                    "owner": "carol",
+                    "frontline_role": "check-in agent",
+                    "habits": ["strokes", "anticipate"],
+                },
+                {
+                    "name": "Bag drop",
+                    "channel": "in_person",
+                    "moment": (
+                        "The traveller drops a suitcase at the self-service bag drop, where an "
+                        "agent stands by to help."
+                    ),
+                    "desired_outcome": (
+                        "The machine takes the bag the first time. When it does not, the agent "
+                        "is already walking over and sorts it out in a minute, without making "
+                        "the traveller feel clumsy. The baggage tag receipt also goes to the app."
+                    ),
+                    "customer_wants": (
+                        "The machines never read my tag the first time. I want someone there who "
+                        "just fixes it."
+                    ),
+                    "rating_current": 0,
+                    "rating_target": 1,
+                    "contacts_per_day": 7000,
+                    "duration_seconds": 60,
+                    "owner": "carol",
+                    "frontline_role": "bag drop agent",
+                    "habits": ["anticipate", "tact"],
+                },
+                {
+                    "name": "Security fast track",
+                    "channel": "in_person",
+                    "moment": (
+                        "The traveller shows the boarding pass at the fast-track lane, often "
+                        "to find it nearly as long as the ordinary one."
+                    ),
+                    "desired_outcome": (
+                        "The fast track is fast: under five minutes, and a host tells people how "
+                        "long the wait is before they join it. Trays, bins and signs are clean "
+                        "and clear. When the lane is closed, the host walks our travellers to "
+                        "the front of the open lane instead of pointing at a sign."
+                    ),
+                    "customer_wants": (
+                        "I pay for fast track, so it should be fast. If it's closed, tell me "
+                        "before I queue for nothing."
+                    ),
+                    "rating_current": -1,
+                    "rating_target": 1,
+                    "contacts_per_day": 12000,
+                    "duration_seconds": 300,
+                    "owner": "bob",
+                    "frontline_role": "security host",
+                    "habits": ["little_things", "say_yes"],
+                },
+                {
+                    "name": "Lounge welcome",
+                    "channel": "in_person",
+                    "moment": (
+                        "The traveller walks into the lounge and stops at the reception desk."
+                    ),
+                    "desired_outcome": (
+                        "The host welcomes regulars by name and remembers how they take their "
+                        "coffee. They mention the quiet room and the shower before the traveller "
+                        "has to ask, and offer to call them when boarding starts so they can "
+                        "work until the last minute."
+                    ),
+                    "customer_wants": (
+                        "Somewhere quiet to finish my slides, good coffee, and someone who tells "
+                        "me when to go so I don't keep checking the screen."
+                    ),
+                    "rating_current": 2,
+                    "rating_target": 2,
+                    "contacts_per_day": 3000,
+                    "duration_seconds": 45,
+                    "owner": "carol",
+                    "frontline_role": "lounge host",
+                    "habits": ["strokes", "surprise", "anticipate"],
+                },
+                {
+                    "name": "At the gate",
+                    "channel": "in_person",
+                    "moment": (
+                        "Travellers gather at the gate while the gate agent prepares the "
+                        "flight; some come to the desk with questions about seats and "
+                        "connections."
+                    ),
+                    "desired_outcome": (
+                        "The gate agent greets the waiting passengers over the speaker with "
+                        "the flight status and the boarding time, then keeps them informed. "
+                        "Anyone at the desk gets an answer, or \"yes, I'll find out and call "
+                        'your name in five minutes".'
+                    ),
+                    "customer_wants": (
+                        "Tell us what's going on. Silence at the gate makes everyone nervous."
+                    ),
+                    "rating_current": 0,
+                    "rating_target": 1,
+                    "contacts_per_day": 15000,
+                    "duration_seconds": 60,
+                    "owner": "bob",
+                    "frontline_role": "gate agent",
+                    "habits": ["say_yes"],
+                },
+                {
+                    "name": "Boarding",
+                    "channel": "in_person",
+                    "moment": (
+                        "The boarding pass is scanned at the gate: fifteen seconds between the "
+                        "traveller and the gate agent."
+                    ),
+                    "desired_outcome": (
+                        "Boarding starts on time and in the announced order. The agent looks "
+                        "each traveller in the eye, says their name and wishes them a good "
+                        "flight. When the scanner beeps red, the agent says what is wrong "
+                        "quietly, not in front of the queue."
+                    ),
+                    "customer_wants": (
+                        "Boarding in groups that actually mean something, and a quick smile at "
+                        "the gate. It's a small thing but it sets the tone."
+                    ),
+                    "rating_current": 0,
+                    "rating_target": 1,
+                    "contacts_per_day": 16000,
+                    "duration_seconds": 15,
+                    "owner": "carol",
+                    "frontline_role": "gate agent",
+                    "habits": ["strokes", "tact"],
+                },
+            ],
+        },
+        {
+            "name": "Flight",
+            "touchpoints": [
+                {
+                    "name": "Welcome on board",
+                    "channel": "in_person",
+                    "moment": (
+                        "The traveller steps through the aircraft door and meets the purser."
+                    ),
+                    "desired_outcome": (
+                        "The purser greets every passenger, by name in the front rows, and "
+                        "points to the seat row. Cabin crew help with the overhead bins before "
+                        "anyone struggles, and find space for the traveller's coat."
+                    ),
+                    "customer_wants": (
+                        "A proper hello and a place for my bag near my seat. That's already a "
+                        "good start."
+                    ),
+                    "rating_current": 2,
+                    "rating_target": 2,
+                    "contacts_per_day": 16000,
+                    "duration_seconds": 15,
+                    "owner": "alice",
+                    "frontline_role": "cabin crew",
+                    "habits": ["strokes", "anticipate"],
+                },
+                {
+                    "name": "Cabin service",
+                    "channel": "in_person",
+                    "moment": (
+                        "The crew serve coffee, breakfast or a drink, depending on the time of day."
+                    ),
+                    "desired_outcome": (
+                        "Crew offer the service early on short flights so people can work "
+                        "afterwards. They remember a passenger's second coffee before being "
+                        "asked and leave sleeping passengers a note with a snack. On morning "
+                        "flights everyone gets a newspaper or the news on the app."
+                    ),
+                    "customer_wants": (
+                        "Hot coffee early in the flight, then let me work. If I'm asleep, don't "
+                        "wake me, but don't forget me either."
+                    ),
+                    "rating_current": 1,
+                    "rating_target": 2,
+                    "contacts_per_day": 14000,
+                    "duration_seconds": 60,
+                    "owner": "alice",
+                    "frontline_role": "cabin crew",
+                    "habits": ["surprise", "little_things", "treat_differently"],
+                },
+                {
+                    "name": "Delay announcement",
+                    "channel": "in_person",
+                    "moment": (
+                        "The aircraft waits at the gate or on the ground, and the captain or "
+                        "crew tell the passengers that the flight is delayed."
+                    ),
+                    "desired_outcome": (
+                        "The captain speaks within five minutes of knowing, says why and gives "
+                        "a realistic time, then updates every fifteen minutes even when nothing "
+                        "has changed. Crew walk the aisle, bring water and rebook connections "
+                        "on the spot. Nobody has to ask what is going on."
+                    ),
+                    "customer_wants": (
+                        "I can live with a delay. What I can't stand is sitting there for forty "
+                        "minutes with no idea how long it will be, while my meeting slips away."
+                    ),
+                    "rating_current": -2,
+                    "rating_target": 1,
+                    "contacts_per_day": 6000,
+                    "duration_seconds": 120,
+                    "owner": "bob",
+                    "frontline_role": "captain and cabin crew",
+                    "habits": ["anticipate", "say_yes", "tact"],
+                },
+            ],
+        },
+        {
+            "name": "Arrival",
+            "touchpoints": [
+                {
+                    "name": "Goodbye at the door",
+                    "channel": "in_person",
+                    "moment": "The traveller leaves the aircraft past the crew at the door.",
+                    "desired_outcome": (
+                        "Crew say goodbye and thank travellers by name where they know it. "
+                        "Passengers with a tight connection have already been told their gate "
+                        "and the quickest way there before landing."
+                    ),
+                    "customer_wants": (
+                        "If my connection is tight, tell me the gate before we land, not after "
+                        "I've walked the wrong way."
+                    ),
+                    "rating_current": 1,
+                    "rating_target": 2,
+                    "contacts_per_day": 16000,
+                    "duration_seconds": 10,
+                    "owner": "alice",
+                    "frontline_role": "cabin crew",
+                    "habits": ["strokes", "anticipate"],
+                },
+                {
+                    "name": "Waiting at baggage claim",
+                    "channel": "in_person",
+                    "moment": (
+                        "The traveller stands at the belt waiting for a suitcase, with no idea "
+                        "when the bags will come."
+                    ),
+                    "desired_outcome": (
+                        "The first bag is on the belt within fifteen minutes of arrival and "
+                        "business-class bags come first, as promised. A screen and the app show "
+                        "when the bags are expected. When it takes longer, a baggage agent comes "
+                        "to the belt, says why and how long, and takes details from anyone who "
+                        "cannot wait."
+                    ),
+                    "customer_wants": (
+                        "Twenty-five minutes staring at an empty belt after a one-hour flight "
+                        "ruins the whole trip. Just tell me when my bag is coming."
+                    ),
+                    "rating_current": -2,
+                    "rating_target": 1,
+                    "contacts_per_day": 9000,
+                    "duration_seconds": 900,
+                    "owner": "bob",
+                    "frontline_role": "baggage service agent",
+                    "habits": ["anticipate", "little_things"],
+                },
+            ],
+        },
+        {
+            "name": "After the trip",
+            "touchpoints": [
+                {
+                    "name": "Invoice and expense receipt",
+                    "channel": "email",
+                    "moment": (
+                        "Back at the office, the traveller needs a receipt for the expense "
+                        "report and has to find it."
+                    ),
+                    "desired_outcome": (
+                        "The receipt arrives by itself the day after the trip, with the VAT "
+                        "shown correctly and the company name on it, as one PDF per trip. A "
+                        "short thank-you line at the bottom, signed by a real person, and a "
+                        "different little travel tip every month."
+                    ),
+                    "customer_wants": (
+                        "Our finance team rejects receipts without VAT. Send me one clean "
+                        "receipt for the whole trip without me logging in to find it."
+                    ),
+                    "rating_current": -1,
+                    "rating_target": 1,
+                    "contacts_per_day": 6000,
+                    "duration_seconds": 120,
+                    "owner": "alice",
+                    "frontline_role": "",
+                    "habits": ["little_things", "surprise"],
+                },
+            ],
+        },
+    ],
+}
+
+LOST_BAGGAGE = {
+    "name": "Lost baggage",
+    "description": (
+        "What happens when a traveller's bag does not arrive: from the empty belt to the bag "
+        "at the hotel and the letter that puts it right. Few travellers make this journey, but "
+        "each of them tells everyone about it."
+    ),
+    "segment": "Traveller whose bag did not arrive",
+    "owner": "bob",
+    "review_cadence": "quarterly",
+    "stages": [
+        {
+            "name": "At the airport",
+            "touchpoints": [
+                {
+                    "name": "Reporting at the baggage desk",
+                    "channel": "in_person",
+                    "moment": (
+                        "The belt has stopped and the bag is not there. The traveller queues at "
+                        "the baggage service desk to report it."
+                    ),
+                    "desired_outcome": (
+                        "The agent starts with \"I'm sorry, let's find your bag\" and already "
+                        "knows where it is, because the system traced the tag while the "
+                        "traveller was walking over. The report takes five minutes, not twenty, "
+                        "and the traveller leaves with a reference, a name and a time."
+                    ),
+                    "customer_wants": (
+                        "Don't make me fill in a form while I'm tired and angry. Tell me where "
+                        "my bag is and when I'll get it."
+                    ),
+                    "rating_current": -1,
+                    "rating_target": 2,
+                    "contacts_per_day": 350,
+                    "duration_seconds": 600,
+                    "owner": "carol",
+                    "frontline_role": "baggage service agent",
+                    "habits": ["tact", "anticipate", "strokes"],
+                },
+                {
+                    "name": "Overnight kit",
+                    "channel": "in_person",
+                    "moment": (
+                        "At the end of the report, the agent hands over a small kit for the "
+                        "first night without the suitcase."
+                    ),
+                    "desired_outcome": (
+                        "Every traveller gets a kit with a toothbrush, a T-shirt and a phone "
+                        "charger, and the agent says that reasonable purchases until the bag "
+                        "arrives will be refunded. Travellers on their way to a meeting are told "
+                        "where the nearest shop that opens early is."
+                    ),
+                    "customer_wants": (
+                        "I have a meeting at nine tomorrow and nothing but the suit I'm wearing. "
+                        "Tell me what I can buy and that you'll pay for it."
+                    ),
+                    "rating_current": 1,
+                    "rating_target": 2,
+                    "contacts_per_day": 350,
+                    "duration_seconds": 30,
+                    "owner": "carol",
+                    "frontline_role": "baggage service agent",
+                    "habits": ["surprise", "say_yes", "treat_differently"],
+                },
+            ],
+        },
+        {
+            "name": "While we search",
+            "touchpoints": [
+                {
+                    "name": "Tracking by SMS and website",
+                    "channel": "website",
+                    "moment": (
+                        "The traveller checks the tracking page, or waits for a text message, "
+                        "to find out where the bag is."
+                    ),
+                    "desired_outcome": (
+                        "A text message arrives as soon as the bag is found and whenever it "
+                        'moves, in plain words: "Your bag is on the 14:05 from Copenhagen and '
+                        'will be at your hotel by 19:00." The tracking page says the same and '
+                        'never shows "status unknown" for more than a few hours.'
+                    ),
+                    "customer_wants": (
+                        'The website said "in progress" for two days. I want to know where my '
+                        "bag actually is."
+                    ),
+                    "rating_current": -2,
+                    "rating_target": 1,
+                    "contacts_per_day": 1200,
+                    "duration_seconds": 60,
+                    "owner": "bob",
+                    "frontline_role": "",
+                    "habits": ["anticipate", "little_things"],
+                },
+                {
+                    "name": "Call-back from the baggage team",
+                    "channel": "phone",
+                    "moment": (
+                        "Someone from the baggage team calls the traveller with news, or the "
+                        "traveller calls because nobody has."
+                    ),
+                    "desired_outcome": (
+                        "We call first, within the time we promised, from a number that can be "
+                        "called back. The same agent follows the case to the end, knows the "
+                        "story without asking again, and agrees a delivery time that suits the "
+                        "traveller."
+                    ),
+                    "customer_wants": (
+                        "Call me before I have to chase you, and please don't make me tell the "
+                        "whole story again to someone new."
+                    ),
+                    "rating_current": -1,
+                    "rating_target": 2,
+                    "contacts_per_day": 300,
+                    "duration_seconds": 180,
+                    "owner": "carol",
+                    "frontline_role": "baggage tracing agent",
+                    "habits": ["strokes", "say_yes"],
+                },
+            ],
+        },
+        {
+            "name": "Bag returned",
+            "touchpoints": [
+                {
+                    "name": "Delivery to the hotel",
+                    "channel": "in_person",
+                    "moment": "A courier brings the suitcase to the traveller's hotel or home.",
+                    "desired_outcome": (
+                        "The bag arrives at the agreed time and the courier texts when they are "
+                        "twenty minutes away. At a hotel, it is left with reception and the "
+                        "traveller gets a message the moment it is there. A short handwritten "
+                        "note from the baggage team is tied to the handle."
+                    ),
+                    "customer_wants": (
+                        "Don't deliver it at two in the morning, and don't make me wait in the "
+                        "room all day for it."
+                    ),
+                    "rating_current": 0,
+                    "rating_target": 2,
+                    "contacts_per_day": 300,
+                    "duration_seconds": 120,
+                    "owner": "bob",
+                    "frontline_role": "baggage courier",
+                    "habits": ["surprise", "little_things"],
+                },
+            ],
+        },
+        {
+            "name": "Putting it right",
+            "touchpoints": [
+                {
+                    "name": "Compensation letter",
+                    "channel": "letter",
+                    "moment": (
+                        "The traveller receives our answer to their claim for the things they "
+                        "had to buy."
+                    ),
+                    "desired_outcome": (
+                        "The answer comes within a week, in plain language, from a named "
+                        "person. It says sorry, pays what was claimed without asking for "
+                        "receipts under a small amount, and adds a voucher nobody asked for."
+                    ),
+                    "customer_wants": (
+                        "I waited six weeks for a form letter asking for receipts I'd already "
+                        "sent. Just treat me like an adult and pay."
+                    ),
+                    "rating_current": -2,
+                    "rating_target": 1,
+                    "contacts_per_day": 300,
+                    "duration_seconds": 300,
+                    "owner": "alice",
+                    "frontline_role": "customer relations officer",
+                    "habits": ["surprise", "tact", "say_yes"],
+                },
+            ],
+        },
+    ],
+}
+
+JOURNEYS = [BUSINESS_TRIP, LOST_BAGGAGE]
+
+
+@dataclass
+class SeedResult:
+    """What `seed_demo()` did, for the command to report."""
+
+    organisation: Organisation
+    organisation_created: bool = False
+    users_created: list = field(default_factory=list)
+    users_existing: list = field(default_factory=list)
+    memberships_created: list = field(default_factory=list)
+    journeys_created: list = field(default_factory=list)
+    journeys_existing: list = field(default_factory=list)
+    touchpoints_created: int = 0
+
+
+def _seed_users(result):
+    User = get_user_model()
+    people = {}
+    for spec in USERS:
+        user = User.objects.filter(email__iexact=spec["email"]).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=spec["email"], password=PASSWORD, full_name=spec["full_name"]
+            )
+            result.users_created.append(user)
+        else:
+            result.users_existing.append(user)
+        _, created = Membership.objects.get_or_create(
+            organisation=result.organisation, user=user, defaults={"role": spec["role"]}
+        )
+        if created:
+            result.memberships_created.append(user)
+        people[spec["key"]] = user
+    return people
+
+
+def _editor(organisation, preferred):
+    """The first of `preferred` who may edit, else any owner: the roles may have been changed."""
+    editors = {
+        m.user_id: m.user
+        for m in Membership.objects.filter(organisation=organisation, role__in=EDITOR_ROLES)
+        .select_related("user")
+        .order_by("created_at")
+    }
+    for user in preferred:
+        if user.pk in editors:
+            return user
+    if not editors:
+        raise RuntimeError(f"{organisation} has no owner or manager to write the demo as.")
+    return next(iter(editors.values()))
+
+
+def _seed_journey(*, spec, organisation, people, result):
+    existing = Journey.objects.filter(organisation=organisation, name__iexact=spec["name"]).first()
+    if existing is not None:
+        result.journeys_existing.append(existing)
+        return
+    actor = _editor(organisation, [people["alice"], people["bob"]])
+    journey = journey_create(
+        actor=actor,
+        organisation=organisation,
+        name=spec["name"],
+        description=spec["description"],
+        segment=spec["segment"],
+        owner=_editor(organisation, [people[spec["owner"]], actor]),
+        review_cadence=spec["review_cadence"],
+    )
+    for stage_spec in spec["stages"]:
+        stage = stage_create(actor=actor, journey=journey, name=stage_spec["name"])
+        for tp in stage_spec["touchpoints"]:
+            touchpoint_create(
+                actor=actor,
+                journey=journey,
+                stage=stage,
+                **{**tp, "owner": people[tp["owner"]], "habits": list(tp["habits"])},
+            )
+            result.touchpoints_created += 1
+    result.journeys_created.append(journey)
+
+
+@transaction.atomic
+def seed_demo():
+    """Create the Nordic Air demo (once). Safe to run again; returns a `SeedResult`."""
+    organisation, created = Organisation.objects.get_or_create(
+        slug=ORGANISATION["slug"],
+        defaults={"name": ORGANISATION["name"], "time_zone": ORGANISATION["time_zone"]},
+    )
+    result = SeedResult(organisation=organisation, organisation_created=created)
+    people = _seed_users(result)
+    for spec in JOURNEYS:
+        _seed_journey(spec=spec, organisation=organisation, people=people, result=result)
+    return result

@@ -1,0 +1,42 @@
+"""`python manage.py seed_demo`: create the Nordic Air demo organisation, people and journeys."""
+
+from django.core.management.base import BaseCommand
+
+from motmap.demo import PASSWORD, USERS, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the Nordic Air demo: an organisation, three people and two mapped journeys. "
+        "Safe to run again: nothing is duplicated and existing journeys are left as they are."
+    )
+
+    def handle(self, *args, **options):
+        result = seed_demo()
+        org = result.organisation
+        out = self.stdout
+
+        state = "created" if result.organisation_created else "already there"
+        out.write(f"Organisation {org.name} ({org.slug}): {state}.")
+        for user in result.users_created:
+            out.write(f"  user {user.email}: created.")
+        for user in result.users_existing:
+            out.write(f"  user {user.email}: already there, password left unchanged.")
+        for journey in result.journeys_created:
+            count = journey.touchpoints.count()
+            out.write(f"  journey {journey.name}: created with {count} touchpoints.")
+        for journey in result.journeys_existing:
+            out.write(f"  journey {journey.name}: already there, left as it is.")
+        out.write(self.style.SUCCESS(f"Done: {result.touchpoints_created} touchpoints created."))
+
+        out.write("")
+        out.write(f"Demo logins (password: {PASSWORD}):")
+        roles = {
+            m.user.email.lower(): str(m.get_role_display())
+            for m in org.memberships.select_related("user")
+        }
+        for spec in USERS:
+            role = roles.get(spec["email"], str(spec["role"].label))
+            out.write(f"  {spec['email']:<28} {spec['full_name']:<16} {role}")
+        if result.users_existing:
+            out.write("People who existed before keep the password they had.")

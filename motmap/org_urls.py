@@ -1,0 +1,18 @@
+from django.urls import path
+
+from journeys.views import organisation_home
+
+from . import views
+
+urlpatterns = [
+    path("", organisation_home, name="organisation_home"),
+    path("settings/", views.organisation_settings, name="organisation_settings"),
+    path("members/", views.member_list, name="member_list"),
+    path("members/<uuid:membership_id>/role/", views.member_role, name="member_role"),
+    path("members/<uuid:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "invitations/<uuid:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+]

@@ -1,0 +1,203 @@
+"""Writes with rules for organisations, members and invitations."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from . import outbox
+from .models import Invitation, Membership, Organisation, Role
+from .tenancy import require_owner
+
+RESERVED_SLUGS = {"new", "admin", "api", "static", "accounts", "invitations", "orgs"}
+
+
+def _unique_slug(name):
+    base = slugify(name)[:50].strip("-") or "org"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-org"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+@transaction.atomic
+def organisation_create(*, actor, name, time_zone="Europe/Stockholm"):
+    """Create an organisation with `actor` as its owner."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the organisation a name.")})
+    org = Organisation(name=name, slug=_unique_slug(name), time_zone=time_zone)
+    org.full_clean()
+    org.save()
+    Membership.objects.create(organisation=org, user=actor, role=Role.OWNER)
+    return org
+
+
+@transaction.atomic
+def user_sign_up(*, email, password, full_name="", organisation_name):
+    """A new person and their new organisation, with them as owner."""
+    User = get_user_model()
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this email address already exists.")})
+    user = User.objects.create_user(email=email, password=password, full_name=full_name.strip())
+    org = organisation_create(actor=user, name=organisation_name)
+    return user, org
+
+
+@transaction.atomic
+def organisation_update(*, actor, organisation, name, time_zone, paper_size):
+    require_owner(actor, organisation)
+    organisation.name = (name or "").strip()
+    organisation.time_zone = time_zone
+    organisation.paper_size = paper_size
+    organisation.full_clean()
+    organisation.save(update_fields=["name", "time_zone", "paper_size"])
+    return organisation
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(*, actor, organisation, email, role):
+    """Invite `email` to `organisation` with `role` and email them a single-use link."""
+    require_owner(actor, organisation)
+    email = (email or "").strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a role.")})
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    # A new invitation replaces any earlier pending one for the same address.
+    Invitation.objects.pending().filter(organisation=organisation, email__iexact=email).update(
+        revoked_at=timezone.now()
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email,
+        role=role,
+        token_hash=_hash(token),
+        invited_by=actor,
+    )
+    outbox.queue_email(
+        to=email,
+        template="invitation",
+        organisation=organisation,
+        context={
+            "invitation": invitation,
+            "inviter": actor,
+            "accept_path": reverse("invitation_accept", args=[token]),
+        },
+    )
+    return invitation, token
+
+
+def invitation_for_token(token):
+    """The invitation for a token, whatever its state, or None."""
+    return (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(token_hash=_hash(token or ""))
+        .first()
+    )
+
+
+def invitation_problem(invitation):
+    """A sentence saying why an invitation cannot be used, or None when it can."""
+    if invitation is None:
+        return _("This invitation link is not valid. Ask for a new one.")
+    if invitation.accepted_at:
+        return _("This invitation has already been used. Log in to continue.")
+    if invitation.revoked_at:
+        return _("This invitation was withdrawn. Ask for a new one.")
+    if invitation.is_expired:
+        return _("This invitation has expired. Ask for a new one.")
+    return None
+
+
+@transaction.atomic
+def invitation_accept(*, token, user=None, password=None, full_name=""):
+    """Use an invitation once: for the logged-in `user`, or a new account with `password`.
+
+    The claim is a conditional UPDATE, so a double click or two tabs use it once.
+    """
+    invitation = invitation_for_token(token)
+    problem = invitation_problem(invitation)
+    if problem:
+        raise ValidationError(problem)
+    User = get_user_model()
+    if user is None:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(_("An account with this email exists already: log in first."))
+        user = User.objects.create_user(
+            email=invitation.email, password=password, full_name=(full_name or "").strip()
+        )
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=timezone.now(), accepted_by=user
+    )
+    if not claimed:
+        raise ValidationError(_("This invitation has already been used. Log in to continue."))
+    membership, created = Membership.objects.get_or_create(
+        organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, actor, invitation):
+    require_owner(actor, invitation.organisation)
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def _lock_owners(organisation):
+    return list(
+        Membership.objects.select_for_update().filter(organisation=organisation, role=Role.OWNER)
+    )
+
+
+@transaction.atomic
+def membership_change_role(*, actor, membership, role):
+    require_owner(actor, membership.organisation)
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a role.")})
+    owners = _lock_owners(membership.organisation)
+    if membership.role == Role.OWNER and role != Role.OWNER and len(owners) <= 1:
+        raise ValidationError(
+            {"role": _("The last owner cannot be demoted. Make someone else owner first.")}
+        )
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor, membership):
+    require_owner(actor, membership.organisation)
+    owners = _lock_owners(membership.organisation)
+    if membership.role == Role.OWNER and len(owners) <= 1:
+        raise ValidationError(_("The last owner cannot be removed. Make someone else owner first."))
+    membership.delete()
+
+
+@transaction.atomic
+def membership_leave(*, actor, organisation):
+    """A member leaves an organisation (not the last owner)."""
+    membership = Membership.objects.filter(organisation=organisation, user=actor).first()
+    if membership is None:
+        raise PermissionDenied
+    owners = _lock_owners(organisation)
+    if membership.role == Role.OWNER and len(owners) <= 1:
+        raise ValidationError(_("The last owner cannot leave. Make someone else owner first."))
+    membership.delete()

@@ -1,0 +1,30 @@
+"""Thin Celery tasks: they call motmap.outbox."""
+
+import logging
+
+from celery import shared_task
+
+from . import outbox
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def send_outbox_email(self, email_id):
+    try:
+        outbox.send_one(email_id)
+    except Exception as exc:
+        # 30 s, 1 min, 2 min, 4 min ... (exponential backoff)
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
+@shared_task
+def flush_outbox():
+    """Send every email still waiting (the broker was down, a worker died)."""
+    sent = 0
+    for email_id in outbox.pending_ids():
+        try:
+            sent += bool(outbox.send_one(email_id))
+        except Exception:
+            logger.exception("Outbox email %s failed; it will be retried.", email_id)
+    return sent

@@ -1,0 +1,93 @@
+"""The one place that turns (request.user, org slug) into an organisation and a role.
+
+Every org-scoped view is wrapped in `org_view`: a person who is not a member gets 404
+(never 403, which would tell them the organisation exists). Objects inside the org are
+fetched with `get_for_org`, which also answers 404 for another organisation's object.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import EDITOR_ROLES, Membership, Role
+
+SESSION_KEY = "motmap_org"
+
+
+def resolve(user, org_slug):
+    """Return the membership of `user` in the organisation `org_slug`, or raise Http404."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return Membership.objects.select_related("organisation", "user").get(
+            organisation__slug=org_slug, user=user
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
+
+
+def org_view(view):
+    """Decorate a view taking (request, ...) under /o/<org_slug>/.
+
+    Sets request.org and request.membership and renders in the organisation's time zone.
+    """
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, org_slug, *args, **kwargs):
+        membership = resolve(request.user, org_slug)
+        request.membership = membership
+        request.org = membership.organisation
+        request.session[SESSION_KEY] = org_slug
+        with timezone.override(request.org.tzinfo):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_for_org(queryset, org, **lookup):
+    """Fetch one object of `org` from a queryset with a `for_org` method, or 404."""
+    return get_object_or_404(queryset.for_org(org), **lookup)
+
+
+def membership_of(user, org):
+    if not user or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(organisation=org, user=user).first()
+
+
+def require_role(user, org, *roles):
+    """Raise PermissionDenied unless `user` has one of `roles` in `org`. Returns the membership.
+
+    Used by services: templates only hide buttons, services refuse.
+    """
+    membership = membership_of(user, org)
+    if membership is None:
+        raise PermissionDenied(_("You are not a member of this organisation."))
+    if roles and membership.role not in roles:
+        raise PermissionDenied(_("Your role does not allow this."))
+    return membership
+
+
+def require_editor(user, org):
+    return require_role(user, org, *EDITOR_ROLES)
+
+
+def require_owner(user, org):
+    return require_role(user, org, Role.OWNER)
+
+
+def ensure_editor(request):
+    """For pages that only show an edit form: staff get 403 (the service refuses the write)."""
+    if not request.membership.can_edit:
+        raise PermissionDenied(_("Only managers and owners can change this."))
+
+
+def ensure_owner(request):
+    if not request.membership.is_owner:
+        raise PermissionDenied(_("Only owners can change this."))

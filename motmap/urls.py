@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("motmap.account_urls")),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("orgs/", views.organisation_list, name="organisation_list"),
+    path("orgs/new/", views.organisation_create, name="organisation_create"),
+    path("o/<slug:org_slug>/", include("motmap.org_urls")),
+    path("o/<slug:org_slug>/journeys/", include("journeys.urls")),
+    path("o/<slug:org_slug>/touchpoints/", include("touchpoints.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,205 @@
+"""Accounts, organisations, members and invitations."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import (
+    AcceptInvitationForm,
+    InviteForm,
+    OrganisationNameForm,
+    OrganisationSettingsForm,
+    RoleForm,
+    SignUpForm,
+    add_service_errors,
+)
+from .models import Invitation, Membership
+from .tenancy import SESSION_KEY, ensure_owner, org_view
+
+AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def healthz(request):
+    connection.ensure_connection()
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request):
+    """Send a person to their organisation (the last one used), or show the welcome page."""
+    if not request.user.is_authenticated:
+        return render(request, "motmap/welcome.html")
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organisation"))
+    last = request.session.get(SESSION_KEY)
+    for m in memberships:
+        if m.organisation.slug == last:
+            return redirect("organisation_home", org_slug=last)
+    if len(memberships) == 1:
+        return redirect("organisation_home", org_slug=memberships[0].organisation.slug)
+    return redirect("organisation_list")
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = form.cleaned_data
+            user, org = services.user_sign_up(
+                email=data["email"],
+                password=data["password1"],
+                full_name=data["full_name"],
+                organisation_name=data["organisation_name"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            login(request, user, backend=AUTH_BACKEND)
+            messages.success(request, _("Welcome to motmap. Start by mapping your first journey."))
+            return redirect("organisation_home", org_slug=org.slug)
+    return render(request, "registration/sign_up.html", {"form": form})
+
+
+@login_required
+def organisation_list(request):
+    memberships = Membership.objects.filter(user=request.user).select_related("organisation")
+    return render(request, "motmap/organisation_list.html", {"memberships": memberships})
+
+
+@login_required
+def organisation_create(request):
+    form = OrganisationNameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organisation_create(actor=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("organisation_home", org_slug=org.slug)
+    return render(request, "motmap/organisation_create.html", {"form": form})
+
+
+@org_view
+def organisation_settings(request):
+    ensure_owner(request)
+    form = OrganisationSettingsForm(request.POST or None, instance=request.org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(actor=request.user, organisation=request.org,
+                                         **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("organisation_settings", org_slug=request.org.slug)
+    return render(request, "motmap/organisation_settings.html", {"form": form})
+
+
+@org_view
+def member_list(request):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.invitation_create(
+                    actor=request.user, organisation=request.org, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
+                return redirect("member_list", org_slug=request.org.slug)
+    return _render_members(request, form=form)
+
+
+def _render_members(request, *, form=None, status=200):
+    memberships = Membership.objects.filter(organisation=request.org).select_related("user")
+    invitations = Invitation.objects.pending().filter(organisation=request.org)
+    context = {
+        "memberships": memberships.order_by("user__full_name", "user__email"),
+        "invitations": invitations.select_related("invited_by"),
+        "invite_form": form or InviteForm(),
+        "role_choices": RoleForm.base_fields["role"].choices,
+    }
+    return render(request, "motmap/member_list.html", context, status=status)
+
+
+@require_POST
+@org_view
+def member_role(request, membership_id):
+    membership = get_object_or_404(Membership, organisation=request.org, pk=membership_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_change_role(
+                actor=request.user, membership=membership, role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Role of %(name)s changed.") % {"name": membership.user})
+    else:
+        messages.error(request, _("Choose a role."))
+    return redirect("member_list", org_slug=request.org.slug)
+
+
+@require_POST
+@org_view
+def member_remove(request, membership_id):
+    membership = get_object_or_404(Membership, organisation=request.org, pk=membership_id)
+    try:
+        services.membership_remove(actor=request.user, membership=membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s was removed.") % {"name": membership.user})
+    return redirect("member_list", org_slug=request.org.slug)
+
+
+@require_POST
+@org_view
+def invitation_revoke(request, invitation_id):
+    invitation = get_object_or_404(Invitation, organisation=request.org, pk=invitation_id)
+    services.invitation_revoke(actor=request.user, invitation=invitation)
+    messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
+    return redirect("member_list", org_slug=request.org.slug)
+
+
+def invitation_accept(request, token):
+    invitation = services.invitation_for_token(token)
+    problem = services.invitation_problem(invitation)
+    if problem:
+        return render(request, "motmap/invitation_invalid.html", {"problem": problem}, status=410)
+    user = request.user if request.user.is_authenticated else None
+    needs_account = (
+        user is None and not get_user_model().objects.filter(email__iexact=invitation.email).exists()
+    )
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email) if needs_account else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        if user is None and not needs_account:
+            return redirect(f"{reverse('login')}?next={request.path}")
+        try:
+            data = form.cleaned_data if form else {}
+            membership = services.invitation_accept(
+                token=token, user=user, password=data.get("password1"),
+                full_name=data.get("full_name", ""),
+            )
+        except ValidationError as exc:
+            return render(request, "motmap/invitation_invalid.html",
+                          {"problem": " ".join(exc.messages)}, status=410)
+        if user is None:
+            login(request, membership.user, backend=AUTH_BACKEND)
+        messages.success(request, _("You joined %(org)s.") % {"org": membership.organisation})
+        return redirect("organisation_home", org_slug=membership.organisation.slug)
+    context = {"invitation": invitation, "form": form, "needs_login": user is None and not form}
+    return render(request, "motmap/invitation_accept.html", context)
+

@@ -1,0 +1,79 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from journeys.models import Journey, Stage
+from motmap.models import Membership, Organisation, Role
+from touchpoints.models import Touchpoint
+
+PASSWORD = "correct-horse-battery-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("email",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Org {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+    time_zone = "Europe/Stockholm"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.STAFF
+
+
+class JourneyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Journey
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Journey {n}")
+    segment = "Business traveller"
+
+
+class StageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stage
+
+    journey = factory.SubFactory(JourneyFactory)
+    name = factory.Sequence(lambda n: f"Stage {n}")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class TouchpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Touchpoint
+
+    stage = factory.SubFactory(StageFactory)
+    journey = factory.LazyAttribute(lambda o: o.stage.journey)
+    organisation = factory.LazyAttribute(lambda o: o.stage.journey.organisation)
+    name = factory.Sequence(lambda n: f"Touchpoint {n}")
+    position = factory.Sequence(lambda n: n + 1)
+    channel = "in_person"
+    desired_outcome = "The customer is greeted by name.\nThen helped at once."
+    customer_wants = "Be recognised."
+    rating_current = 0
+    rating_target = 2
+    contacts_per_day = 100
+    duration_seconds = 30

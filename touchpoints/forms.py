@@ -1,0 +1,79 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from journeys.forms import MemberChoiceField, org_users
+
+from .models import MAX_CONTACTS_PER_DAY, MAX_DURATION_SECONDS, RATING_SYMBOLS, Habit, Rating
+from .models import Touchpoint
+
+RATING_CHOICES = [
+    (value, f"{value:+d} {RATING_SYMBOLS[value]} {label}") for value, label in Rating.choices
+]
+
+
+class TouchpointForm(forms.ModelForm):
+    rating_current = forms.TypedChoiceField(
+        label=_("Rating now"), choices=RATING_CHOICES, coerce=int, initial=0
+    )
+    rating_target = forms.TypedChoiceField(
+        label=_("Target rating"), choices=RATING_CHOICES, coerce=int, initial=2
+    )
+    contacts_per_day = forms.IntegerField(
+        label=_("Contacts per day"),
+        min_value=0,
+        max_value=MAX_CONTACTS_PER_DAY,
+        initial=0,
+        help_text=_("How many times a day customers meet this moment."),
+    )
+    duration_seconds = forms.IntegerField(
+        label=_("Typical duration (seconds)"),
+        min_value=0,
+        max_value=MAX_DURATION_SECONDS,
+        initial=0,
+    )
+    habits = forms.MultipleChoiceField(
+        label=_("Habits"),
+        choices=Habit.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Which of the seven habits make this moment great."),
+    )
+    owner = MemberChoiceField(label=_("Owner"), queryset=None, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Touchpoint
+        fields = [
+            "name",
+            "stage",
+            "channel",
+            "frontline_role",
+            "moment",
+            "desired_outcome",
+            "customer_wants",
+            "rating_current",
+            "rating_target",
+            "contacts_per_day",
+            "duration_seconds",
+            "owner",
+            "habits",
+        ]
+        widgets = {
+            "moment": forms.Textarea(attrs={"rows": 3}),
+            "desired_outcome": forms.Textarea(attrs={"rows": 5}),
+            "customer_wants": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, journey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.journey = journey
+        self.fields["stage"].queryset = journey.stages.order_by("position")
+        self.fields["stage"].empty_label = None
+        self.fields["owner"].queryset = org_users(journey.organisation)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def service_data(self):
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        return data

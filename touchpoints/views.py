@@ -1,0 +1,139 @@
+"""Touchpoints: create, read (with history), edit with conflict detection, reorder, delete."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from journeys.forms import MoveForm
+from journeys.models import Journey
+from motmap.forms import add_service_errors
+from motmap.tenancy import ensure_editor, get_for_org, org_view
+
+from . import services
+from .forms import TouchpointForm
+from .models import Touchpoint
+from .selectors import conflicting_fields, touchpoint_history
+
+
+def _touchpoint(request, touchpoint_id):
+    return get_for_org(
+        Touchpoint.objects.select_related("journey", "stage", "owner", "organisation"),
+        request.org,
+        pk=touchpoint_id,
+    )
+
+
+def _to_board(touchpoint):
+    return redirect(
+        "journey_board", org_slug=touchpoint.organisation.slug, journey_id=touchpoint.journey_id
+    )
+
+
+@org_view
+def touchpoint_create(request, journey_id):
+    ensure_editor(request)
+    journey = get_for_org(Journey.objects, request.org, pk=journey_id)
+    if not journey.stages.exists():
+        messages.info(request, _("Add a stage first: every touchpoint belongs to a stage."))
+        return redirect("stage_list", org_slug=request.org.slug, journey_id=journey.pk)
+    initial = {"stage": request.GET.get("stage")} if request.GET.get("stage") else {}
+    form = TouchpointForm(request.POST or None, journey=journey, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        try:
+            tp = services.touchpoint_create(
+                actor=request.user, journey=journey, stage=data.pop("stage"), **data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Touchpoint “%(name)s” added.") % {"name": tp.name})
+            return redirect("journey_board", org_slug=request.org.slug, journey_id=journey.pk)
+    return render(request, "touchpoints/touchpoint_form.html", {"form": form, "journey": journey})
+
+
+@org_view
+def touchpoint_detail(request, touchpoint_id):
+    touchpoint = _touchpoint(request, touchpoint_id)
+    return render(
+        request,
+        "touchpoints/touchpoint_detail.html",
+        {"touchpoint": touchpoint, "history": touchpoint_history(touchpoint)},
+    )
+
+
+@org_view
+def touchpoint_edit(request, touchpoint_id):
+    ensure_editor(request)
+    touchpoint = _touchpoint(request, touchpoint_id)
+    form = TouchpointForm(request.POST or None, instance=touchpoint, journey=touchpoint.journey)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _save(request, touchpoint, form)
+        except services.EditConflict as exc:
+            conflict = conflicting_fields(form, exc.current)
+            form = _resubmittable(form, exc.current)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Touchpoint saved."))
+            return redirect("touchpoint_detail", org_slug=request.org.slug,
+                            touchpoint_id=touchpoint.pk)
+    return render(
+        request,
+        "touchpoints/touchpoint_form.html",
+        {"form": form, "journey": touchpoint.journey, "touchpoint": touchpoint,
+         "conflict": conflict},
+        status=409 if conflict is not None else 200,
+    )
+
+
+def _save(request, touchpoint, form):
+    """Save the edit; a version conflict where nothing differs is no conflict at all."""
+    version = form.cleaned_data.get("version") or 0
+    try:
+        return services.touchpoint_update(
+            actor=request.user, touchpoint=touchpoint, version=version, **form.service_data()
+        )
+    except services.EditConflict as exc:
+        if conflicting_fields(form, exc.current):
+            raise
+        return services.touchpoint_update(
+            actor=request.user, touchpoint=touchpoint, version=exc.current.version,
+            **form.service_data(),
+        )
+
+
+def _resubmittable(form, current):
+    """The user's text kept, with the version they have now seen, so saving again is deliberate."""
+    data = form.data.copy()
+    data["version"] = current.version
+    new_form = TouchpointForm(data, instance=current, journey=current.journey)
+    new_form.is_valid()
+    return new_form
+
+
+@require_POST
+@org_view
+def touchpoint_move(request, touchpoint_id):
+    touchpoint = _touchpoint(request, touchpoint_id)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        services.touchpoint_move(actor=request.user, touchpoint=touchpoint, **form.cleaned_data)
+    else:
+        messages.error(request, _("Move up or down."))
+    return _to_board(touchpoint)
+
+
+@org_view
+def touchpoint_delete(request, touchpoint_id):
+    ensure_editor(request)
+    touchpoint = _touchpoint(request, touchpoint_id)
+    if request.method == "POST":
+        services.touchpoint_delete(actor=request.user, touchpoint=touchpoint)
+        messages.success(request, _("Touchpoint “%(name)s” deleted.") % {"name": touchpoint.name})
+        return _to_board(touchpoint)
+    return render(request, "touchpoints/touchpoint_delete.html", {"touchpoint": touchpoint})
