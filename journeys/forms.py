@@ -55,7 +55,3 @@ class StageDeleteForm(forms.Form):
         self.fields["move_to"].queryset = stage.journey.stages.exclude(pk=stage.pk).order_by(
             "position"
         )
-
-
-class MoveForm(forms.Form):
-    direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))])

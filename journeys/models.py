@@ -30,7 +30,9 @@ class JourneyQuerySet(models.QuerySet):
 
 
 class Journey(UUIDModel):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="journeys")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="journeys"
+    )
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True, max_length=5000)
     segment = models.CharField(

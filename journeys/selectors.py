@@ -41,8 +41,10 @@ def editors_of(org):
 
 
 def members_of(org):
-    return Membership.objects.filter(organisation=org).select_related("user").order_by(
-        "user__full_name", "user__email"
+    return (
+        Membership.objects.filter(organisation=org)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
     )
 
 

@@ -26,9 +26,12 @@ def _check_journey(journey):
         .exists()
     ):
         errors["name"] = _("There is already a journey with this name.")
-    if journey.owner_id and not Membership.objects.filter(
-        organisation=journey.organisation, user_id=journey.owner_id, role__in=EDITOR_ROLES
-    ).exists():
+    if (
+        journey.owner_id
+        and not Membership.objects.filter(
+            organisation=journey.organisation, user_id=journey.owner_id, role__in=EDITOR_ROLES
+        ).exists()
+    ):
         errors["owner"] = _("The owner must be a manager or owner of this organisation.")
     if journey.review_cadence == ReviewCadence.WEEKS:
         if not journey.review_every_weeks:
@@ -137,12 +140,20 @@ def stage_rename(*, actor, stage, name):
     return stage
 
 
+DIRECTIONS = ("up", "down")
+
+
+def check_direction(direction):
+    if direction not in DIRECTIONS:
+        raise ValidationError({"direction": _("Move up or down.")})
+
+
 def _swap(items, obj, direction):
     """Swap `obj` with its neighbour in `items` (ordered); renumber 1..n. True if it moved."""
     items = list(items)
     index = next(i for i, item in enumerate(items) if item.pk == obj.pk)
     other = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= other < len(items):
+    if not 0 <= other < len(items):
         return False
     items[index], items[other] = items[other], items[index]
     renumber(items)
@@ -160,6 +171,7 @@ def renumber(items):
 @transaction.atomic
 def stage_move(*, actor, stage, direction):
     require_editor(actor, stage.journey.organisation)
+    check_direction(direction)
     stages = Stage.objects.select_for_update().filter(journey=stage.journey).order_by("position")
     return _swap(stages, stage, direction)
 

@@ -19,7 +19,5 @@ urlpatterns = [
         views.stage_delete,
         name="stage_delete",
     ),
-    path(
-        "<uuid:journey_id>/touchpoints/new/", touchpoint_create, name="touchpoint_create"
-    ),
+    path("<uuid:journey_id>/touchpoints/new/", touchpoint_create, name="touchpoint_create"),
 ]

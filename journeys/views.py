@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from motmap.forms import add_service_errors
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 
 from . import selectors, services
-from .forms import JourneyForm, MoveForm, StageDeleteForm, StageForm
+from .forms import JourneyForm, StageDeleteForm, StageForm
 from .models import Journey, Stage
 
 
@@ -31,6 +31,7 @@ def _to_board(journey):
     return redirect("journey_board", org_slug=journey.organisation.slug, journey_id=journey.pk)
 
 
+@require_safe
 @org_view
 def organisation_home(request):
     journeys = list(selectors.journeys_with_figures(request.org))
@@ -61,6 +62,7 @@ def journey_create(request):
     return render(request, "journeys/journey_form.html", {"form": form})
 
 
+@require_safe
 @org_view
 def journey_board(request, journey_id):
     journey = _journey(request, journey_id)
@@ -89,8 +91,10 @@ def journey_edit(request, journey_id):
 def journey_archive(request, journey_id):
     journey = _journey(request, journey_id)
     services.journey_archive(actor=request.user, journey=journey)
-    messages.success(request, _("“%(name)s” archived. It is listed apart and can be restored.")
-                     % {"name": journey.name})
+    messages.success(
+        request,
+        _("“%(name)s” archived. It is listed apart and can be restored.") % {"name": journey.name},
+    )
     return redirect("organisation_home", org_slug=request.org.slug)
 
 
@@ -116,12 +120,16 @@ def journey_delete(request, journey_id):
         messages.success(request, _("“%(name)s” deleted.") % {"name": journey.name})
         return redirect("organisation_home", org_slug=request.org.slug)
     is_empty = services.journey_is_empty(journey)
-    return render(request, "journeys/journey_delete.html", {"journey": journey, "is_empty": is_empty})
+    return render(
+        request, "journeys/journey_delete.html", {"journey": journey, "is_empty": is_empty}
+    )
 
 
 @org_view
 def stage_list(request, journey_id):
     journey = _journey(request, journey_id)
+    if request.method == "POST":
+        ensure_editor(request)
     form = StageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -132,8 +140,9 @@ def stage_list(request, journey_id):
             messages.success(request, _("Stage added."))
             return redirect("stage_list", org_slug=request.org.slug, journey_id=journey.pk)
     stages = selectors.stages_with_counts(journey)
-    return render(request, "journeys/stage_list.html",
-                  {"journey": journey, "stages": stages, "form": form})
+    return render(
+        request, "journeys/stage_list.html", {"journey": journey, "stages": stages, "form": form}
+    )
 
 
 @org_view
@@ -156,14 +165,14 @@ def stage_edit(request, journey_id, stage_id):
 @org_view
 def stage_move(request, journey_id, stage_id):
     stage = _stage(request, journey_id, stage_id)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        services.stage_move(actor=request.user, stage=stage, **form.cleaned_data)
-    else:
-        messages.error(request, _("Move up or down."))
+    try:
+        services.stage_move(
+            actor=request.user, stage=stage, direction=request.POST.get("direction")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     back_to = "journey_board" if request.POST.get("back") == "board" else "stage_list"
-    return redirect(back_to,
-                    org_slug=request.org.slug, journey_id=journey_id)
+    return redirect(back_to, org_slug=request.org.slug, journey_id=journey_id)
 
 
 @org_view
@@ -180,5 +189,8 @@ def stage_delete(request, journey_id, stage_id):
             messages.success(request, _("Stage “%(name)s” removed.") % {"name": stage.name})
             return redirect("stage_list", org_slug=request.org.slug, journey_id=journey_id)
     count = stage.touchpoints.count()
-    return render(request, "journeys/stage_delete.html",
-                  {"form": form, "stage": stage, "touchpoint_count": count})
+    return render(
+        request,
+        "journeys/stage_delete.html",
+        {"form": form, "stage": stage, "touchpoint_count": count},
+    )

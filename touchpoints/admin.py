@@ -5,8 +5,16 @@ from .models import Touchpoint, TouchpointChange
 
 @admin.register(Touchpoint)
 class TouchpointAdmin(admin.ModelAdmin):
-    list_display = ["name", "journey", "stage", "channel", "rating_current", "rating_target",
-                    "contacts_per_day", "organisation"]
+    list_display = [
+        "name",
+        "journey",
+        "stage",
+        "channel",
+        "rating_current",
+        "rating_target",
+        "contacts_per_day",
+        "organisation",
+    ]
     list_filter = ["organisation", "channel", "rating_current"]
     search_fields = ["name", "journey__name"]
     list_select_related = ["journey", "stage", "organisation"]

@@ -3,8 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.forms import MemberChoiceField, org_users
 
-from .models import MAX_CONTACTS_PER_DAY, MAX_DURATION_SECONDS, RATING_SYMBOLS, Habit, Rating
-from .models import Touchpoint
+from .models import (
+    MAX_CONTACTS_PER_DAY,
+    MAX_DURATION_SECONDS,
+    RATING_SYMBOLS,
+    Habit,
+    Rating,
+    Touchpoint,
+)
 
 RATING_CHOICES = [
     (value, f"{value:+d} {RATING_SYMBOLS[value]} {label}") for value, label in Rating.choices

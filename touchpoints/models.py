@@ -1,7 +1,7 @@
 """Touchpoints (the moments of truth) and the history of what changed in them."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys.models import Stage
-from journeys.services import renumber
+from journeys.services import check_direction, renumber
 from motmap.models import Membership
 from motmap.tenancy import require_editor
 
@@ -45,9 +45,12 @@ def _check(touchpoint):
         errors["name"] = _("Give the touchpoint a name.")
     if touchpoint.stage_id and touchpoint.stage.journey_id != touchpoint.journey_id:
         errors["stage"] = _("Choose a stage of this journey.")
-    if touchpoint.owner_id and not Membership.objects.filter(
-        organisation_id=touchpoint.organisation_id, user_id=touchpoint.owner_id
-    ).exists():
+    if (
+        touchpoint.owner_id
+        and not Membership.objects.filter(
+            organisation_id=touchpoint.organisation_id, user_id=touchpoint.owner_id
+        ).exists()
+    ):
         errors["owner"] = _("The owner must be a member of this organisation.")
     habits = touchpoint.habits or []
     if not isinstance(habits, list) or any(h not in Habit.values for h in habits):
@@ -135,8 +138,7 @@ def touchpoint_update(*, actor, touchpoint, version, **fields):
 def touchpoint_move(*, actor, touchpoint, direction):
     """Move one place up or down in customer order, crossing into the next stage at an end."""
     require_editor(actor, touchpoint.organisation)
-    if direction not in ("up", "down"):
-        raise ValidationError(_("Move up or down."))
+    check_direction(direction)
     siblings = list(
         Touchpoint.objects.select_for_update()
         .filter(stage_id=touchpoint.stage_id)

@@ -4,9 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from journeys.forms import MoveForm
 from journeys.models import Journey
 from motmap.forms import add_service_errors
 from motmap.tenancy import ensure_editor, get_for_org, org_view
@@ -54,6 +53,7 @@ def touchpoint_create(request, journey_id):
     return render(request, "touchpoints/touchpoint_form.html", {"form": form, "journey": journey})
 
 
+@require_safe
 @org_view
 def touchpoint_detail(request, touchpoint_id):
     touchpoint = _touchpoint(request, touchpoint_id)
@@ -80,13 +80,18 @@ def touchpoint_edit(request, touchpoint_id):
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Touchpoint saved."))
-            return redirect("touchpoint_detail", org_slug=request.org.slug,
-                            touchpoint_id=touchpoint.pk)
+            return redirect(
+                "touchpoint_detail", org_slug=request.org.slug, touchpoint_id=touchpoint.pk
+            )
     return render(
         request,
         "touchpoints/touchpoint_form.html",
-        {"form": form, "journey": touchpoint.journey, "touchpoint": touchpoint,
-         "conflict": conflict},
+        {
+            "form": form,
+            "journey": touchpoint.journey,
+            "touchpoint": touchpoint,
+            "conflict": conflict,
+        },
         status=409 if conflict is not None else 200,
     )
 
@@ -102,7 +107,9 @@ def _save(request, touchpoint, form):
         if conflicting_fields(form, exc.current):
             raise
         return services.touchpoint_update(
-            actor=request.user, touchpoint=touchpoint, version=exc.current.version,
+            actor=request.user,
+            touchpoint=touchpoint,
+            version=exc.current.version,
             **form.service_data(),
         )
 
@@ -120,11 +127,12 @@ def _resubmittable(form, current):
 @org_view
 def touchpoint_move(request, touchpoint_id):
     touchpoint = _touchpoint(request, touchpoint_id)
-    form = MoveForm(request.POST)
-    if form.is_valid():
-        services.touchpoint_move(actor=request.user, touchpoint=touchpoint, **form.cleaned_data)
-    else:
-        messages.error(request, _("Move up or down."))
+    try:
+        services.touchpoint_move(
+            actor=request.user, touchpoint=touchpoint, direction=request.POST.get("direction")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return _to_board(touchpoint)
 
 

@@ -1,0 +1,226 @@
+"""Every URL the project registers x every persona x GET/POST: the expected answer.
+
+A new URL pattern without a row in ACCESS fails `test_every_url_is_in_the_matrix`, so nothing
+is added without saying who may use it. Expected answers:
+  public  anyone, also anonymous           -> 200/302 (some pages answer 410 for a dead link)
+  login   any logged-in person             -> anonymous is sent to log in
+  member  members of the org (staff too)   -> anonymous to log in; mallory 404
+  editor  managers and owners              -> staff 403
+  owner   owners                           -> managers and staff 403
+  405     the method is not allowed        -> 405 for everyone
+Never a 500, never another organisation's data.
+"""
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from motmap import services as org_services
+from motmap.models import Membership, Role
+from tests.factories import StageFactory
+
+PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
+    "public",
+    "login",
+    "member",
+    "editor",
+    "owner",
+    405,
+)
+PERSONAS = ["anonymous", "carol", "bob", "alice", "mallory"]
+LEVEL = {"carol": 1, "bob": 2, "alice": 3}
+NEEDED = {MEMBER: 1, EDITOR: 2, OWNER: 3}
+
+# url name -> (GET, POST)
+ACCESS = {
+    "home": (PUBLIC, PUBLIC),
+    "healthz": (PUBLIC, PUBLIC),
+    "sign_up": (PUBLIC, PUBLIC),
+    "login": (PUBLIC, PUBLIC),
+    "logout": (NOT_ALLOWED, PUBLIC),
+    "password_reset": (PUBLIC, PUBLIC),
+    "password_reset_done": (PUBLIC, NOT_ALLOWED),
+    "password_reset_confirm": (PUBLIC, PUBLIC),
+    "password_reset_complete": (PUBLIC, NOT_ALLOWED),
+    "invitation_accept": (PUBLIC, PUBLIC),
+    "organisation_list": (LOGIN, LOGIN),
+    "organisation_create": (LOGIN, LOGIN),
+    "organisation_home": (MEMBER, NOT_ALLOWED),
+    "organisation_settings": (OWNER, OWNER),
+    "member_list": (MEMBER, OWNER),
+    "member_role": (NOT_ALLOWED, OWNER),
+    "member_remove": (NOT_ALLOWED, OWNER),
+    "invitation_revoke": (NOT_ALLOWED, OWNER),
+    "journey_create": (EDITOR, EDITOR),
+    "journey_board": (MEMBER, NOT_ALLOWED),
+    "journey_edit": (EDITOR, EDITOR),
+    "journey_archive": (NOT_ALLOWED, EDITOR),
+    "journey_restore": (NOT_ALLOWED, EDITOR),
+    "journey_delete": (EDITOR, EDITOR),
+    "stage_list": (MEMBER, EDITOR),
+    "stage_edit": (EDITOR, EDITOR),
+    "stage_move": (NOT_ALLOWED, EDITOR),
+    "stage_delete": (EDITOR, EDITOR),
+    "touchpoint_create": (EDITOR, EDITOR),
+    "touchpoint_detail": (MEMBER, NOT_ALLOWED),
+    "touchpoint_edit": (EDITOR, EDITOR),
+    "touchpoint_move": (NOT_ALLOWED, EDITOR),
+    "touchpoint_delete": (EDITOR, EDITOR),
+}
+# Pages that show an invited person the organisation's name by design (the link is the secret).
+SHOWS_ORG_NAME_TO_LINK_HOLDER = {"invitation_accept"}
+NORDIC_SECRETS = ["Business trip", "Check-in desk", "Nordic Air"]
+MALLORY_SECRETS = ["Mallory secret journey", "Mallory till"]
+
+
+def _project_url_names(resolver=None, namespace=""):
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # the Django admin: see test_admin_needs_an_operator
+            names |= _project_url_names(entry, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(entry.name)
+    return names
+
+
+def test_every_url_is_in_the_matrix():
+    assert _project_url_names() == set(ACCESS), "add new URLs to ACCESS with who may use them"
+
+
+@pytest.fixture
+def world(personas, journey, mallory_journey, alice, carol, nordic):
+    empty_stage = StageFactory(journey=journey, name="Empty stage", position=9)
+    _, token = org_services.invitation_create(
+        actor=alice, organisation=nordic, email="newcomer@example.com", role=Role.STAFF
+    )
+    invitation = nordic.invitations.get()
+    tp = journey.touchpoints.get(name="Check-in desk")
+    return {
+        "org_slug": nordic.slug,
+        "journey_id": journey.pk,
+        "stage_id": empty_stage.pk,
+        "touchpoint_id": tp.pk,
+        "membership_id": Membership.objects.get(user=carol).pk,
+        "invitation_id": invitation.pk,
+        "token": token,
+        "uidb64": urlsafe_base64_encode(force_bytes(carol.pk)),
+        "reset_token": default_token_generator.make_token(carol),
+    }
+
+
+def _full_route_converters():
+    """url name -> the names of all the kwargs in its full route (prefixes included)."""
+    result = {}
+
+    def walk(resolver, inherited):
+        for entry in resolver.url_patterns:
+            keys = inherited | set(entry.pattern.converters)
+            if isinstance(entry, URLResolver):
+                if entry.namespace != "admin":
+                    walk(entry, keys)
+            elif entry.name:
+                result[entry.name] = keys
+
+    walk(get_resolver(), set())
+    return result
+
+
+ROUTE_KWARGS = _full_route_converters()
+
+
+def build_url(name, world):
+    kwargs = {k: world[k] for k in ROUTE_KWARGS[name] if k in world}
+    if name == "password_reset_confirm":
+        kwargs = {"uidb64": world["uidb64"], "token": world["reset_token"]}
+    elif name == "invitation_accept":
+        kwargs = {"token": world["token"]}
+    return reverse(name, kwargs=kwargs)
+
+
+def expected(level, persona, url_is_org):
+    if level == NOT_ALLOWED:
+        return {405}
+    if level == PUBLIC:
+        return {200, 302, 410}
+    if persona == "anonymous":
+        return {"login"}
+    if level == LOGIN:
+        return {200, 302}
+    if persona == "mallory" and url_is_org:
+        return {404}
+    if LEVEL[persona] >= NEEDED[level]:
+        return {200, 302}
+    return {403}
+
+
+CASES = [
+    (name, method, persona)
+    for name in sorted(ACCESS)
+    for method in ("GET", "POST")
+    for persona in PERSONAS
+]
+
+
+@pytest.mark.parametrize("name,method,persona", CASES)
+def test_permission_matrix(name, method, persona, world, personas, client_for):
+    url = build_url(name, world)
+    client = client_for(None if persona == "anonymous" else personas[persona])
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    level = ACCESS[name][0 if method == "GET" else 1]
+    want = expected(level, persona, url.startswith("/o/"))
+    if want == {"login"}:
+        assert response.status_code == 302, (url, response.status_code)
+        assert response["Location"].startswith(reverse("login")), response["Location"]
+    else:
+        assert response.status_code in want, (url, method, persona, response.status_code)
+    body = response.content.decode(errors="replace")
+    if persona == "mallory" and name not in SHOWS_ORG_NAME_TO_LINK_HOLDER:
+        leaked = [s for s in NORDIC_SECRETS if s in body]
+        assert not leaked, f"{url} showed mallory {leaked}"
+    if persona in ("alice", "bob", "carol"):
+        assert not [s for s in MALLORY_SECRETS if s in body], url
+
+
+OBJECT_URLS = sorted(
+    name for name, keys in ROUTE_KWARGS.items() if "org_slug" in keys and len(keys) > 1
+)
+
+
+@pytest.mark.parametrize("name", OBJECT_URLS)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_own_org_slug_with_another_orgs_object_is_404(name, method, world, mallory, client_for):
+    """mallory puts Nordic Air's ids under her own organisation's address: 404, nothing changes."""
+    url = build_url(name, world | {"org_slug": "mallory-mart"})
+    client = client_for(mallory)
+    response = client.get(url) if method == "GET" else client.post(url, {"direction": "up"})
+    level = ACCESS[name][0 if method == "GET" else 1]
+    assert response.status_code == (405 if level == NOT_ALLOWED else 404), url
+
+
+def test_admin_needs_an_operator(client_for, alice):
+    response = client_for(alice).get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_admin_lists_every_model(client_for, db):
+    from django.apps import apps
+    from django.contrib import admin
+
+    from tests.factories import UserFactory
+
+    operator = UserFactory(email="ops@example.com", is_staff=True, is_superuser=True)
+    for model in apps.get_app_config("motmap").get_models():
+        assert admin.site.is_registered(model), model
+    for label in ("journeys", "touchpoints"):
+        for model in apps.get_app_config(label).get_models():
+            assert admin.site.is_registered(model), model
+    client = client_for(operator)
+    for model in admin.site._registry:
+        meta = model._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+        assert client.get(url).status_code == 200, url
