@@ -48,7 +48,11 @@ def organisation_home(request):
 @org_view
 def journey_create(request):
     ensure_editor(request)
-    form = JourneyForm(request.POST or None, org=request.org, initial={"owner": request.user})
+    form = JourneyForm(
+        request.POST if request.method == "POST" else None,
+        org=request.org,
+        initial={"owner": request.user},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             journey = services.journey_create(
@@ -74,7 +78,9 @@ def journey_board(request, journey_id):
 def journey_edit(request, journey_id):
     ensure_editor(request)
     journey = _journey(request, journey_id)
-    form = JourneyForm(request.POST or None, instance=journey, org=request.org)
+    form = JourneyForm(
+        request.POST if request.method == "POST" else None, instance=journey, org=request.org
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.journey_update(actor=request.user, journey=journey, **form.cleaned_data)
@@ -130,7 +136,7 @@ def stage_list(request, journey_id):
     journey = _journey(request, journey_id)
     if request.method == "POST":
         ensure_editor(request)
-    form = StageForm(request.POST or None)
+    form = StageForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_create(actor=request.user, journey=journey, **form.cleaned_data)
@@ -149,7 +155,9 @@ def stage_list(request, journey_id):
 def stage_edit(request, journey_id, stage_id):
     ensure_editor(request)
     stage = _stage(request, journey_id, stage_id)
-    form = StageForm(request.POST or None, initial={"name": stage.name})
+    form = StageForm(
+        request.POST if request.method == "POST" else None, initial={"name": stage.name}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_rename(actor=request.user, stage=stage, **form.cleaned_data)
@@ -179,7 +187,7 @@ def stage_move(request, journey_id, stage_id):
 def stage_delete(request, journey_id, stage_id):
     ensure_editor(request)
     stage = _stage(request, journey_id, stage_id)
-    form = StageDeleteForm(request.POST or None, stage=stage)
+    form = StageDeleteForm(request.POST if request.method == "POST" else None, stage=stage)
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_delete(actor=request.user, stage=stage, **form.cleaned_data)

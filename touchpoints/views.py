@@ -38,7 +38,9 @@ def touchpoint_create(request, journey_id):
         messages.info(request, _("Add a stage first: every touchpoint belongs to a stage."))
         return redirect("stage_list", org_slug=request.org.slug, journey_id=journey.pk)
     initial = {"stage": request.GET.get("stage")} if request.GET.get("stage") else {}
-    form = TouchpointForm(request.POST or None, journey=journey, initial=initial)
+    form = TouchpointForm(
+        request.POST if request.method == "POST" else None, journey=journey, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:
@@ -68,7 +70,11 @@ def touchpoint_detail(request, touchpoint_id):
 def touchpoint_edit(request, touchpoint_id):
     ensure_editor(request)
     touchpoint = _touchpoint(request, touchpoint_id)
-    form = TouchpointForm(request.POST or None, instance=touchpoint, journey=touchpoint.journey)
+    form = TouchpointForm(
+        request.POST if request.method == "POST" else None,
+        instance=touchpoint,
+        journey=touchpoint.journey,
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
