@@ -29,10 +29,6 @@ demo: migrate
 run: demo
 	@echo ""
 	@echo "  motmap is starting on http://$(HOST):$(PORT)/"
-	@echo "  Demo logins (password: motmap-demo):"
-	@echo "    alice@nordic-air.example  (owner)"
-	@echo "    bob@nordic-air.example    (manager)"
-	@echo "    carol@nordic-air.example  (staff)"
 	@echo "  Emails are printed below by the worker unless EMAIL_URL is set. Ctrl-C stops everything."
 	@echo ""
 	@trap 'kill 0' INT TERM; \
