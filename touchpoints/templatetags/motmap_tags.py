@@ -1,6 +1,7 @@
 """Template helpers: ratings as word + symbol, durations, numbers."""
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -9,16 +10,24 @@ from touchpoints.models import RATING_SYMBOLS, Rating
 register = template.Library()
 
 
-@register.inclusion_tag("includes/rating_badge.html")
+RATING_CSS = {-2: "depresses", -1: "disappoints", 0: "neutral", 1: "pleases", 2: "wows"}
+
+
+@register.simple_tag
 def rating_badge(value, kind="now"):
-    return {
-        "value": value,
-        "signed": f"{value:+d}" if value else "0",
-        "label": Rating(value).label,
-        "symbol": RATING_SYMBOLS[value],
-        "kind": kind,
-        "css": {-2: "depresses", -1: "disappoints", 0: "neutral", 1: "pleases", 2: "wows"}[value],
-    }
+    """A rating as symbol + word (never colour alone); colour is only a third cue."""
+    label = Rating(value).label
+    return format_html(
+        '<span class="rating rating--{} rating--{}" title="{} ({})">'
+        '<span class="rating__symbol" aria-hidden="true">{}</span> '
+        '<span class="rating__label">{}</span></span>',
+        RATING_CSS[value],
+        kind,
+        label,
+        f"{value:+d}" if value else "0",
+        RATING_SYMBOLS[value],
+        label,
+    )
 
 
 @register.filter
