@@ -151,7 +151,9 @@ def check_direction(direction):
 def _swap(items, obj, direction):
     """Swap `obj` with its neighbour in `items` (ordered); renumber 1..n. True if it moved."""
     items = list(items)
-    index = next(i for i, item in enumerate(items) if item.pk == obj.pk)
+    index = next((i for i, item in enumerate(items) if item.pk == obj.pk), None)
+    if index is None:  # removed meanwhile
+        return False
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(items):
         return False

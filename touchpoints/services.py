@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -139,6 +139,8 @@ def touchpoint_move(*, actor, touchpoint, direction):
     """Move one place up or down in customer order, crossing into the next stage at an end."""
     require_editor(actor, touchpoint.organisation)
     check_direction(direction)
+    # Re-read under lock: someone may have moved it since the page was loaded.
+    touchpoint = Touchpoint.objects.select_for_update().get(pk=touchpoint.pk)
     siblings = list(
         Touchpoint.objects.select_for_update()
         .filter(stage_id=touchpoint.stage_id)
@@ -161,7 +163,8 @@ def touchpoint_move(*, actor, touchpoint, direction):
     others = list(Touchpoint.objects.select_for_update().filter(stage=target).order_by("position"))
     moving.stage = target
     others = [*others, moving] if direction == "up" else [moving, *others]
-    Touchpoint.objects.filter(pk=moving.pk).update(stage=target)
+    # A change of stage is an edit: bump the version so an edit begun before it conflicts.
+    Touchpoint.objects.filter(pk=moving.pk).update(stage=target, version=F("version") + 1)
     renumber(others)
     return True
 

@@ -13,7 +13,11 @@
   });
   document.addEventListener("htmx:afterSettle", function () {
     if (!lastId) return;
-    const again = document.getElementById(lastId);
+    // The pressed button may be gone (the card became the first or the last): use its twin.
+    const twin = lastId.startsWith("move-up-")
+      ? lastId.replace("move-up-", "move-down-")
+      : lastId.replace("move-down-", "move-up-");
+    const again = document.getElementById(lastId) || document.getElementById(twin);
     if (again) again.focus();
   });
 })();

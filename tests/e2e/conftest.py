@@ -53,19 +53,37 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+def new_page(browser, live_server):
+    """Open a page in a fresh browser context (its own cookies), e.g. with JavaScript off.
+
+    Every page it opens fails the test on a JavaScript error or a console error (CSP
+    violations are reported there).
+    """
+    contexts = []
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-    )
-    yield page
-    context.close()
+
+    def open_page(**context_options):
+        options = {"viewport": {"width": 1280, "height": 900}, **context_options}
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda msg: errors.append(msg.text) if msg.type == "error" else None,
+        )
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
     assert not errors, f"JavaScript or CSP errors in the browser: {errors}"
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 @pytest.fixture
@@ -81,7 +99,9 @@ def screenshot():
 
 
 def log_in(page, email, password):
+    """Log in through the form and wait until the app has let us in."""
     page.goto("/accounts/login/")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

@@ -259,3 +259,33 @@ def test_another_orgs_touchpoint_is_404(client_for, mallory, touchpoint):
 def test_factory_touchpoint_is_valid(db):
     tp = TouchpointFactory()
     assert tp.organisation == tp.journey.organisation
+
+
+def test_moving_into_another_stage_makes_an_older_edit_conflict(bob, journey):
+    gate = journey.touchpoints.get(name="Boarding gate")
+    check_in = journey.touchpoints.get(name="Check-in desk")
+    services.touchpoint_move(actor=bob, touchpoint=check_in, direction="up")  # into Booking
+    check_in.refresh_from_db()
+    assert check_in.stage.name == "Booking"
+    with pytest.raises(services.EditConflict):
+        services.touchpoint_update(actor=bob, touchpoint=check_in, version=1, name="Desk")
+    assert gate.version == 1
+
+
+def test_moving_with_a_stale_object_uses_the_current_stage(bob, journey):
+    check_in = journey.touchpoints.get(name="Check-in desk")
+    stale = journey.touchpoints.get(name="Check-in desk")
+    services.touchpoint_move(actor=bob, touchpoint=check_in, direction="up")  # into Booking
+    assert services.touchpoint_move(actor=bob, touchpoint=stale, direction="up") is True
+    assert [tp.name for tp in journey.touchpoints.in_customer_order()][:2] == [
+        "Check-in desk",
+        "Phone booking",
+    ]
+
+
+def test_first_and_last_cards_offer_only_the_moves_they_can_make(client_for, bob, journey):
+    page = client_for(bob).get(f"/o/nordic-air/journeys/{journey.pk}/").content.decode()
+    first = journey.touchpoints.get(name="Phone booking")
+    last = journey.touchpoints.get(name="Boarding gate")
+    assert f'id="move-up-{first.pk}"' not in page and f'id="move-down-{first.pk}"' in page
+    assert f'id="move-down-{last.pk}"' not in page and f'id="move-up-{last.pk}"' in page
