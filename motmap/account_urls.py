@@ -8,7 +8,9 @@ urlpatterns = [
     path("signup/", views.sign_up, name="sign_up"),
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=EmailLoginForm, redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=EmailLoginForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -126,6 +126,9 @@ class Membership(UUIDModel):
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the person last switched to this organisation: home sends them back to it,
+    # even after logging out and in again.
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 

@@ -23,9 +23,14 @@ CLAIM_SECONDS = 300
 
 
 def queue_email(*, to, template, context, organisation=None):
-    """Render `templates/email/<template>.{subject.txt,txt,html}` and queue it."""
+    """Render `templates/email/<template>.{subject.txt,txt,html}` and queue it.
+
+    Dates in an organisation's email are shown in its time zone, wherever it is queued from.
+    Subjects and text bodies are plain text: their templates turn autoescaping off.
+    """
     context = {"site_url": settings.SITE_URL, "organisation": organisation, **context}
-    with translation.override(settings.LANGUAGE_CODE):
+    tz = organisation.tzinfo if organisation else timezone.get_current_timezone()
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(tz):
         subject = render_to_string(f"email/{template}.subject.txt", context)
         text = render_to_string(f"email/{template}.txt", context)
         html = render_to_string(f"email/{template}.html", context)

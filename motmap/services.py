@@ -5,7 +5,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -36,8 +36,16 @@ def organisation_create(*, actor, name, time_zone="Europe/Stockholm"):
     if not name:
         raise ValidationError({"name": _("Give the organisation a name.")})
     org = Organisation(name=name, slug=_unique_slug(name), time_zone=time_zone)
-    org.full_clean()
-    org.save()
+    org.full_clean(exclude=["slug"])
+    for attempt in range(5):
+        try:
+            with transaction.atomic():  # a concurrent sign-up may take the same address
+                org.save()
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            org.slug = f"{_unique_slug(name)[:50]}-{secrets.token_hex(2)}"
     Membership.objects.create(organisation=org, user=actor, role=Role.OWNER)
     return org
 
@@ -46,11 +54,25 @@ def organisation_create(*, actor, name, time_zone="Europe/Stockholm"):
 def user_sign_up(*, email, password, full_name="", organisation_name):
     """A new person and their new organisation, with them as owner."""
     User = get_user_model()
-    email = email.strip().lower()
+    email = (email or "").strip().lower()
+    taken = ValidationError({"email": _("An account with this email address already exists.")})
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("An account with this email address already exists.")})
-    user = User.objects.create_user(email=email, password=password, full_name=full_name.strip())
-    org = organisation_create(actor=user, name=organisation_name)
+        raise taken
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, full_name=(full_name or "").strip()
+            )
+    except IntegrityError:  # the same address signed up a moment ago
+        raise taken from None
+    try:
+        org = organisation_create(actor=user, name=organisation_name)
+    except ValidationError as exc:
+        # The organisation's fields are called organisation_* on the sign-up form.
+        errors = getattr(exc, "error_dict", {"name": exc.error_list})
+        raise ValidationError(
+            {f"organisation_{k}" if k != "__all__" else k: v for k, v in errors.items()}
+        ) from None
     return user, org
 
 
@@ -125,10 +147,21 @@ def invitation_problem(invitation):
     return None
 
 
+class AlreadyMember(Exception):
+    """The person accepting an invitation belongs to its organisation already."""
+
+    def __init__(self, membership):
+        super().__init__(str(membership))
+        self.membership = membership
+
+
 @transaction.atomic
 def invitation_accept(*, token, user=None, password=None, full_name=""):
     """Use an invitation once: for the logged-in `user`, or a new account with `password`.
 
+    The logged-in account joins even when its address differs from the invited one (the
+    page says so before they accept): the link is the secret. Someone who is a member
+    already does not use up the invitation (AlreadyMember), so the invitee still can.
     The claim is a conditional UPDATE, so a double click or two tabs use it once.
     """
     invitation = invitation_for_token(token)
@@ -139,12 +172,25 @@ def invitation_accept(*, token, user=None, password=None, full_name=""):
     if user is None:
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise ValidationError(_("An account with this email exists already: log in first."))
-        user = User.objects.create_user(
-            email=invitation.email, password=password, full_name=(full_name or "").strip()
-        )
-    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-        accepted_at=timezone.now(), accepted_by=user
-    )
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=invitation.email, password=password, full_name=(full_name or "").strip()
+                )
+        except IntegrityError:  # a double click: the first one created the account
+            raise ValidationError(
+                _("An account with this email exists already: log in first.")
+            ) from None
+    else:
+        existing = Membership.objects.filter(
+            organisation=invitation.organisation, user=user
+        ).first()
+        if existing:
+            raise AlreadyMember(existing)
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).update(accepted_at=timezone.now(), accepted_by=user)
     if not claimed:
         raise ValidationError(_("This invitation has already been used. Log in to continue."))
     membership, created = Membership.objects.get_or_create(
@@ -155,10 +201,19 @@ def invitation_accept(*, token, user=None, password=None, full_name=""):
 
 @transaction.atomic
 def invitation_revoke(*, actor, invitation):
+    """Withdraw a pending invitation; an accepted one cannot be withdrawn."""
     require_owner(actor, invitation.organisation)
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    withdrawn = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not withdrawn:
+        invitation.refresh_from_db()
+        if invitation.accepted_at:
+            raise ValidationError(
+                _("%(email)s already accepted this invitation: remove the member instead.")
+                % {"email": invitation.email}
+            )
+    return invitation
 
 
 def _lock_owners(organisation):
@@ -167,12 +222,20 @@ def _lock_owners(organisation):
     )
 
 
+def _reload(membership):
+    try:
+        membership.refresh_from_db(fields=["role"])
+    except Membership.DoesNotExist:
+        raise ValidationError(_("This person is not a member any more.")) from None
+
+
 @transaction.atomic
 def membership_change_role(*, actor, membership, role):
     require_owner(actor, membership.organisation)
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a role.")})
     owners = _lock_owners(membership.organisation)
+    _reload(membership)  # as it is now, under the lock
     if membership.role == Role.OWNER and role != Role.OWNER and len(owners) <= 1:
         raise ValidationError(
             {"role": _("The last owner cannot be demoted. Make someone else owner first.")}
@@ -186,6 +249,7 @@ def membership_change_role(*, actor, membership, role):
 def membership_remove(*, actor, membership):
     require_owner(actor, membership.organisation)
     owners = _lock_owners(membership.organisation)
+    _reload(membership)  # as it is now, under the lock
     if membership.role == Role.OWNER and len(owners) <= 1:
         raise ValidationError(_("The last owner cannot be removed. Make someone else owner first."))
     membership.delete()

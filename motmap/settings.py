@@ -146,8 +146,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Email: every message goes through the outbox (motmap.outbox) and a Celery task.
+EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_URL.startswith("filemail://"):
+    # filemail:///var/mail/motmap means the absolute path /var/mail/motmap.
+    EMAIL_FILE_PATH = EMAIL_URL.removeprefix("filemail://")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="motmap <noreply@motmap.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)

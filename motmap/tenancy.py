@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -43,11 +44,43 @@ def org_view(view):
         membership = resolve(request.user, org_slug)
         request.membership = membership
         request.org = membership.organisation
-        request.session[SESSION_KEY] = org_slug
+        if request.session.get(SESSION_KEY) != org_slug:
+            remember_organisation(request, membership)
         with timezone.override(request.org.tzinfo):
             return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def remember_organisation(request, membership):
+    """Note the organisation a person switched to: home sends them back to it.
+
+    Written only on a switch (not on every page), in the session and on the membership,
+    so that it outlives the session.
+    """
+    request.session[SESSION_KEY] = membership.organisation.slug
+    now = timezone.now()
+    Membership.objects.filter(pk=membership.pk).update(last_used_at=now)
+    membership.last_used_at = now
+
+
+def last_used_organisation(request):
+    """The slug of the organisation to open for this person, or None to let them choose.
+
+    The one of this session, else the one they switched to last, else their only one.
+    """
+    memberships = Membership.objects.filter(user=request.user)
+    slug = request.session.get(SESSION_KEY)
+    if slug and memberships.filter(organisation__slug=slug).exists():
+        return slug
+    first = list(
+        memberships.select_related("organisation").order_by(
+            F("last_used_at").desc(nulls_last=True), "organisation__name"
+        )[:2]
+    )
+    if first and (first[0].last_used_at or len(first) == 1):
+        return first[0].organisation.slug
+    return None
 
 
 def get_for_org(queryset, org, **lookup):

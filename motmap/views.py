@@ -1,14 +1,15 @@
 """Accounts, organisations, members and invitations."""
 
+import copy
+
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,9 +24,20 @@ from .forms import (
     add_service_errors,
 )
 from .models import Invitation, Membership
-from .tenancy import SESSION_KEY, ensure_owner, org_view
+from .tenancy import (
+    SESSION_KEY,
+    ensure_owner,
+    last_used_organisation,
+    membership_of,
+    org_view,
+)
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _posted(request):
+    """The form data of a POST, even an empty one (a form bound to it shows what is missing)."""
+    return request.POST if request.method == "POST" else None
 
 
 def healthz(request):
@@ -37,20 +49,16 @@ def home(request):
     """Send a person to their organisation (the last one used), or show the welcome page."""
     if not request.user.is_authenticated:
         return render(request, "motmap/welcome.html")
-    memberships = list(Membership.objects.filter(user=request.user).select_related("organisation"))
-    last = request.session.get(SESSION_KEY)
-    for m in memberships:
-        if m.organisation.slug == last:
-            return redirect("organisation_home", org_slug=last)
-    if len(memberships) == 1:
-        return redirect("organisation_home", org_slug=memberships[0].organisation.slug)
+    slug = last_used_organisation(request)
+    if slug:
+        return redirect("organisation_home", org_slug=slug)
     return redirect("organisation_list")
 
 
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             data = form.cleaned_data
@@ -77,7 +85,7 @@ def organisation_list(request):
 
 @login_required
 def organisation_create(request):
-    form = OrganisationNameForm(request.POST or None)
+    form = OrganisationNameForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             org = services.organisation_create(actor=request.user, name=form.cleaned_data["name"])
@@ -91,11 +99,13 @@ def organisation_create(request):
 @org_view
 def organisation_settings(request):
     ensure_owner(request)
-    form = OrganisationSettingsForm(request.POST or None, instance=request.org)
+    # A copy: a rejected change must not show up in the page around the form.
+    form = OrganisationSettingsForm(_posted(request), instance=copy.copy(request.org))
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_update(actor=request.user, organisation=request.org,
-                                         **form.cleaned_data)
+            services.organisation_update(
+                actor=request.user, organisation=form.instance, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -106,8 +116,9 @@ def organisation_settings(request):
 
 @org_view
 def member_list(request):
-    form = InviteForm(request.POST or None)
+    form = InviteForm(_posted(request))
     if request.method == "POST":
+        ensure_owner(request)
         if form.is_valid():
             try:
                 services.invitation_create(
@@ -136,6 +147,7 @@ def _render_members(request, *, form=None, status=200):
 @require_POST
 @org_view
 def member_role(request, membership_id):
+    ensure_owner(request)
     membership = get_object_or_404(Membership, organisation=request.org, pk=membership_id)
     form = RoleForm(request.POST)
     if form.is_valid():
@@ -161,6 +173,10 @@ def member_remove(request, membership_id):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
+        if membership.user_id == request.user.pk:  # they left: the org is not theirs any more
+            request.session.pop(SESSION_KEY, None)
+            messages.success(request, _("You left %(org)s.") % {"org": request.org})
+            return redirect("home")
         messages.success(request, _("%(name)s was removed.") % {"name": membership.user})
     return redirect("member_list", org_slug=request.org.slug)
 
@@ -169,37 +185,55 @@ def member_remove(request, membership_id):
 @org_view
 def invitation_revoke(request, invitation_id):
     invitation = get_object_or_404(Invitation, organisation=request.org, pk=invitation_id)
-    services.invitation_revoke(actor=request.user, invitation=invitation)
-    messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
+    try:
+        services.invitation_revoke(actor=request.user, invitation=invitation)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email}
+        )
     return redirect("member_list", org_slug=request.org.slug)
 
 
 def invitation_accept(request, token):
+    """Accept an invitation: as the logged-in account, or by creating one."""
     invitation = services.invitation_for_token(token)
     problem = services.invitation_problem(invitation)
     if problem:
-        return render(request, "motmap/invitation_invalid.html", {"problem": problem}, status=410)
+        status = 404 if invitation is None else 410  # unknown link / used, withdrawn, expired
+        context = {"problem": problem}
+        return render(request, "motmap/invitation_invalid.html", context, status=status)
     user = request.user if request.user.is_authenticated else None
-    needs_account = (
-        user is None and not get_user_model().objects.filter(email__iexact=invitation.email).exists()
-    )
-    form = AcceptInvitationForm(request.POST or None, email=invitation.email) if needs_account else None
+    context = {"invitation": invitation}
+    if user is None and get_user_model().objects.filter(email__iexact=invitation.email).exists():
+        if request.method == "POST":
+            return redirect_to_login(request.path)
+        return render(request, "motmap/invitation_accept.html", {**context, "needs_login": True})
+    form = None if user else AcceptInvitationForm(_posted(request), email=invitation.email)
     if request.method == "POST" and (form is None or form.is_valid()):
-        if user is None and not needs_account:
-            return redirect(f"{reverse('login')}?next={request.path}")
-        try:
-            data = form.cleaned_data if form else {}
-            membership = services.invitation_accept(
-                token=token, user=user, password=data.get("password1"),
-                full_name=data.get("full_name", ""),
-            )
-        except ValidationError as exc:
-            return render(request, "motmap/invitation_invalid.html",
-                          {"problem": " ".join(exc.messages)}, status=410)
-        if user is None:
-            login(request, membership.user, backend=AUTH_BACKEND)
-        messages.success(request, _("You joined %(org)s.") % {"org": membership.organisation})
-        return redirect("organisation_home", org_slug=membership.organisation.slug)
-    context = {"invitation": invitation, "form": form, "needs_login": user is None and not form}
-    return render(request, "motmap/invitation_accept.html", context)
+        return _accept_invitation(request, token, user, form)
+    if user:
+        context["already_member"] = membership_of(user, invitation.organisation)
+        context["other_email"] = user.email.lower() != invitation.email.lower()
+    return render(request, "motmap/invitation_accept.html", {**context, "form": form})
 
+
+def _accept_invitation(request, token, user, form):
+    data = form.cleaned_data if form else {}
+    try:
+        membership = services.invitation_accept(
+            token=token, user=user, password=data.get("password1"),
+            full_name=data.get("full_name", ""),
+        )
+    except services.AlreadyMember as exc:
+        org = exc.membership.organisation
+        messages.info(request, _("You are already a member of %(org)s.") % {"org": org})
+        return redirect("organisation_home", org_slug=org.slug)
+    except ValidationError as exc:
+        context = {"problem": " ".join(exc.messages)}
+        return render(request, "motmap/invitation_invalid.html", context, status=410)
+    if user is None:
+        login(request, membership.user, backend=AUTH_BACKEND)
+    messages.success(request, _("You joined %(org)s.") % {"org": membership.organisation})
+    return redirect("organisation_home", org_slug=membership.organisation.slug)

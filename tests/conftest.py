@@ -9,7 +9,6 @@ from django.test import Client
 
 from motmap.celery import app as celery_app
 from motmap.models import Role
-
 from tests.factories import (
     JourneyFactory,
     MembershipFactory,

@@ -1,0 +1,340 @@
+"""The email outbox: written with the change, sent once, retried, flushed."""
+
+import smtplib
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+from motmap import outbox, services
+from motmap.celery import app as celery_app
+from motmap.models import Invitation, OutboxEmail, Role
+from motmap.tasks import flush_outbox, send_outbox_email
+
+pytestmark = pytest.mark.django_db
+
+
+def queue(to="dave@example.com", organisation=None):
+    return outbox.queue_email(
+        to=to,
+        template="password_reset",
+        organisation=organisation,
+        context={
+            "protocol": "https", "domain": "motmap.example", "uid": "MQ", "token": "abc-def",
+            "user": {"email": to},
+        },
+    )
+
+
+class FlakyBackend:
+    """Patches the locmem backend: the first `failures` sends raise, the rest go through."""
+
+    def __init__(self, failures):
+        self.failures = failures
+        self.calls = 0
+        self.real = EmailBackend.send_messages
+
+    def __call__(self, backend, messages):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise smtplib.SMTPServerDisconnected("mail server went away")
+        return self.real(backend, messages)
+
+
+@pytest.fixture
+def eager_retries():
+    """Let Celery's eager mode run a task's retries in-process, as a worker would.
+
+    With task_eager_propagates (set for the test session) a retry is raised to the caller;
+    without it, `apply` runs the retried task again at once.
+    """
+    previous = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_eager_propagates = previous
+
+
+def flaky(failures):
+    return mock.patch.object(EmailBackend, "send_messages", autospec=True,
+                             side_effect=FlakyBackend(failures))
+
+
+# --- written in the same transaction ------------------------------------------------------
+
+
+def test_email_is_written_and_sent_when_the_transaction_commits(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            email = queue()
+            assert mail.outbox == []  # nothing leaves before the commit
+
+    assert len(callbacks) == 1
+    email.refresh_from_db()
+    assert email.sent_at is not None
+    assert email.attempts == 1
+    assert email.claimed_until is None
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["dave@example.com"]
+    assert "https://motmap.example/accounts/reset/MQ/abc-def/" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert 'href="https://motmap.example/accounts/reset/MQ/abc-def/"' in html
+
+
+def test_a_rolled_back_change_leaves_no_email(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            queue()
+            raise RuntimeError("the change failed")
+
+    assert callbacks == []
+    assert not OutboxEmail.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_refused_invitation_leaves_no_email(
+    alice, bob, nordic, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        services.invitation_create(
+            actor=alice, organisation=nordic, email=bob.email, role=Role.STAFF
+        )
+    assert not OutboxEmail.objects.exists()
+    assert mail.outbox == []
+
+
+def test_an_invitation_rolled_back_with_its_email(
+    alice, nordic, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.invitation_create(
+                actor=alice, organisation=nordic, email="dave@example.com", role=Role.STAFF
+            )
+            assert OutboxEmail.objects.count() == 1
+            raise RuntimeError("something after it failed")
+
+    assert not Invitation.objects.exists()
+    assert not OutboxEmail.objects.exists()
+    assert mail.outbox == []
+
+
+def test_subject_is_one_plain_line():
+    email = queue()
+    assert email.subject == "Choose a new password for motmap"
+    assert "\n" not in email.subject
+
+
+# --- sent once ----------------------------------------------------------------------------
+
+
+def test_sending_the_same_row_twice_sends_once():
+    email = queue()
+
+    assert outbox.send_one(email.pk) is True
+    assert outbox.send_one(email.pk) is False
+    send_outbox_email.delay(str(email.pk))
+
+    assert len(mail.outbox) == 1
+    email.refresh_from_db()
+    assert email.attempts == 1
+
+
+def test_sent_is_marked_by_a_conditional_update():
+    email = queue()
+    sent_at = datetime(2030, 1, 1, tzinfo=UTC)
+    OutboxEmail.objects.filter(pk=email.pk).update(sent_at=sent_at)
+
+    assert outbox.send_one(email.pk) is False
+
+    email.refresh_from_db()
+    assert email.sent_at == sent_at
+    assert mail.outbox == []
+
+
+def test_an_email_claimed_by_another_worker_is_left_to_it():
+    email = queue()
+    assert outbox.claim(email.pk) is True  # another worker is sending it now
+
+    assert outbox.send_one(email.pk) is False
+    assert flush_outbox() == 0
+    assert mail.outbox == []
+
+
+def test_a_claim_that_ran_out_is_taken_over():
+    with time_machine.travel(datetime(2030, 1, 1, 9, 0, tzinfo=UTC), tick=False):
+        email = queue()
+        assert outbox.claim(email.pk)  # that worker died
+    later = datetime(2030, 1, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=outbox.CLAIM_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        assert outbox.send_one(email.pk) is True
+    assert len(mail.outbox) == 1
+
+
+def test_an_unknown_email_id_is_ignored():
+    assert outbox.send_one("00000000-0000-0000-0000-000000000000") is False
+    send_outbox_email.delay("00000000-0000-0000-0000-000000000000")
+    assert mail.outbox == []
+
+
+# --- transport failures and retries -------------------------------------------------------
+
+
+def test_a_transport_failure_keeps_the_email_unsent_with_the_error():
+    email = queue()
+
+    with flaky(failures=1), pytest.raises(smtplib.SMTPServerDisconnected):
+        outbox.send_one(email.pk)
+
+    email.refresh_from_db()
+    assert email.sent_at is None
+    assert email.failed_at is None
+    assert email.claimed_until is None  # free for the retry
+    assert email.attempts == 1
+    assert "mail server went away" in email.last_error
+    assert outbox.pending_ids() == [email.pk]
+
+
+def test_the_task_retries_after_a_transport_failure_and_sends_once(eager_retries):
+    email = queue()
+
+    with flaky(failures=2) as send:
+        send_outbox_email.delay(str(email.pk))
+
+    assert send.call_count == 3
+    email.refresh_from_db()
+    assert email.sent_at is not None
+    assert email.attempts == 3
+    assert email.last_error == ""
+    assert len(mail.outbox) == 1
+
+
+def test_the_task_asks_celery_for_a_retry_with_backoff():
+    email = queue()
+
+    with flaky(failures=1), mock.patch.object(
+        send_outbox_email, "retry", side_effect=RuntimeError("retry asked")
+    ) as retry:
+        with pytest.raises(RuntimeError, match="retry asked"):
+            send_outbox_email.apply(args=[str(email.pk)], throw=True)
+
+    assert retry.call_count == 1
+    assert retry.call_args.kwargs["countdown"] == 30
+    assert isinstance(retry.call_args.kwargs["exc"], smtplib.SMTPServerDisconnected)
+
+
+def test_an_email_that_keeps_failing_is_given_up_after_the_last_attempt(
+    settings, eager_retries
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    email = queue()
+
+    with flaky(failures=100) as send:
+        send_outbox_email.delay(str(email.pk))
+
+    assert send.call_count == 3
+    email.refresh_from_db()
+    assert email.sent_at is None
+    assert email.failed_at is not None
+    assert "mail server went away" in email.last_error
+    assert outbox.pending_ids() == []
+    assert flush_outbox() == 0
+
+
+def test_a_mail_server_outage_does_not_break_the_page(
+    alice, client_for, django_capture_on_commit_callbacks
+):
+    with flaky(failures=100), django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(
+            "/o/nordic-air/members/", {"email": "dave@example.com", "role": Role.STAFF}
+        )
+
+    assert response.status_code == 302
+    assert Invitation.objects.filter(email="dave@example.com").exists()
+    email = OutboxEmail.objects.get()
+    assert email.sent_at is None
+    assert email.last_error
+
+
+# --- broker down: flush_outbox ------------------------------------------------------------
+
+
+def test_broker_down_leaves_the_email_pending_and_flush_sends_it_once(
+    django_capture_on_commit_callbacks,
+):
+    with mock.patch.object(
+        send_outbox_email, "delay", side_effect=OperationalError("broker down")
+    ) as delay, django_capture_on_commit_callbacks(execute=True):
+        email = queue()
+
+    assert delay.call_count == 1
+    email.refresh_from_db()
+    assert email.sent_at is None
+    assert email.attempts == 0
+    assert outbox.pending_ids() == [email.pk]
+    assert mail.outbox == []
+
+    assert flush_outbox.delay().get() == 1
+    assert flush_outbox() == 0
+
+    email.refresh_from_db()
+    assert email.sent_at is not None
+    assert len(mail.outbox) == 1
+
+
+def test_broker_down_during_a_request_does_not_break_the_page(
+    alice, client_for, django_capture_on_commit_callbacks
+):
+    with mock.patch.object(
+        send_outbox_email, "delay", side_effect=OperationalError("broker down")
+    ), django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(
+            "/o/nordic-air/members/", {"email": "dave@example.com", "role": Role.STAFF}
+        )
+
+    assert response.status_code == 302
+    assert OutboxEmail.objects.get().sent_at is None
+    flush_outbox()
+    assert mail.outbox[0].to == ["dave@example.com"]
+
+
+def test_flush_sends_oldest_first_and_skips_sent_and_given_up(settings):
+    with time_machine.travel(datetime(2030, 1, 1, 9, 0, tzinfo=UTC), tick=False):
+        first = queue("first@example.com")
+    with time_machine.travel(datetime(2030, 1, 1, 9, 5, tzinfo=UTC), tick=False):
+        second = queue("second@example.com")
+    sent = queue("sent@example.com")
+    OutboxEmail.objects.filter(pk=sent.pk).update(sent_at=datetime(2030, 1, 1, tzinfo=UTC))
+    given_up = queue("given-up@example.com")
+    OutboxEmail.objects.filter(pk=given_up.pk).update(failed_at=datetime(2030, 1, 1, tzinfo=UTC))
+
+    assert outbox.pending_ids() == [first.pk, second.pk]
+    assert flush_outbox() == 2
+    assert [m.to for m in mail.outbox] == [["first@example.com"], ["second@example.com"]]
+
+
+def test_flush_goes_on_after_one_email_fails():
+    queue("first@example.com")
+    queue("second@example.com")
+
+    with flaky(failures=1):
+        assert flush_outbox() == 1
+
+    assert len(mail.outbox) == 1
+    assert OutboxEmail.objects.filter(sent_at__isnull=True).count() == 1
+    assert flush_outbox() == 1
+    assert len(mail.outbox) == 2
+
+
+def test_flush_is_on_the_beat_schedule(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert any(entry["task"] == "motmap.tasks.flush_outbox" for entry in schedule.values())
