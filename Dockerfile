@@ -32,6 +32,7 @@ COPY journeys ./journeys
 COPY touchpoints ./touchpoints
 COPY templates ./templates
 COPY static ./static
+COPY locale ./locale
 
 # Static files are collected into the image and served by whitenoise. The secret is a
 # throw-away for this step only; the memory broker keeps settings from creating var/broker.
