@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from motmap.models import Organisation, UUIDModel
+from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
 
 
 class ReviewCadence(models.TextChoices):
@@ -18,10 +18,7 @@ class ReviewCadence(models.TextChoices):
     WEEKS = "weeks", _("Every N weeks")
 
 
-class JourneyQuerySet(models.QuerySet):
-    def for_org(self, org):
-        return self.filter(organisation=org)
-
+class JourneyQuerySet(OrgScopedQuerySet):
     def active(self):
         return self.filter(archived_at__isnull=True)
 

@@ -21,7 +21,21 @@ def add_service_errors(form, exc):
         form.add_error(None, exc.messages)
 
 
-class PasswordPairMixin:
+class NewPasswordForm(forms.Form):
+    """A new password typed twice, checked against Django's password validators."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
     def clean(self):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
@@ -36,20 +50,11 @@ class PasswordPairMixin:
         return cleaned
 
 
-class SignUpForm(PasswordPairMixin, forms.Form):
+class SignUpForm(NewPasswordForm):
+    field_order = ["full_name", "email", "password1", "password2", "organisation_name"]
+
     full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email address"), max_length=254)
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
     organisation_name = forms.CharField(
         label=_("Your organisation"),
         max_length=120,
@@ -96,20 +101,12 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
-class AcceptInvitationForm(PasswordPairMixin, forms.Form):
+class AcceptInvitationForm(NewPasswordForm):
+    field_order = ["full_name", "password1", "password2"]
+
     full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
-    password1 = forms.CharField(
-        label=_("Choose a password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
 
     def __init__(self, *args, email="", **kwargs):
         self.email = email
         super().__init__(*args, **kwargs)
+        self.fields["password1"].label = _("Choose a password")

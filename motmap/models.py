@@ -21,6 +21,13 @@ class UUIDModel(models.Model):
         abstract = True
 
 
+class OrgScopedQuerySet(models.QuerySet):
+    """Organisation data: every query for it starts from the organisation."""
+
+    def for_org(self, org):
+        return self.filter(organisation=org)
+
+
 class EmailUserManager(UserManager):
     use_in_migrations = True
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from journeys.models import Journey, Stage
-from motmap.models import Organisation, UUIDModel
+from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
 
 MAX_CONTACTS_PER_DAY = 10_000_000
 MAX_DURATION_SECONDS = 24 * 60 * 60
@@ -47,10 +47,7 @@ class Habit(models.TextChoices):
     TACT = "tact", _("Tact")
 
 
-class TouchpointQuerySet(models.QuerySet):
-    def for_org(self, org):
-        return self.filter(organisation=org)
-
+class TouchpointQuerySet(OrgScopedQuerySet):
     def in_customer_order(self):
         return self.order_by("stage__position", "position")
 
