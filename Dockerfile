@@ -30,6 +30,7 @@ COPY manage.py ./
 COPY motmap ./motmap
 COPY journeys ./journeys
 COPY touchpoints ./touchpoints
+COPY ideas ./ideas
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 
+from ideas.models import OPEN_STATUSES
 from motmap.models import EDITOR_ROLES, Membership
 from touchpoints.models import RATING_SYMBOLS, Rating, Touchpoint
 
@@ -141,7 +142,9 @@ def journey_board(journey):
         .prefetch_related(
             Prefetch(
                 "touchpoints",
-                queryset=Touchpoint.objects.select_related("owner").order_by("position"),
+                queryset=Touchpoint.objects.select_related("owner")
+                .annotate(open_ideas=Count("ideas", filter=Q(ideas__status__in=OPEN_STATUSES)))
+                .order_by("position"),
             )
         )
     )

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from ideas.selectors import waiting_for_decision
 from motmap.forms import add_service_errors
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 
@@ -35,12 +36,14 @@ def _to_board(journey):
 @org_view
 def organisation_home(request):
     journeys = list(selectors.journeys_with_figures(request.org))
+    waiting = waiting_for_decision(request.org) if request.membership.can_edit else None
     return render(
         request,
         "journeys/organisation_home.html",
         {
             "journeys": [j for j in journeys if not j.is_archived],
             "archived": [j for j in journeys if j.is_archived],
+            "waiting": waiting,
         },
     )
 

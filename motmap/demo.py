@@ -3,16 +3,21 @@
 The data is plain Python so it is easy to read and to change; `seed_demo()` writes it through
 the same services the web app uses (they check the rules and write the history). Seeding is
 idempotent: a second run creates nothing new, leaves existing passwords alone and never touches
-a demo journey that already exists, so edits people made to it survive.
+a demo journey that already exists, so edits people made to it survive. The demo ideas (with
+their decisions, votes and comments) are added only to an organisation that has no ideas yet.
 """
 
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ideas.models import Idea
+from ideas.services import comment_add, idea_change_status, idea_submit, vote_toggle
 from journeys.models import Journey
 from journeys.services import journey_create, stage_create
+from touchpoints.models import Touchpoint
 from touchpoints.services import touchpoint_create
 
 from .models import EDITOR_ROLES, Membership, Organisation, Role
@@ -637,6 +642,371 @@ LOST_BAGGAGE = {
 
 JOURNEYS = [BUSINESS_TRIP, LOST_BAGGAGE]
 
+# Front-line "wow" ideas for the touchpoints above, in the order they were sent (so the numbers
+# run from the oldest to the newest). `decisions` are (status, note) steps taken by `decided_by`
+# (or another manager when roles changed); the decisions come before the votes and comments, so
+# only the authors hear about them.
+IDEAS = [
+    {
+        "key": "queue-walk",
+        "journey": "Business trip",
+        "touchpoint": "Check-in desk",
+        "author": "carol",
+        "anonymous": False,
+        "title": "Walk the queue and call tight connections forward",
+        "today": (
+            "We serve the business queue strictly in order. Travellers whose flight closes in "
+            "twenty minutes stand behind people flying in three hours, and ask their neighbours, "
+            "red-faced, to let them pass."
+        ),
+        "proposal": (
+            "Every ten minutes in the morning peak one of us walks the queue with a tablet, "
+            "finds anyone whose flight closes within forty minutes and checks them in at the "
+            "spare desk on the spot, bag tag and all. They leave the queue with a smile instead "
+            "of a sprint."
+        ),
+        "habits": ["anticipate", "treat_differently"],
+        "decided_by": "bob",
+        "decisions": [
+            ("accepted", "Let's try it at Arlanda during the morning peak, from Monday."),
+            (
+                "implemented",
+                "Live at Arlanda since the spring schedule: the queue walk runs every ten "
+                "minutes from 05:30 to 09:00. Kastrup and Gardermoen start next month.",
+            ),
+        ],
+        "votes": ["bob", "alice"],
+        "comments": [
+            (
+                "alice",
+                "I saw this on Tuesday: a man on the 07:10 to Oslo made it with time for a "
+                "coffee. Thank you, Carol.",
+            ),
+            (
+                "carol",
+                "Thanks! Tip for the other stations: keep the tablet charging between rounds.",
+            ),
+        ],
+    },
+    {
+        "key": "delay-timer",
+        "journey": "Business trip",
+        "touchpoint": "Delay announcement",
+        "author": "carol",
+        "anonymous": True,
+        "title": "A fifteen-minute timer for delay updates",
+        "today": (
+            "When we are delayed the captain is busy with the ground crew and forgets to update "
+            "the cabin. Thirty or forty minutes of silence are common, and the galley fills "
+            "with passengers asking what is going on."
+        ),
+        "proposal": (
+            "At the first delay announcement the purser starts a fifteen-minute timer on the "
+            "galley tablet. When it rings, the captain or the purser speaks, even if it is only "
+            '"no news yet, the next update is at 10:45". Nobody has to remember: the timer does.'
+        ),
+        "habits": ["anticipate", "tact"],
+        "decided_by": "bob",
+        "decisions": [
+            (
+                "under_review",
+                "Checking with the chief pilots whether it fits the cockpit workload.",
+            ),
+            ("accepted", "The chief pilots agree: the purser owns the timer."),
+            ("in_progress", "Added to the delay checklist; crews are briefed this month."),
+            (
+                "implemented",
+                "Live on all flights since the crew briefings ended: the timer is part of the "
+                "delay checklist.",
+            ),
+        ],
+        "votes": ["alice", "bob"],
+        "comments": [
+            (
+                "bob",
+                "Pursers say the timer takes the pressure off: the cabin knows when the next "
+                "update comes, so fewer people queue at the galley.",
+            ),
+        ],
+    },
+    {
+        "key": "belt-times",
+        "journey": "Business trip",
+        "touchpoint": "Waiting at baggage claim",
+        "author": "bob",
+        "anonymous": False,
+        "title": "Show when the first bags will reach the belt",
+        "today": (
+            "The belt screen shows only the flight number. People stare at an empty belt for "
+            "twenty minutes without knowing whether the bags are five or forty minutes away."
+        ),
+        "proposal": (
+            "The ramp team already radios when the first container leaves the aircraft. Put "
+            'that time on the belt screen and in the app: "First bags in about 8 minutes". '
+            "When it slips, the screen says so before anyone has to ask."
+        ),
+        "habits": ["anticipate", "little_things"],
+        "decided_by": "alice",
+        "decisions": [
+            (
+                "in_progress",
+                "Ramp control agrees. Trial at belt 5 in Arlanda T5 first; the app follows in "
+                "the next release.",
+            ),
+        ],
+        "votes": ["carol", "alice"],
+        "comments": [
+            (
+                "carol",
+                'Yes please! Half the questions at our desk are "when are the bags coming?".',
+            ),
+            (
+                "alice",
+                "Let's count those questions at belt 5 for a week before and after the trial.",
+            ),
+        ],
+    },
+    {
+        "key": "text-readback",
+        "journey": "Business trip",
+        "touchpoint": "Booking by phone",
+        "author": "carol",
+        "anonymous": False,
+        "title": "Text the booking while the caller is still on the line",
+        "today": (
+            "After a phone booking the caller waits for the confirmation email. Many call back "
+            "to check the spelling of a name or the time of the flight, and queue again."
+        ),
+        "proposal": (
+            "Before saying goodbye, the agent sends a one-line text with the flight, time, seat "
+            'and booking reference, and asks "Did that arrive? Is the name right?". Mistakes are '
+            "fixed while we are still talking, and the second call never happens."
+        ),
+        "habits": ["little_things"],
+        "decided_by": "bob",
+        "decisions": [
+            (
+                "accepted",
+                "IT can reuse the baggage team's text-message gateway. Planned for the next "
+                "release of the booking tool.",
+            ),
+        ],
+        "votes": ["alice"],
+        "comments": [
+            ("alice", "Simple and cheap. Let's measure the repeat calls before and after."),
+        ],
+    },
+    {
+        "key": "lounge-notes",
+        "journey": "Business trip",
+        "touchpoint": "Lounge welcome",
+        "author": "carol",
+        "anonymous": True,
+        "title": "Let the next host know how a regular takes their coffee",
+        "today": (
+            "Our hosts remember the coffee and the favourite corner of about twenty regulars. "
+            "When the shift changes, or a host moves on, the regular is a stranger again."
+        ),
+        "proposal": (
+            'Let the host add a short note to the frequent-flyer profile ("double espresso, '
+            'quiet room, calls before boarding") that the next host sees when the card is '
+            "scanned at the desk."
+        ),
+        "habits": ["strokes", "treat_differently"],
+        "decided_by": "bob",
+        "decisions": [("under_review", "")],
+        "votes": ["alice"],
+        "comments": [
+            (
+                "bob",
+                "We like this. We are checking with our data protection officer what we may "
+                "store, and how travellers can see and delete it. Back to you by the end of "
+                "the month.",
+            ),
+        ],
+    },
+    {
+        "key": "fast-track-closed",
+        "journey": "Business trip",
+        "touchpoint": "Security fast track",
+        "author": "carol",
+        "anonymous": False,
+        "title": "Tell travellers at check-in when fast track is closed",
+        "today": (
+            "Business travellers find out that fast track is closed only when they reach it, "
+            "then walk back to the end of the long queue, annoyed with us, not the airport."
+        ),
+        "proposal": (
+            "When the airport closes fast track, the security host texts the check-in "
+            'supervisor. We tell business travellers at the desk and print "Fast track closed: '
+            'use lane 3, our host will meet you" on the boarding pass.'
+        ),
+        "habits": ["anticipate", "say_yes"],
+        "decided_by": "bob",
+        "decisions": [
+            ("accepted", "Airport security agrees to text our supervisor when the lane closes."),
+        ],
+        "votes": ["bob", "alice"],
+        "comments": [],
+    },
+    {
+        "key": "kit-sizes",
+        "journey": "Lost baggage",
+        "touchpoint": "Overnight kit",
+        "author": "carol",
+        "anonymous": False,
+        "title": "Overnight kits with T-shirts in four sizes",
+        "today": (
+            "The kit has one T-shirt, size XL. It fits almost nobody, and it is no help to a "
+            "traveller who has a meeting at nine."
+        ),
+        "proposal": (
+            "Stock kits in S, M, L and XL, and give travellers on their way to a meeting a "
+            "voucher for a shirt at the airport shop."
+        ),
+        "habits": ["treat_differently", "surprise"],
+        "decided_by": "bob",
+        "decisions": [
+            (
+                "declined",
+                "Four sizes at every desk need storage that most stations do not have. Agents "
+                "may already approve a shirt up to 400 SEK on the spot, refunded with the claim: "
+                "we will print that in the kit leaflet and say it at the desk instead.",
+            ),
+        ],
+        "votes": [],
+        "comments": [
+            (
+                "bob",
+                "Thank you, Carol: the problem is real. Saying yes to the shirt on the spot is "
+                "the quicker fix, and your idea is why the leaflet changes.",
+            ),
+        ],
+    },
+    {
+        "key": "found-photo",
+        "journey": "Lost baggage",
+        "touchpoint": "Tracking by SMS and website",
+        "author": "carol",
+        "anonymous": True,
+        "title": "Send a photo of the bag the moment we find it",
+        "today": (
+            'The text message says "Status: in progress" for days. Travellers are not sure we '
+            "found their bag and call to describe it again."
+        ),
+        "proposal": (
+            "When the bag is found, the handler takes a photo and the text message links to it: "
+            '"Found it! Is this yours? It will be at your hotel by 19:00." Relief in one picture.'
+        ),
+        "habits": ["surprise", "little_things"],
+        "decisions": [],
+        "votes": ["alice", "bob"],
+        "comments": [
+            ("alice", "Love it. Is it all right to send a photo of someone's suitcase by text?"),
+            (
+                "bob",
+                "We would send a link to the tracking page, behind the booking reference, not the "
+                "photo itself. That should be fine.",
+            ),
+            (
+                "carol",
+                "The handlers at Kastrup already take photos for damage reports, so the camera "
+                "is there.",
+            ),
+        ],
+    },
+    {
+        "key": "found-picture",
+        "journey": "Lost baggage",
+        "touchpoint": "Tracking by SMS and website",
+        "author": "alice",
+        "anonymous": False,
+        "title": "Picture of the suitcase in the tracking text",
+        "today": "Travellers call us to check that the bag we found is really theirs.",
+        "proposal": (
+            "Put a picture of the found suitcase in the tracking text message, so they can see "
+            "it is theirs."
+        ),
+        "habits": ["surprise"],
+        "decided_by": "bob",
+        "duplicate_of": "found-photo",
+        "decisions": [
+            ("duplicate", "Same idea as the photo when we find the bag: vote for that one."),
+        ],
+        "votes": [],
+        "comments": [],
+    },
+    {
+        "key": "location-first",
+        "journey": "Lost baggage",
+        "touchpoint": "Reporting at the baggage desk",
+        "author": "carol",
+        "anonymous": False,
+        "title": "Say where the bag is before the form",
+        "today": (
+            "We hand the traveller a two-page form first and look up the tag afterwards, so they "
+            "learn only after twenty minutes that their bag is still in Frankfurt."
+        ),
+        "proposal": (
+            "Scan the tag receipt first and tell them within a minute where the bag is and when "
+            "it can be with them. Then fill in the form together, pre-filled from the booking: "
+            "\"I'm sorry, your bag is in Frankfurt and on the 16:20. Let's get it to you.\""
+        ),
+        "habits": ["tact", "anticipate"],
+        "decisions": [],
+        "votes": ["bob", "alice"],
+        "comments": [
+            (
+                "bob",
+                "Yes please. Could you time how long the form takes now, for a week? Then we know "
+                "what we win.",
+            ),
+            ("carol", "Will do: I'll note the minutes on every report this week."),
+        ],
+    },
+    {
+        "key": "one-agent",
+        "journey": "Lost baggage",
+        "touchpoint": "Call-back from the baggage team",
+        "author": "bob",
+        "anonymous": False,
+        "title": "One agent per case, with a direct number",
+        "today": (
+            "Each call goes to whoever is free, so the traveller tells the whole story again, "
+            "every time, to someone new."
+        ),
+        "proposal": (
+            "The agent who takes the first call owns the case to the end and gives the traveller "
+            "a direct number and their working hours. When they are off, a named colleague "
+            "covers, with the notes in front of them."
+        ),
+        "habits": ["strokes", "say_yes"],
+        "decisions": [],
+        "votes": ["carol", "alice"],
+        "comments": [
+            ("carol", "Travellers ask for this every day. Starting over is what makes them angry."),
+        ],
+    },
+    {
+        "key": "receipt-cartoon",
+        "journey": "Business trip",
+        "touchpoint": "Invoice and expense receipt",
+        "author": "alice",
+        "anonymous": False,
+        "title": "A different little drawing on every month's receipts",
+        "today": "The receipt is a grey PDF that nobody reads beyond the VAT line.",
+        "proposal": (
+            "Print a small drawing at the bottom of the receipt, different every month: a "
+            "travel tip from our own illustrator. Finance teams start looking forward to our "
+            "receipts, and show them around the office."
+        ),
+        "habits": ["surprise", "little_things"],
+        "decisions": [],
+        "votes": ["carol", "bob"],
+        "comments": [("bob", "Our own finance team would pin these on the wall.")],
+    },
+]
+
 
 @dataclass
 class SeedResult:
@@ -650,6 +1020,8 @@ class SeedResult:
     journeys_created: list = field(default_factory=list)
     journeys_existing: list = field(default_factory=list)
     touchpoints_created: int = 0
+    ideas_created: int = 0
+    ideas_existing: int = 0  # ideas were there already, so the demo added none
 
 
 def _seed_users(result):
@@ -717,6 +1089,73 @@ def _seed_journey(*, spec, organisation, people, result):
     result.journeys_created.append(journey)
 
 
+def _demo_touchpoint(organisation, spec):
+    """The touchpoint an idea is about, if it is still there and its journey is not archived."""
+    return (
+        Touchpoint.objects.filter(
+            organisation=organisation,
+            journey__name__iexact=spec["journey"],
+            journey__archived_at__isnull=True,
+            name__iexact=spec["touchpoint"],
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _seed_ideas(*, organisation, people, result):
+    """Add the demo ideas, their decisions, votes and comments: only to an org without ideas.
+
+    Everything goes through the idea services. An idea whose touchpoint was renamed, deleted or
+    archived is left out (with its votes and comments). Decisions come before votes and
+    comments, so a decision's email reaches only a named author (never a voter or commenter).
+    """
+    existing = Idea.objects.filter(organisation=organisation).count()
+    if existing:
+        result.ideas_existing = existing
+        return
+    ideas = {}
+    for spec in IDEAS:
+        touchpoint = _demo_touchpoint(organisation, spec)
+        if touchpoint is None:
+            continue
+        try:
+            idea, created = idea_submit(
+                actor=people[spec["author"]],
+                touchpoint=touchpoint,
+                title=spec["title"],
+                today=spec["today"],
+                proposal=spec["proposal"],
+                habits=list(spec["habits"]),
+                anonymous=spec["anonymous"],
+            )
+        except ValidationError:  # the hourly limit, when the demo is seeded again and again
+            continue
+        if created:
+            ideas[spec["key"]] = idea
+            result.ideas_created += 1
+    for spec in IDEAS:
+        idea = ideas.get(spec["key"])
+        if idea is None or not spec["decisions"]:
+            continue
+        duplicate_of = ideas.get(spec.get("duplicate_of", ""))
+        if spec.get("duplicate_of") and duplicate_of is None:
+            continue  # the original was left out: this idea stays new
+        actor = _editor(organisation, [people[spec["decided_by"]], people["bob"]])
+        for status, note in spec["decisions"]:
+            idea = idea_change_status(
+                actor=actor, idea=idea, status=status, note=note, duplicate_of=duplicate_of
+            )
+    for spec in IDEAS:
+        idea = ideas.get(spec["key"])
+        if idea is None:
+            continue
+        for key in spec["votes"]:
+            vote_toggle(actor=people[key], idea=idea)
+        for key, body in spec["comments"]:
+            comment_add(actor=people[key], idea=idea, body=body)
+
+
 @transaction.atomic
 def seed_demo():
     """Create the Nordic Air demo (once). Safe to run again; returns a `SeedResult`."""
@@ -728,4 +1167,5 @@ def seed_demo():
     people = _seed_users(result)
     for spec in JOURNEYS:
         _seed_journey(spec=spec, organisation=organisation, people=people, result=result)
+    _seed_ideas(organisation=organisation, people=people, result=result)
     return result

@@ -13,5 +13,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("motmap.org_urls")),
     path("o/<slug:org_slug>/journeys/", include("journeys.urls")),
     path("o/<slug:org_slug>/touchpoints/", include("touchpoints.urls")),
+    path("o/<slug:org_slug>/ideas/", include("ideas.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from ideas import services as idea_services
 from motmap import services as org_services
 from motmap.models import Membership, Role
 from tests.factories import StageFactory
@@ -29,6 +30,7 @@ PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
     "owner",
     405,
 )
+AUTHOR = "author"  # carol wrote the idea and the comment in the world below
 PERSONAS = ["anonymous", "carol", "bob", "alice", "mallory"]
 LEVEL = {"carol": 1, "bob": 2, "alice": 3}
 NEEDED = {MEMBER: 1, EDITOR: 2, OWNER: 3}
@@ -68,6 +70,22 @@ ACCESS = {
     "touchpoint_edit": (EDITOR, EDITOR),
     "touchpoint_move": (NOT_ALLOWED, EDITOR),
     "touchpoint_delete": (EDITOR, EDITOR),
+    "touchpoint_qr_svg": (MEMBER, NOT_ALLOWED),
+    "touchpoint_qr_png": (MEMBER, NOT_ALLOWED),
+    "touchpoint_card": (MEMBER, NOT_ALLOWED),
+    "idea_list": (MEMBER, NOT_ALLOWED),
+    "idea_submit": (MEMBER, MEMBER),
+    "idea_mine": (MEMBER, NOT_ALLOWED),
+    "idea_wall": (MEMBER, NOT_ALLOWED),
+    "idea_export": (EDITOR, NOT_ALLOWED),
+    "idea_detail": (MEMBER, NOT_ALLOWED),
+    "idea_edit": (AUTHOR, AUTHOR),
+    "idea_withdraw": (AUTHOR, AUTHOR),
+    "idea_vote": (NOT_ALLOWED, MEMBER),
+    "comment_add": (NOT_ALLOWED, MEMBER),
+    "comment_edit": (AUTHOR, AUTHOR),
+    "comment_delete": (NOT_ALLOWED, AUTHOR),
+    "idea_status": (NOT_ALLOWED, EDITOR),
 }
 # Pages that show an invited person the organisation's name by design (the link is the secret).
 SHOWS_ORG_NAME_TO_LINK_HOLDER = {"invitation_accept"}
@@ -99,7 +117,13 @@ def world(personas, journey, mallory_journey, alice, carol, nordic):
     )
     invitation = nordic.invitations.get()
     tp = journey.touchpoints.get(name="Check-in desk")
+    idea, _ = idea_services.idea_submit(
+        actor=carol, touchpoint=tp, title="Greet by name", today="No names", proposal="Names"
+    )
+    comment = idea_services.comment_add(actor=carol, idea=idea, body="Also at the gate")
     return {
+        "idea_id": idea.pk,
+        "comment_id": comment.pk,
         "org_slug": nordic.slug,
         "journey_id": journey.pk,
         "stage_id": empty_stage.pk,
@@ -152,6 +176,8 @@ def expected(level, persona, url_is_org):
         return {200, 302}
     if persona == "mallory" and url_is_org:
         return {404}
+    if level == AUTHOR:
+        return {200, 302} if persona == "carol" else {403}
     if LEVEL[persona] >= NEEDED[level]:
         return {200, 302}
     return {403}

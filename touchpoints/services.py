@@ -172,6 +172,10 @@ def touchpoint_move(*, actor, touchpoint, direction):
 @transaction.atomic
 def touchpoint_delete(*, actor, touchpoint):
     require_editor(actor, touchpoint.organisation)
+    if touchpoint.ideas.exists():
+        raise ValidationError(
+            _("Ideas were sent for this touchpoint, so it cannot be deleted: they would be lost.")
+        )
     stage_id = touchpoint.stage_id
     touchpoint.delete()
     renumber(list(Touchpoint.objects.filter(stage_id=stage_id).order_by("position")))

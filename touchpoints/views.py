@@ -1,8 +1,14 @@
 """Touchpoints: create, read (with history), edit with conflict detection, reorder, delete."""
 
+import io
+
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -62,7 +68,11 @@ def touchpoint_detail(request, touchpoint_id):
     return render(
         request,
         "touchpoints/touchpoint_detail.html",
-        {"touchpoint": touchpoint, "history": touchpoint_history(touchpoint)},
+        {
+            "touchpoint": touchpoint,
+            "history": touchpoint_history(touchpoint),
+            "open_ideas": touchpoint.ideas.open().count(),
+        },
     )
 
 
@@ -147,7 +157,48 @@ def touchpoint_delete(request, touchpoint_id):
     ensure_editor(request)
     touchpoint = _touchpoint(request, touchpoint_id)
     if request.method == "POST":
-        services.touchpoint_delete(actor=request.user, touchpoint=touchpoint)
+        try:
+            services.touchpoint_delete(actor=request.user, touchpoint=touchpoint)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(
+                "touchpoint_detail", org_slug=request.org.slug, touchpoint_id=touchpoint.pk
+            )
         messages.success(request, _("Touchpoint “%(name)s” deleted.") % {"name": touchpoint.name})
         return _to_board(touchpoint)
     return render(request, "touchpoints/touchpoint_delete.html", {"touchpoint": touchpoint})
+
+
+def _idea_form_url(request, touchpoint):
+    path = reverse("idea_submit", args=[request.org.slug])
+    return f"{settings.SITE_URL}{path}?touchpoint={touchpoint.pk}"
+
+
+@require_safe
+@org_view
+def touchpoint_qr(request, touchpoint_id, kind):
+    """The touchpoint's QR code (SVG or PNG): it opens the idea form for this touchpoint."""
+    touchpoint = _touchpoint(request, touchpoint_id)
+    qr = segno.make(_idea_form_url(request, touchpoint), error="m")
+    buffer = io.BytesIO()
+    if kind == "svg":
+        qr.save(buffer, kind="svg", scale=8, border=2, xmldecl=False, svgns=True)
+        content_type = "image/svg+xml"
+    else:
+        qr.save(buffer, kind="png", scale=10, border=2)
+        content_type = "image/png"
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="idea-qr-{touchpoint.pk}.{kind}"'
+    return response
+
+
+@require_safe
+@org_view
+def touchpoint_card(request, touchpoint_id):
+    """A printable A6 card with the QR code, to put up where the moment happens."""
+    touchpoint = _touchpoint(request, touchpoint_id)
+    return render(
+        request,
+        "touchpoints/touchpoint_card.html",
+        {"touchpoint": touchpoint, "idea_url": _idea_form_url(request, touchpoint)},
+    )

@@ -4,8 +4,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from ideas.models import Comment, Idea, IdeaEvent, IdeaStatus, Vote
+from ideas.services import idea_submit
 from journeys.models import Journey, Stage
-from motmap.demo import JOURNEYS, PASSWORD, seed_demo
+from motmap.demo import IDEAS, JOURNEYS, PASSWORD, seed_demo
 from motmap.models import Membership, Organisation, Role
 from touchpoints.models import Habit, Touchpoint, TouchpointChange
 
@@ -19,7 +21,18 @@ EMAILS = {
 def _counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Organisation, get_user_model(), Membership, Journey, Stage, Touchpoint)
+        for model in (
+            Organisation,
+            get_user_model(),
+            Membership,
+            Journey,
+            Stage,
+            Touchpoint,
+            Idea,
+            Vote,
+            Comment,
+            IdeaEvent,
+        )
     }
 
 
@@ -89,6 +102,7 @@ def test_running_twice_changes_nothing():
     assert not result.organisation_created
     assert result.users_created == [] and result.journeys_created == []
     assert result.touchpoints_created == 0
+    assert result.ideas_created == 0
 
 
 @pytest.mark.django_db
@@ -132,8 +146,96 @@ def test_command_prints_what_it_did_and_the_logins():
         assert email in text
     for spec in JOURNEYS:
         assert spec["name"] in text
+    assert f"{Idea.objects.count()} ideas created" in text
 
     again = io.StringIO()
     call_command("seed_demo", stdout=again)
     assert "already there" in again.getvalue()
     assert "alice@nordic-air.example" in again.getvalue()
+    assert "0 ideas created" in again.getvalue()
+
+
+def _demo_ideas():
+    return Idea.objects.filter(organisation__slug="nordic-air")
+
+
+@pytest.mark.django_db
+def test_demo_has_a_dozen_ideas_in_every_status_with_votes_and_comments():
+    result = seed_demo()
+    ideas = _demo_ideas()
+    assert result.ideas_created == ideas.count() == len(IDEAS)
+    assert ideas.count() >= 10
+    by_status = {status: ideas.filter(status=status).count() for status in IdeaStatus.values}
+    assert all(by_status.values()), by_status
+    assert 3 <= by_status[IdeaStatus.NEW] <= 4
+    assert by_status[IdeaStatus.IMPLEMENTED] == 2
+    assert sorted(ideas.values_list("number", flat=True)) == list(range(1, ideas.count() + 1))
+
+    assert Vote.objects.filter(idea__in=ideas).exists()
+    assert Comment.objects.filter(idea__in=ideas).exists()
+    assert Comment.objects.filter(idea__in=ideas, by_manager=True).exists()  # managers reply
+    for idea in ideas:  # the counters were kept by the services
+        assert idea.vote_count == idea.votes.count()
+        assert idea.comment_count == idea.comments.count()
+        assert idea.title and idea.today and idea.proposal
+        assert len(idea.habits) <= 2
+        assert idea.touchpoint.journey.name in {spec["name"] for spec in JOURNEYS}
+        assert idea.events.first().to_status == IdeaStatus.NEW
+
+    for idea in ideas.filter(status__in=[IdeaStatus.IMPLEMENTED, IdeaStatus.DECLINED]):
+        assert idea.decision_note
+    for idea in ideas.filter(status=IdeaStatus.IMPLEMENTED):
+        assert idea.implemented_at is not None
+    duplicate = ideas.get(status=IdeaStatus.DUPLICATE)
+    assert duplicate.duplicate_of.organisation == duplicate.organisation
+
+    authors = set(ideas.exclude(author=None).values_list("author__email", flat=True))
+    assert authors == set(EMAILS)
+
+
+@pytest.mark.django_db
+def test_anonymous_demo_ideas_keep_no_author():
+    seed_demo()
+    anonymous = _demo_ideas().filter(author=None)
+    assert anonymous.count() == sum(1 for spec in IDEAS if spec["anonymous"]) >= 2
+    for idea in anonymous:
+        assert idea.events.get(to_status=IdeaStatus.NEW).actor is None
+
+
+@pytest.mark.django_db
+def test_a_second_run_adds_no_ideas():
+    seed_demo()
+    pks = set(_demo_ideas().values_list("pk", flat=True))
+    result = seed_demo()
+    assert result.ideas_created == 0
+    assert result.ideas_existing == len(pks)
+    assert set(_demo_ideas().values_list("pk", flat=True)) == pks
+
+
+@pytest.mark.django_db
+def test_no_demo_ideas_are_added_beside_a_members_own_ideas():
+    seed_demo()
+    _demo_ideas().delete()
+    carol = get_user_model().objects.get(email="carol@nordic-air.example")
+    touchpoint = Touchpoint.objects.filter(organisation__slug="nordic-air").first()
+    own, _ = idea_submit(
+        actor=carol, touchpoint=touchpoint, title="Mine", today="Today", proposal="Better"
+    )
+
+    result = seed_demo()
+
+    assert result.ideas_created == 0
+    assert list(_demo_ideas()) == [own]
+
+
+@pytest.mark.django_db
+def test_ideas_for_a_missing_touchpoint_are_left_out():
+    seed_demo()
+    _demo_ideas().delete()
+    Touchpoint.objects.filter(organisation__slug="nordic-air", name="Overnight kit").delete()
+
+    result = seed_demo()
+
+    missing = sum(1 for spec in IDEAS if spec["touchpoint"] == "Overnight kit")
+    assert missing >= 1
+    assert result.ideas_created == _demo_ideas().count() == len(IDEAS) - missing

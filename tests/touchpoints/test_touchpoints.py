@@ -289,3 +289,14 @@ def test_first_and_last_cards_offer_only_the_moves_they_can_make(client_for, bob
     last = journey.touchpoints.get(name="Boarding gate")
     assert f'id="move-up-{first.pk}"' not in page and f'id="move-down-{first.pk}"' in page
     assert f'id="move-down-{last.pk}"' not in page and f'id="move-up-{last.pk}"' in page
+
+
+def test_a_touchpoint_with_ideas_is_not_deleted(client_for, bob, carol, touchpoint):
+    from ideas.services import idea_submit
+
+    idea_submit(actor=carol, touchpoint=touchpoint, title="T", today="Now", proposal="Wow")
+    response = client_for(bob).post(
+        f"/o/nordic-air/touchpoints/{touchpoint.pk}/delete/", follow=True
+    )
+    assert "cannot be deleted" in response.content.decode()
+    assert Touchpoint.objects.filter(pk=touchpoint.pk).exists()

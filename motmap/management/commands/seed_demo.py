@@ -1,4 +1,4 @@
-"""`python manage.py seed_demo`: create the Nordic Air demo organisation, people and journeys."""
+"""`python manage.py seed_demo`: create the Nordic Air demo (people, journeys, ideas)."""
 
 from django.core.management.base import BaseCommand
 
@@ -7,8 +7,9 @@ from motmap.demo import PASSWORD, USERS, seed_demo
 
 class Command(BaseCommand):
     help = (
-        "Create the Nordic Air demo: an organisation, three people and two mapped journeys. "
-        "Safe to run again: nothing is duplicated and existing journeys are left as they are."
+        "Create the Nordic Air demo: an organisation, three people, two mapped journeys and a "
+        "dozen ideas. Safe to run again: nothing is duplicated, existing journeys are left as "
+        "they are, and ideas are added only to an organisation that has none."
     )
 
     def handle(self, *args, **options):
@@ -27,7 +28,14 @@ class Command(BaseCommand):
             out.write(f"  journey {journey.name}: created with {count} touchpoints.")
         for journey in result.journeys_existing:
             out.write(f"  journey {journey.name}: already there, left as it is.")
-        out.write(self.style.SUCCESS(f"Done: {result.touchpoints_created} touchpoints created."))
+        if result.ideas_existing:
+            out.write(f"  ideas: {result.ideas_existing} already there, no demo ideas added.")
+        out.write(
+            self.style.SUCCESS(
+                f"Done: {result.touchpoints_created} touchpoints created, "
+                f"{result.ideas_created} ideas created."
+            )
+        )
 
         out.write("")
         out.write(f"Demo logins (password: {PASSWORD}):")

@@ -1,0 +1,433 @@
+"""Writes with rules for ideas: submit, edit, withdraw, vote, comment, decide.
+
+Keyword-only, atomic, taking the acting user. Anonymous ideas keep no trace of their author:
+`author` stays empty, the "new" event has no actor, and the rate limit counts submissions in
+the cache (which expires), never in a table.
+"""
+
+import hashlib
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motmap import outbox
+from motmap.models import EDITOR_ROLES, Organisation
+from motmap.tenancy import require_editor, require_role
+from touchpoints.models import Habit
+
+from .models import (
+    COMMENT_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    Comment,
+    Idea,
+    IdeaEvent,
+    IdeaStatus,
+    Vote,
+)
+
+RATE_WINDOW_SECONDS = 60 * 60
+
+# Which status may follow which. Managers may also reopen a closed idea (back to review).
+TRANSITIONS = {
+    IdeaStatus.NEW: {
+        IdeaStatus.UNDER_REVIEW,
+        IdeaStatus.ACCEPTED,
+        IdeaStatus.DECLINED,
+        IdeaStatus.DUPLICATE,
+        IdeaStatus.IN_PROGRESS,
+        IdeaStatus.IMPLEMENTED,
+    },
+    IdeaStatus.UNDER_REVIEW: {
+        IdeaStatus.ACCEPTED,
+        IdeaStatus.DECLINED,
+        IdeaStatus.DUPLICATE,
+        IdeaStatus.IN_PROGRESS,
+        IdeaStatus.IMPLEMENTED,
+    },
+    IdeaStatus.ACCEPTED: {
+        IdeaStatus.IN_PROGRESS,
+        IdeaStatus.IMPLEMENTED,
+        IdeaStatus.DECLINED,
+        IdeaStatus.UNDER_REVIEW,
+    },
+    IdeaStatus.IN_PROGRESS: {IdeaStatus.IMPLEMENTED, IdeaStatus.ACCEPTED, IdeaStatus.DECLINED},
+    IdeaStatus.IMPLEMENTED: {IdeaStatus.IN_PROGRESS},
+    IdeaStatus.DECLINED: {IdeaStatus.UNDER_REVIEW},
+    IdeaStatus.DUPLICATE: {IdeaStatus.UNDER_REVIEW},
+}
+
+
+def _rate_key(user):
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:ideas:{user.pk}".encode()).hexdigest()
+    return f"idea-rate:{digest[:32]}"
+
+
+def _submissions_this_hour(key):
+    """(window start, count) of the member's current hour, or (None, 0) when it is over."""
+    value = cache.get(key)
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        return None, 0
+    started, count = value
+    if time.time() - started >= RATE_WINDOW_SECONDS:
+        return None, 0
+    return started, count
+
+
+def _check_rate(user):
+    _started, count = _submissions_this_hour(_rate_key(user))
+    if count >= settings.IDEAS_PER_HOUR:
+        raise ValidationError(
+            _("You have sent %(n)d ideas in the last hour. Thank you! Please send more later.")
+            % {"n": settings.IDEAS_PER_HOUR}
+        )
+
+
+def _count_submission(user):
+    """Count one more idea in the member's hour.
+
+    The window's start is stored with the count and every write sets the time left in the
+    window explicitly: `cache.incr` on the file and database caches (the default here) writes
+    the value back with the default timeout (5 minutes), which would shorten the hour.
+    """
+    key = _rate_key(user)
+    now = time.time()
+    started, count = _submissions_this_hour(key)
+    if started is None:
+        started = now
+    remaining = max(1, math.ceil(started + RATE_WINDOW_SECONDS - now))
+    cache.set(key, (started, count + 1), remaining)
+
+
+def _clean_texts(*, title, today, proposal, habits):
+    title, today, proposal = (title or "").strip(), (today or "").strip(), (proposal or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = _("Give your idea a short title.")
+    elif len(title) > TITLE_MAX:
+        errors["title"] = _("Keep the title under %(n)d characters.") % {"n": TITLE_MAX}
+    if not today:
+        errors["today"] = _("Say what happens today.")
+    elif len(today) > TEXT_MAX:
+        errors["today"] = _("Keep this under %(n)d characters.") % {"n": TEXT_MAX}
+    if not proposal:
+        errors["proposal"] = _("Describe your idea.")
+    elif len(proposal) > TEXT_MAX:
+        errors["proposal"] = _("Keep this under %(n)d characters.") % {"n": TEXT_MAX}
+    habits = list(habits or [])
+    if any(h not in Habit.values for h in habits):
+        errors["habits"] = _("Choose habits from the seven habits.")
+    if errors:
+        raise ValidationError(errors)
+    return title, today, proposal, [h for h in Habit.values if h in habits]
+
+
+def _check_touchpoint(touchpoint, org):
+    if touchpoint.organisation_id != org.pk:
+        raise ValidationError({"touchpoint": _("Choose a touchpoint of this organisation.")})
+    if touchpoint.journey.archived_at is not None:
+        raise ValidationError(
+            {"touchpoint": _("This touchpoint's journey is archived: choose another touchpoint.")}
+        )
+
+
+def _idea_for_token(submission_token, org):
+    """The idea already sent with this form token, or None.
+
+    Tokens are unique across organisations: a token of another organisation's idea is refused
+    (never answered with that idea, which would show it to someone outside).
+    """
+    existing = Idea.objects.filter(submission_token=submission_token).first()
+    if existing is not None and existing.organisation_id != org.pk:
+        raise ValidationError(_("This form has expired. Please reload the page and send it again."))
+    return existing
+
+
+@transaction.atomic
+def idea_submit(
+    *,
+    actor,
+    touchpoint,
+    title,
+    today,
+    proposal,
+    habits=(),
+    anonymous=False,
+    submission_token=None,
+):
+    """Submit an idea. Returns (idea, created); a resent form (same token) creates nothing."""
+    org = touchpoint.organisation
+    require_role(actor, org)
+    if submission_token is not None:
+        existing = _idea_for_token(submission_token, org)
+        if existing is not None:
+            return existing, False
+    title, today, proposal, habits = _clean_texts(
+        title=title, today=today, proposal=proposal, habits=habits
+    )
+    _check_touchpoint(touchpoint, org)
+    _check_rate(actor)
+    Organisation.objects.select_for_update().filter(pk=org.pk).first()  # serialise numbering
+    number = (Idea.objects.filter(organisation=org).aggregate(m=Max("number"))["m"] or 0) + 1
+    try:
+        with transaction.atomic():
+            idea = Idea.objects.create(
+                organisation=org,
+                number=number,
+                touchpoint=touchpoint,
+                author=None if anonymous else actor,
+                title=title,
+                today=today,
+                proposal=proposal,
+                habits=habits,
+                submission_token=submission_token,
+            )
+    except IntegrityError:  # the same form sent twice at the same moment
+        existing = _idea_for_token(submission_token, org) if submission_token else None
+        if existing is None:
+            raise
+        return existing, False
+    IdeaEvent.objects.create(
+        idea=idea, actor=None if anonymous else actor, to_status=IdeaStatus.NEW
+    )
+    _count_submission(actor)
+    return idea, True
+
+
+def _require_author_while_new(actor, idea):
+    if idea.author_id is None or idea.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author can change this idea."))
+    if idea.status != IdeaStatus.NEW:
+        raise ValidationError(_("This idea is already being looked at, so it cannot be changed."))
+
+
+@transaction.atomic
+def idea_update(*, actor, idea, title, today, proposal, habits=()):
+    require_role(actor, idea.organisation)
+    idea = Idea.objects.select_for_update().get(pk=idea.pk)
+    _require_author_while_new(actor, idea)
+    idea.title, idea.today, idea.proposal, idea.habits = _clean_texts(
+        title=title, today=today, proposal=proposal, habits=habits
+    )
+    idea.save(update_fields=["title", "today", "proposal", "habits", "updated_at"])
+    return idea
+
+
+@transaction.atomic
+def idea_withdraw(*, actor, idea):
+    """The author takes back an idea nobody has looked at yet."""
+    require_role(actor, idea.organisation)
+    idea = Idea.objects.select_for_update().get(pk=idea.pk)
+    _require_author_while_new(actor, idea)
+    if idea.duplicates.exists():
+        # Ideas marked as the same as this one lent it their votes: they would be left without.
+        raise ValidationError(
+            _("Other ideas were marked as the same as this one, so it stays open for review.")
+        )
+    idea.delete()
+
+
+def _recount(idea_id):
+    Idea.objects.filter(pk=idea_id).update(
+        vote_count=Vote.objects.filter(idea_id=idea_id).count(),
+        comment_count=Comment.objects.filter(idea_id=idea_id).count(),
+    )
+
+
+@transaction.atomic
+def vote_toggle(*, actor, idea):
+    """One vote per member per idea: a second call takes the vote back. Returns True if voted."""
+    require_role(actor, idea.organisation)
+    locked = Idea.objects.select_for_update().select_related("duplicate_of").get(pk=idea.pk)
+    deleted, _rows = Vote.objects.filter(idea=idea, user=actor).delete()
+    if not deleted:
+        if locked.status == IdeaStatus.DUPLICATE and locked.duplicate_of is not None:
+            raise ValidationError(
+                _("This idea is the same as #%(n)d: vote there, where the votes count.")
+                % {"n": locked.duplicate_of.number}
+            )
+        Vote.objects.create(idea=idea, user=actor)
+    _recount(idea.pk)
+    idea.refresh_from_db(fields=["vote_count"])
+    return not deleted
+
+
+def _clean_comment(body):
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a comment first.")})
+    if len(body) > COMMENT_MAX:
+        raise ValidationError(
+            {"body": _("Keep comments under %(n)d characters.") % {"n": COMMENT_MAX}}
+        )
+    return body
+
+
+@transaction.atomic
+def comment_add(*, actor, idea, body):
+    membership = require_role(actor, idea.organisation)
+    comment = Comment.objects.create(
+        idea=idea,
+        author=actor,
+        body=_clean_comment(body),
+        by_manager=membership.role in EDITOR_ROLES,
+    )
+    _recount(idea.pk)
+    return comment
+
+
+def _require_comment_author(actor, comment):
+    require_role(actor, comment.idea.organisation)
+    if comment.author_id != actor.pk:
+        raise PermissionDenied(_("Only the author can change this comment."))
+
+
+@transaction.atomic
+def comment_update(*, actor, comment, body):
+    _require_comment_author(actor, comment)
+    comment.body = _clean_comment(body)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, actor, comment):
+    _require_comment_author(actor, comment)
+    idea_id = comment.idea_id
+    comment.delete()
+    _recount(idea_id)
+
+
+def _merge_votes(duplicate, original):
+    """The duplicate's votes count for the original (each member still votes once)."""
+    already = set(Vote.objects.filter(idea=original).values_list("user_id", flat=True))
+    Vote.objects.bulk_create(
+        Vote(idea=original, user_id=user_id)
+        for user_id in Vote.objects.filter(idea=duplicate).values_list("user_id", flat=True)
+        if user_id not in already
+    )
+    _recount(original.pk)
+
+
+@transaction.atomic
+def idea_change_status(*, actor, idea, status, note="", duplicate_of=None):
+    """A manager's decision. Declined needs a reason; duplicate needs the original."""
+    require_editor(actor, idea.organisation)
+    idea = Idea.objects.select_for_update().select_related("organisation").get(pk=idea.pk)
+    note = (note or "").strip()
+    if status not in IdeaStatus.values:
+        raise ValidationError({"status": _("Choose a status.")})
+    if status == idea.status:
+        already = _("The idea is already “%(status)s”.")
+        raise ValidationError({"status": already % {"status": idea.get_status_display()}})
+    if status not in TRANSITIONS[idea.status]:
+        raise ValidationError(
+            {
+                "status": _("An idea that is “%(from)s” cannot become “%(to)s”.")
+                % {"from": idea.get_status_display(), "to": IdeaStatus(status).label}
+            }
+        )
+    if len(note) > TEXT_MAX:
+        raise ValidationError(
+            {"note": _("Keep the reason under %(n)d characters.") % {"n": TEXT_MAX}}
+        )
+    if status == IdeaStatus.DECLINED and not note:
+        raise ValidationError({"note": _("Say why the idea is declined: the author will read it.")})
+    if status == IdeaStatus.DUPLICATE:
+        if duplicate_of is None:
+            raise ValidationError({"duplicate_of": _("Give the number of the original idea.")})
+        if duplicate_of.organisation_id != idea.organisation_id:
+            raise ValidationError({"duplicate_of": _("There is no idea with this number.")})
+        if duplicate_of.pk == idea.pk:
+            raise ValidationError({"duplicate_of": _("An idea cannot duplicate itself.")})
+        if duplicate_of.duplicate_of_id == idea.pk:
+            raise ValidationError({"duplicate_of": _("That idea is a duplicate of this one.")})
+        if duplicate_of.status == IdeaStatus.DUPLICATE:
+            # Its votes went to its own original: point there, so that they all count once.
+            original = duplicate_of.duplicate_of
+            if original is None:
+                message = _("#%(number)d is itself a duplicate: choose its original.")
+            else:
+                message = _(
+                    "#%(number)d is itself a duplicate of #%(original)d: choose #%(original)d."
+                )
+            raise ValidationError(
+                {
+                    "duplicate_of": message
+                    % {
+                        "number": duplicate_of.number,
+                        "original": original.number if original else 0,
+                    }
+                }
+            )
+    previous = idea.status
+    now = timezone.now()
+    idea.status = status
+    idea.status_changed_at = now
+    idea.decision_note = note
+    idea.duplicate_of = duplicate_of if status == IdeaStatus.DUPLICATE else None
+    if status == IdeaStatus.IMPLEMENTED:
+        idea.implemented_at = now
+    elif previous == IdeaStatus.IMPLEMENTED:
+        idea.implemented_at = None
+    idea.save(
+        update_fields=[
+            "status",
+            "status_changed_at",
+            "decision_note",
+            "duplicate_of",
+            "implemented_at",
+            "updated_at",
+        ]
+    )
+    event = IdeaEvent.objects.create(
+        idea=idea, actor=actor, at=now, from_status=previous, to_status=status, note=note
+    )
+    if status == IdeaStatus.DUPLICATE:
+        _merge_votes(idea, duplicate_of)
+    _notify_decision(actor=actor, idea=idea, event=event)
+    return idea
+
+
+def decision_recipients(idea, *, exclude=None):
+    """Author (unless anonymous), voters and commenters: each once."""
+    from django.contrib.auth import get_user_model
+
+    ids = set(Vote.objects.filter(idea=idea).values_list("user_id", flat=True))
+    ids |= set(
+        Comment.objects.filter(idea=idea).exclude(author=None).values_list("author_id", flat=True)
+    )
+    if idea.author_id:
+        ids.add(idea.author_id)
+    if exclude is not None:
+        ids.discard(exclude.pk)
+    users = get_user_model().objects.filter(
+        pk__in=ids, is_active=True, memberships__organisation=idea.organisation
+    )
+    return list(users.order_by("email"))
+
+
+def _notify_decision(*, actor, idea, event):
+    path = reverse("idea_detail", args=[idea.organisation.slug, idea.pk])
+    for user in decision_recipients(idea, exclude=actor):
+        outbox.queue_email(
+            to=user.email,
+            template="idea_decision",
+            organisation=idea.organisation,
+            context={
+                "idea": idea,
+                "event": event,
+                "recipient": user,
+                "is_author": user.pk == idea.author_id,
+                "idea_path": path,
+            },
+        )
