@@ -26,11 +26,11 @@ SIZES = (15, 60, 200)
 REPEAT = 15
 
 
-def build(org, owner, n):
+def build(org, owner, n, name=None):
     from journeys.models import Journey, Stage
     from touchpoints.models import Touchpoint
 
-    journey = Journey.objects.create(organisation=org, name=f"Bench {n}", owner=owner)
+    journey = Journey.objects.create(organisation=org, name=name or f"Bench {n}", owner=owner)
     stages = Stage.objects.bulk_create(
         Stage(journey=journey, name=f"Stage {i + 1}", position=i + 1) for i in range(6)
     )
@@ -63,9 +63,126 @@ def timed(fn):
     return statistics.median(samples)
 
 
+def count_queries(client, url):
+    queries = []
+
+    def count(run, sql, *args):
+        queries.append(sql)
+        return run(sql, *args)
+
+    with connection.execute_wrapper(count):
+        client.get(url)
+    return len(queries)
+
+
+def add_ideas(touchpoint, n):
+    from ideas.models import Idea
+
+    start = Idea.objects.filter(organisation=touchpoint.organisation).count()
+    Idea.objects.bulk_create(
+        (
+            Idea(
+                organisation=touchpoint.organisation,
+                touchpoint=touchpoint,
+                number=start + i + 1,
+                title=f"Idea {start + i + 1}",
+                today="The queue is long and nobody says hello.",
+                proposal="Greet every traveller by name as they arrive.",
+                vote_count=i % 17,
+            )
+            for i in range(n)
+        ),
+        batch_size=1000,
+    )
+
+
+def board_table(client, org, user):
+    from touchpoints.models import Touchpoint
+
+    header = f"{'touchpoints':>11}  {'board ms':>9}  {'reference ms':>12}  {'ratio':>6}  queries"
+    print(header)
+    print("-" * len(header))
+    for n in SIZES:
+        journey = build(org, user, n)
+        url = f"/o/{org.slug}/journeys/{journey.pk}/"
+        assert client.get(url).status_code == 200
+        queries = count_queries(client, url)
+        board = timed(lambda url=url: client.get(url))
+        reference = timed(
+            lambda journey=journey: list(Touchpoint.objects.filter(journey=journey).values())
+        )
+        print(
+            f"{n:>11}  {board * 1000:>9.1f}  {reference * 1000:>12.2f}  "
+            f"{board / reference:>6.0f}  {queries}"
+        )
+    print("reference: fetching the same touchpoint rows with one plain query.\n")
+
+
+def ideas_table(client, org, user):
+    from touchpoints.models import Touchpoint
+
+    journey = build(org, user, 15, name="Bench ideas")
+    touchpoint = Touchpoint.objects.filter(journey=journey).first()
+    header = f"{'ideas':>6}  {'page':<14}  {'ms':>7}  {'minimal ms':>10}  {'ratio':>6}  queries"
+    print(header)
+    print("-" * len(header))
+    pages = {
+        "ideas board": f"/o/{org.slug}/ideas/",
+        "journey board": f"/o/{org.slug}/journeys/{journey.pk}/",
+    }
+    minimal_url = f"/o/{org.slug}/ideas/implemented/"  # a member page listing nothing
+    have = 0
+    for n in (50, 5000):
+        add_ideas(touchpoint, n - have)
+        have = n
+        minimal = timed(lambda: client.get(minimal_url))
+        for name, url in pages.items():
+            assert client.get(url).status_code == 200
+            queries = count_queries(client, url)
+            ms = timed(lambda url=url: client.get(url))
+            print(
+                f"{n:>6}  {name:<14}  {ms * 1000:>7.1f}  {minimal * 1000:>10.1f}  "
+                f"{ms / minimal:>6.1f}  {queries}"
+            )
+    print("minimal: the implemented-ideas wall with nothing on it (same login and tenancy).\n")
+
+
+def submit_page_weight(user):
+    """Bytes and requests of the idea form, as a phone loads it (HTML + linked files).
+
+    Measured for an organisation of the demo's size (two journeys, 21 touchpoints); the
+    gzip column is what whitenoise's compressed storage sends in production.
+    """
+    import gzip
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    from motmap.models import Membership, Organisation, Role
+
+    org = Organisation.objects.create(name="Phone Air", slug="phone-air")
+    Membership.objects.create(organisation=org, user=user, role=Role.STAFF)
+    build(org, user, 15, name="Business trip")
+    build(org, user, 6, name="Lost baggage")
+    client = Client()
+    client.force_login(user)
+    html = client.get(f"/o/{org.slug}/ideas/new/").content
+    assets = re.findall(rb'(?:href|src)="(/static/[^"]+)"', html)
+    files = {"page (HTML)": html}
+    for asset in assets:
+        with open(finders.find(asset.decode().removeprefix("/static/")), "rb") as f:
+            files[asset.decode()] = f.read()
+    print("idea form, 21 touchpoints (target: under 60 KB, at most 4 requests)")
+    print(f"  {'':<32} {'bytes':>7} {'gzip':>7}")
+    for name, body in files.items():
+        print(f"  {name:<32} {len(body):>7} {len(gzip.compress(body)):>7}")
+    total = sum(len(b) for b in files.values())
+    zipped = sum(len(gzip.compress(b)) for b in files.values())
+    print(f"  {'total':<32} {total:>7} {zipped:>7}   in {len(files)} requests\n")
+
+
 def main():
     from motmap.models import Membership, Organisation, Role, User
-    from touchpoints.models import Touchpoint
 
     settings.AXES_ENABLED = False
     setup_test_environment()
@@ -77,32 +194,9 @@ def main():
         client = Client()
         client.force_login(user)
         print(f"database: {connection.vendor}; median of {REPEAT} runs each\n")
-        header = (
-            f"{'touchpoints':>11}  {'board ms':>9}  {'reference ms':>12}  {'ratio':>6}  queries"
-        )
-        print(header)
-        print("-" * len(header))
-        for n in SIZES:
-            journey = build(org, user, n)
-            url = f"/o/{org.slug}/journeys/{journey.pk}/"
-            assert client.get(url).status_code == 200
-            queries = []
-
-            def count(run, sql, *args, queries=queries):
-                queries.append(sql)
-                return run(sql, *args)
-
-            with connection.execute_wrapper(count):
-                client.get(url)
-            board = timed(lambda url=url: client.get(url))
-            reference = timed(
-                lambda journey=journey: list(Touchpoint.objects.filter(journey=journey).values())
-            )
-            print(
-                f"{n:>11}  {board * 1000:>9.1f}  {reference * 1000:>12.2f}  "
-                f"{board / reference:>6.0f}  {len(queries)}"
-            )
-        print("\nreference: fetching the same touchpoint rows with one plain query.")
+        board_table(client, org, user)
+        ideas_table(client, org, user)
+        submit_page_weight(user)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
