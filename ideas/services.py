@@ -246,10 +246,10 @@ def _recount(idea_id):
 def vote_toggle(*, actor, idea):
     """One vote per member per idea: a second call takes the vote back. Returns True if voted."""
     require_role(actor, idea.organisation)
-    locked = Idea.objects.select_for_update().select_related("duplicate_of").get(pk=idea.pk)
+    locked = Idea.objects.select_for_update().get(pk=idea.pk)
     deleted, _rows = Vote.objects.filter(idea=idea, user=actor).delete()
     if not deleted:
-        if locked.status == IdeaStatus.DUPLICATE and locked.duplicate_of is not None:
+        if locked.status == IdeaStatus.DUPLICATE and locked.duplicate_of_id is not None:
             raise ValidationError(
                 _("This idea is the same as #%(n)d: vote there, where the votes count.")
                 % {"n": locked.duplicate_of.number}
