@@ -38,7 +38,10 @@ class IdeaForm(IdeaTextsForm):
 
     touchpoint = forms.ChoiceField(
         label=_("Touchpoint"),
-        error_messages={"invalid_choice": _("Choose a touchpoint from the list.")},
+        error_messages={
+            "invalid_choice": _("Choose a touchpoint from the list."),
+            "required": _("Choose the moment your idea is for."),
+        },
     )
     anonymous = forms.BooleanField(
         label=_("Submit anonymously"),
@@ -94,8 +97,8 @@ class IdeaFilterForm(forms.Form):
         choices=[("", _("Any status")), ("open", _("Open")), *IdeaStatus.choices],
     )
     journey = forms.UUIDField(label=_("Journey"), required=False)
-    stage = forms.UUIDField(label=_("Stage"), required=False)
-    touchpoint = forms.UUIDField(label=_("Touchpoint"), required=False)
+    stage = forms.UUIDField(label=_("Stage"), required=False, widget=forms.HiddenInput)
+    touchpoint = forms.UUIDField(label=_("Touchpoint"), required=False, widget=forms.HiddenInput)
     habit = forms.ChoiceField(
         label=_("Habit"), required=False, choices=[("", _("Any habit")), *Habit.choices]
     )

@@ -91,6 +91,10 @@ def idea_submit(request):
                 messages.success(
                     request, _("Thank you! Your idea #%(n)d is in.") % {"n": idea.number}
                 )
+            else:
+                messages.info(
+                    request, _("Your idea #%(n)d had already arrived.") % {"n": idea.number}
+                )
             return redirect(f"{idea_url(idea)}?sent=1")
     return render(request, "ideas/idea_submit.html", {"form": form})
 

@@ -21,8 +21,27 @@
   // Arrived from a touchpoint's QR code or link: the moment is chosen, no need to search.
   var chosen = !!(select && select.value);
 
+  // The form's one-time token goes with the draft. If the idea was sent but the answer got
+  // lost (a flaky connection), going back brings the same text *and* the same token, so
+  // sending it again cannot make a second idea. Once the text changes, it is a new idea
+  // and gets the page's own fresh token.
+  var token = form.elements.submission_token;
+  var freshToken = token ? token.value : "";
+  var draft = null;
+
+  function current() {
+    var data = {};
+    FIELDS.forEach(function (name) { if (form.elements[name]) data[name] = form.elements[name].value; });
+    if (select) data.touchpoint = select.value;
+    return data;
+  }
+
+  function sameAsDraft() {
+    var now = current();
+    return Object.keys(now).every(function (name) { return (draft[name] || "") === now[name]; });
+  }
+
   if (storage) {
-    var draft = null;
     try { draft = JSON.parse(storage.getItem(key) || "null"); } catch (e) { draft = null; }
     if (draft) {
       FIELDS.forEach(function (name) {
@@ -30,16 +49,28 @@
         if (el && !el.value && draft[name]) el.value = draft[name];
       });
       if (select && !select.value && draft.touchpoint) select.value = draft.touchpoint;
+      if (token && draft.token && sameAsDraft()) token.value = draft.token;
     }
-    var save = function () {
-      var data = {};
-      FIELDS.forEach(function (name) { if (form.elements[name]) data[name] = form.elements[name].value; });
-      if (select) data.touchpoint = select.value;
-      storage.setItem(key, JSON.stringify(data));
+    var save = function (event) {
+      if (event && event.target && event.target.id === "touchpoint-filter") return;
+      if (token && draft && draft.token) token.value = sameAsDraft() ? draft.token : freshToken;
+      var data = current();
+      if (token) data.token = token.value;
+      try { storage.setItem(key, JSON.stringify(data)); } catch (e) { /* full or private mode */ }
     };
     form.addEventListener("input", save);
     form.addEventListener("change", save);
   }
+
+  // A double tap sends the form once (the token would catch the second, but why wait for it).
+  // After a few seconds without an answer, another tap may try again.
+  var sentAt = 0;
+  form.addEventListener("submit", function (event) {
+    var now = Date.now();
+    if (now - sentAt < 8000) { event.preventDefault(); return; }
+    sentAt = now;
+  });
+  window.addEventListener("pageshow", function () { sentAt = 0; });
 
   if (select && !chosen && select.options.length > 12) {
     var wrap = document.createElement("div");

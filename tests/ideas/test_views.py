@@ -443,3 +443,11 @@ def test_a_duplicate_takes_no_new_votes(client_for, bob, alice, ideas):
     response = client_for(alice).post(f"/o/nordic-air/ideas/{copy.pk}/vote/", follow=True)
     assert f"same as #{original.number}" in response.content.decode()
     assert not Vote.objects.filter(idea=copy, user=alice).exists()
+
+
+def test_a_touchpoint_filter_from_a_link_is_kept_in_the_filter_form(
+    client_for, carol, ideas, journey
+):
+    check_in = journey.touchpoints.get(name="Check-in desk")
+    page = client_for(carol).get(f"/o/nordic-air/ideas/?touchpoint={check_in.pk}").content.decode()
+    assert f'type="hidden" name="touchpoint" value="{check_in.pk}"' in page
