@@ -66,45 +66,34 @@ TRANSITIONS = {
 }
 
 
-def _rate_key(user):
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:ideas:{user.pk}".encode()).hexdigest()
+def _rate_key(user, bucket):
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:ideas:{user.pk}:{bucket}".encode()).hexdigest()
     return f"idea-rate:{digest[:32]}"
 
 
-def _submissions_this_hour(key):
-    """(window start, count) of the member's current hour, or (None, 0) when it is over."""
-    value = cache.get(key)
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        return None, 0
-    started, count = value
-    if time.time() - started >= RATE_WINDOW_SECONDS:
-        return None, 0
-    return started, count
+def _bucket():
+    return int(time.time() // RATE_WINDOW_SECONDS)
 
 
 def _check_rate(user):
-    _started, count = _submissions_this_hour(_rate_key(user))
-    if count >= settings.IDEAS_PER_HOUR:
+    if (cache.get(_rate_key(user, _bucket())) or 0) >= settings.IDEAS_PER_HOUR:
         raise ValidationError(
-            _("You have sent %(n)d ideas in the last hour. Thank you! Please send more later.")
+            _("You have sent %(n)d ideas this hour. Thank you! Please send more later.")
             % {"n": settings.IDEAS_PER_HOUR}
         )
 
 
 def _count_submission(user):
-    """Count one more idea in the member's hour.
+    """Count one more idea in the member's clock hour.
 
-    The window's start is stored with the count and every write sets the time left in the
-    window explicitly: `cache.incr` on the file and database caches (the default here) writes
-    the value back with the default timeout (5 minutes), which would shorten the hour.
+    Only a count is kept, and the entry expires at a fixed time (the end of the next hour),
+    never at a time derived from the submission: nothing in the cache can be matched with an
+    anonymous idea's time of creation.
     """
-    key = _rate_key(user)
-    now = time.time()
-    started, count = _submissions_this_hour(key)
-    if started is None:
-        started = now
-    remaining = max(1, math.ceil(started + RATE_WINDOW_SECONDS - now))
-    cache.set(key, (started, count + 1), remaining)
+    bucket = _bucket()
+    key = _rate_key(user, bucket)
+    expires_in = max(1, math.ceil((bucket + 2) * RATE_WINDOW_SECONDS - time.time()))
+    cache.set(key, (cache.get(key) or 0) + 1, expires_in)
 
 
 def _clean_texts(*, title, today, proposal, habits):
@@ -345,6 +334,9 @@ def idea_change_status(*, actor, idea, status, note="", duplicate_of=None):
     if status == IdeaStatus.DUPLICATE:
         if duplicate_of is None:
             raise ValidationError({"duplicate_of": _("Give the number of the original idea.")})
+        # Lock the original too (after this idea, which is locked above), and read it afresh:
+        # two managers marking A as B's duplicate and B as A's at once must not make a loop.
+        duplicate_of = Idea.objects.select_for_update().get(pk=duplicate_of.pk)
         if duplicate_of.organisation_id != idea.organisation_id:
             raise ValidationError({"duplicate_of": _("There is no idea with this number.")})
         if duplicate_of.pk == idea.pk:

@@ -95,6 +95,8 @@ def idea_submit(request):
                 messages.info(
                     request, _("Your idea #%(n)d had already arrived.") % {"n": idea.number}
                 )
+            if idea.is_anonymous:  # no address that names the idea, in any log
+                return redirect(f"{reverse('idea_list', args=[request.org.slug])}?sent=1")
             return redirect(f"{idea_url(idea)}?sent=1")
     return render(request, "ideas/idea_submit.html", {"form": form})
 
@@ -171,7 +173,7 @@ def idea_vote(request, idea_id):
             request, "ideas/includes/vote_button.html", {"idea": idea, "has_voted": voted}
         )
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, {request.get_host()}):
         return redirect(back)
     return _to_idea(idea)
 

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from motmap.models import EDITOR_ROLES
+from motmap.models import EDITOR_ROLES, Membership
 
 from .models import Journey
 
@@ -13,10 +13,13 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 
 def org_users(org, roles=None):
-    qs = get_user_model().objects.filter(memberships__organisation=org)
+    memberships = Membership.objects.filter(organisation=org)
     if roles:
-        qs = qs.filter(memberships__role__in=roles)
-    return qs.order_by("full_name", "email")
+        memberships = memberships.filter(role__in=roles)
+    # One membership per person and organisation: a subquery, so nobody is listed twice.
+    return get_user_model().objects.filter(
+        pk__in=memberships.values("user_id")
+    ).order_by("full_name", "email")
 
 
 class JourneyForm(forms.ModelForm):

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from . import outbox
 from .models import Invitation, Membership, Organisation, Role
 from .tenancy import require_owner
 
+RESEND_GUARD_MINUTES = 10
 RESERVED_SLUGS = {"new", "admin", "api", "static", "accounts", "invitations", "orgs"}
 
 
@@ -100,6 +102,16 @@ def invitation_create(*, actor, organisation, email, role):
         raise ValidationError({"role": _("Choose a role.")})
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise ValidationError({"email": _("This person is already a member.")})
+    # The same invitation sent again within minutes (a double click, a resend) is not re-sent:
+    # a second email would make the first one's link dead.
+    recent = (
+        Invitation.objects.pending()
+        .filter(organisation=organisation, email__iexact=email, role=role)
+        .filter(created_at__gte=timezone.now() - timedelta(minutes=RESEND_GUARD_MINUTES))
+        .first()
+    )
+    if recent is not None:
+        return recent, None
     # A new invitation replaces any earlier pending one for the same address.
     Invitation.objects.pending().filter(organisation=organisation, email__iexact=email).update(
         revoked_at=timezone.now()

@@ -400,7 +400,7 @@ def test_the_21st_idea_within_an_hour_is_refused_until_the_hour_is_over(
         with pytest.raises(ValidationError) as excinfo:
             submit(carol, touchpoint, title="One too many")
         message = excinfo.value.messages[0]
-        assert "20 ideas in the last hour" in message
+        assert "20 ideas this hour" in message
         assert Idea.objects.count() == 20
 
         traveller.move_to(NOON + timedelta(minutes=59, seconds=59))
@@ -1008,3 +1008,18 @@ def test_a_refused_decision_sends_no_email(bob, alice, idea, django_capture_on_c
 
     assert mail.outbox == []
     assert not OutboxEmail.objects.exists()
+
+
+def test_the_rate_limit_keeps_no_time_that_matches_an_anonymous_idea(carol, touchpoint, settings):
+    """Only a count is cached, and it expires at a fixed hour, not at submission time + 1 h."""
+    from django.core.cache import cache
+
+    from ideas.services import _bucket, _rate_key
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with time_machine.travel(NOON + timedelta(minutes=17, seconds=3), tick=False):
+        submit(carol, touchpoint, anonymous=True)
+        key = _rate_key(carol, _bucket())
+        assert cache.get(key) == 1
+        expires_at = cache._expire_info[cache.make_and_validate_key(key)]
+        assert expires_at % 3600 == 0

@@ -104,7 +104,7 @@ def test_twenty_ideas_an_hour_then_a_clear_message(client_for, carol, touchpoint
         client.post(NEW, submit_data(touchpoint, anonymous="on" if i else ""))
     response = client.post(NEW, submit_data(touchpoint))
     assert response.status_code == 200
-    assert "in the last hour" in response.content.decode()
+    assert "ideas this hour" in response.content.decode()
     assert Idea.objects.count() == 3
 
 
@@ -451,3 +451,17 @@ def test_a_touchpoint_filter_from_a_link_is_kept_in_the_filter_form(
     check_in = journey.touchpoints.get(name="Check-in desk")
     page = client_for(carol).get(f"/o/nordic-air/ideas/?touchpoint={check_in.pk}").content.decode()
     assert f'type="hidden" name="touchpoint" value="{check_in.pk}"' in page
+
+
+@pytest.mark.parametrize("bad_next", ["idea_list", "javascript:alert(1)", "//evil.example/"])
+def test_vote_next_that_is_not_a_local_path_goes_to_the_idea(client_for, carol, ideas, bad_next):
+    url = f"/o/nordic-air/ideas/{ideas[0].pk}/vote/"
+    response = client_for(carol).post(url, {"next": bad_next})
+    assert response.status_code == 302
+    assert response["Location"] == f"/o/nordic-air/ideas/{ideas[0].pk}/"
+
+
+def test_an_anonymous_idea_lands_on_a_page_that_does_not_name_it(client_for, carol, touchpoint):
+    response = client_for(carol).post(NEW, submit_data(touchpoint, anonymous="on"))
+    assert response["Location"] == "/o/nordic-air/ideas/?sent=1"
+    assert str(Idea.objects.get().pk) not in response["Location"]

@@ -155,3 +155,17 @@ def test_organisation_home_lists_journeys_with_their_figures(client_for, carol, 
 def test_staff_sees_no_new_journey_button(client_for, carol, bob, journey):
     assert "New journey" not in client_for(carol).get("/o/nordic-air/").content.decode()
     assert "New journey" in client_for(bob).get("/o/nordic-air/").content.decode()
+
+
+def test_a_manager_of_two_organisations_is_listed_once_and_can_own(client_for, alice, nordic):
+    from motmap.services import organisation_create
+
+    organisation_create(actor=alice, name="Second Org")
+    form = client_for(alice).get("/o/nordic-air/journeys/new/").context["form"]
+    assert list(form.fields["owner"].queryset).count(alice) == 1
+    response = client_for(alice).post(
+        "/o/nordic-air/journeys/new/",
+        {"name": "Trip", "owner": alice.pk, "review_cadence": "quarterly"},
+    )
+    assert response.status_code == 302
+    assert Journey.objects.get(name="Trip").owner == alice

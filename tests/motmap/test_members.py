@@ -96,9 +96,7 @@ def test_invitation_email_escapes_names_in_html_but_not_in_text(
     assert "<Chips>" not in html
 
 
-def test_invitation_email_shows_the_expiry_date_in_the_organisation_time_zone(
-    nordic, alice, db
-):
+def test_invitation_email_shows_the_expiry_date_in_the_organisation_time_zone(nordic, alice, db):
     # 23:30 UTC on 8 January: the link expires 15 January 23:30 UTC, i.e. 16 January in Sweden.
     with time_machine.travel(datetime(2030, 1, 8, 23, 30, tzinfo=UTC), tick=False):
         services.invitation_create(
@@ -115,9 +113,7 @@ def test_invitation_email_shows_the_expiry_date_in_the_organisation_time_zone(
     assert "expires on 15 January 2030" in new_york.body_text
 
 
-def test_accepting_as_a_new_person_creates_the_account_and_membership_and_logs_in(
-    client, invited
-):
+def test_accepting_as_a_new_person_creates_the_account_and_membership_and_logs_in(client, invited):
     page = client.get(invited)
     assert page.status_code == 200
     assert 'name="password1"' in page.content.decode()
@@ -145,8 +141,10 @@ def test_accepting_as_a_new_person_creates_the_account_and_membership_and_logs_i
         ({"password1": NEW_PASSWORD, "password2": "something-else-77"}, "password2"),
         ({"password1": "short", "password2": "short"}, "password1"),
         ({"password1": "", "password2": ""}, "password1"),
-        ({"full_name": "x" * 200, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
-         "full_name"),
+        (
+            {"full_name": "x" * 200, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+            "full_name",
+        ),
     ],
 )
 def test_accepting_as_a_new_person_with_bad_input_creates_nothing(
@@ -164,9 +162,7 @@ def test_accepting_as_a_new_person_with_bad_input_creates_nothing(
         assert f'value="{data["full_name"]}"' in response.content.decode()
 
 
-def test_accepting_as_an_existing_logged_in_user_adds_the_membership(
-    invited, client_for, mallory
-):
+def test_accepting_as_an_existing_logged_in_user_adds_the_membership(invited, client_for, mallory):
     dave = UserFactory(email="dave@example.com")
     MembershipFactory(user=dave, organisation=mallory.memberships.get().organisation)
     client = client_for(dave)
@@ -215,9 +211,7 @@ def test_invitation_link_works_once(client, client_for, invited):
     again = client.get(invited)
     assert again.status_code == 410
     assert "already been used" in again.content.decode()
-    post_again = client.post(
-        invited, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-    )
+    post_again = client.post(invited, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert post_again.status_code == 410
     assert User.objects.filter(email="dave@example.com").count() == 1
     # Nor can someone else who is logged in use it.
@@ -260,9 +254,10 @@ def test_revoked_invitation_is_refused(alice, client, client_for, invited):
     page = client.get(invited)
     assert page.status_code == 410
     assert "withdrawn" in page.content.decode()
-    assert client.post(
-        invited, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
-    ).status_code == 410
+    assert (
+        client.post(invited, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code
+        == 410
+    )
     assert not User.objects.filter(email="dave@example.com").exists()
 
 
@@ -415,9 +410,7 @@ def test_a_member_opening_an_invitation_is_told_and_the_invitation_stays_usable(
     assert Membership.objects.filter(user__email="dave@example.com").exists()
 
 
-def test_invitation_of_one_org_cannot_be_revoked_through_another(
-    mallory, client_for, invited
-):
+def test_invitation_of_one_org_cannot_be_revoked_through_another(mallory, client_for, invited):
     invitation = Invitation.objects.get()
 
     response = client_for(mallory).post(f"/o/mallory-mart/invitations/{invitation.pk}/revoke/")
@@ -539,9 +532,7 @@ def test_a_membership_of_another_org_is_not_found(alice, mallory, client_for):
     mallory_membership = mallory.memberships.get()
     client = client_for(alice)
 
-    role = client.post(
-        f"/o/nordic-air/members/{mallory_membership.pk}/role/", {"role": Role.STAFF}
-    )
+    role = client.post(f"/o/nordic-air/members/{mallory_membership.pk}/role/", {"role": Role.STAFF})
     remove = client.post(f"/o/nordic-air/members/{mallory_membership.pk}/remove/")
 
     assert role.status_code == 404
@@ -583,3 +574,13 @@ def test_services_refuse_what_the_templates_hide(bob, carol, nordic):
         services.membership_remove(actor=carol, membership=bob.memberships.get())
     assert not Invitation.objects.exists()
     assert bob.memberships.get().role == Role.MANAGER
+
+
+def test_the_same_invitation_sent_twice_quickly_emails_once(alice, nordic, client_for):
+    from motmap.models import Invitation, OutboxEmail
+
+    client = client_for(alice)
+    for _ in range(2):
+        client.post("/o/nordic-air/members/", {"email": "twice@example.com", "role": "staff"})
+    assert Invitation.objects.pending().filter(email="twice@example.com").count() == 1
+    assert OutboxEmail.objects.filter(to="twice@example.com").count() == 1
