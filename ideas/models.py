@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
-from touchpoints.models import Habit, Touchpoint
+from touchpoints.models import Touchpoint, habit_labels
 
 TITLE_MAX = 120
 TEXT_MAX = 5000
@@ -104,8 +104,7 @@ class Idea(UUIDModel):
 
     @property
     def habit_labels(self):
-        labels = dict(Habit.choices)
-        return [labels[h] for h in self.habits if h in labels]
+        return habit_labels(self.habits)
 
     @property
     def is_open(self):

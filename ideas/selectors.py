@@ -52,23 +52,14 @@ def ideas_for(org, user, filters=None):
     if filters.get("touchpoint"):
         qs = qs.filter(touchpoint_id=filters["touchpoint"])
     if filters.get("habit"):
-        qs = (
-            qs.filter(habits__contains=[filters["habit"]])
-            if _json_contains()
-            else qs.filter(habits__icontains=f'"{filters["habit"]}"')
-        )
+        # The stored list as text holds "key" with its quotes; one lookup for every database.
+        qs = qs.filter(habits__icontains=f'"{filters["habit"]}"')
     if filters.get("mine"):
         qs = qs.filter(author=user)
     if filters.get("q"):
         q = filters["q"]
         qs = qs.filter(Q(title__icontains=q) | Q(today__icontains=q) | Q(proposal__icontains=q))
     return qs.order_by(*ORDERINGS.get(filters.get("sort") or "votes", ORDERINGS["votes"]))
-
-
-def _json_contains():
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
 
 
 def idea_detail(idea, user):

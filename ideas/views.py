@@ -109,13 +109,18 @@ def idea_url(idea):
 @org_view
 def idea_detail(request, idea_id):
     idea = _idea(request, idea_id)
+    return _render_detail(request, idea, just_sent=request.GET.get("sent") == "1")
+
+
+def _render_detail(request, idea, *, comment_form=None, status_form=None, just_sent=False):
+    """The idea page; a comment or decision form with errors is shown in place."""
     context = {
         "idea": idea,
         **selectors.idea_detail(idea, request.user),
-        "comment_form": CommentForm(),
-        "status_form": StatusForm(initial={"status": idea.status}),
+        "comment_form": comment_form or CommentForm(),
+        "status_form": status_form or StatusForm(initial={"status": idea.status}),
         "is_author": idea.author_id == request.user.pk,
-        "just_sent": request.GET.get("sent") == "1",
+        "just_sent": just_sent,
     }
     return render(request, "ideas/idea_detail.html", context)
 
@@ -190,14 +195,7 @@ def comment_add(request, idea_id):
             add_service_errors(form, exc)
         else:
             return redirect(f"{idea_url(idea)}#comments")
-    context = {
-        "idea": idea,
-        **selectors.idea_detail(idea, request.user),
-        "comment_form": form,
-        "status_form": StatusForm(initial={"status": idea.status}),
-        "is_author": idea.author_id == request.user.pk,
-    }
-    return render(request, "ideas/idea_detail.html", context)
+    return _render_detail(request, idea, comment_form=form)
 
 
 def _comment(request, idea_id, comment_id):
@@ -260,14 +258,7 @@ def idea_status(request, idea_id):
             else:
                 messages.success(request, _("Decision saved; the author and voters are told."))
                 return _to_idea(idea)
-    context = {
-        "idea": idea,
-        **selectors.idea_detail(idea, request.user),
-        "comment_form": CommentForm(),
-        "status_form": form,
-        "is_author": idea.author_id == request.user.pk,
-    }
-    return render(request, "ideas/idea_detail.html", context)
+    return _render_detail(request, idea, status_form=form)
 
 
 @require_safe

@@ -47,6 +47,12 @@ class Habit(models.TextChoices):
     TACT = "tact", _("Tact")
 
 
+def habit_labels(keys):
+    """The labels of habit keys, in the order given, unknown keys left out."""
+    labels = dict(Habit.choices)
+    return [labels[key] for key in keys or () if key in labels]
+
+
 class TouchpointQuerySet(OrgScopedQuerySet):
     def in_customer_order(self):
         return self.order_by("stage__position", "position")
@@ -143,8 +149,7 @@ class Touchpoint(UUIDModel):
 
     @property
     def habit_labels(self):
-        labels = dict(Habit.choices)
-        return [labels[h] for h in self.habits if h in labels]
+        return habit_labels(self.habits)
 
     @property
     def desired_outcome_first_line(self):
