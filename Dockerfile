@@ -31,6 +31,8 @@ COPY motmap ./motmap
 COPY journeys ./journeys
 COPY touchpoints ./touchpoints
 COPY ideas ./ideas
+COPY reviews ./reviews
+COPY notifications ./notifications
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

@@ -58,6 +58,13 @@ class Journey(UUIDModel):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(104)],
     )
+    # The date the next review is due: computed from the last review held (or the creation)
+    # and the cadence; managers may move it. See reviews.schedule.
+    next_review_on = models.DateField(_("next review"), null=True, blank=True)
+    # When the next review reminder goes out (UTC), None when no reminder is due (archived).
+    # The sweep claims a journey with a conditional UPDATE on it. See reviews.reminders.
+    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_claim = models.UUIDField(null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -69,6 +76,13 @@ class Journey(UUIDModel):
         constraints = [
             models.UniqueConstraint(
                 "organisation", Lower("name"), name="journey_name_unique_in_org"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_reminder_at"],
+                condition=models.Q(next_reminder_at__isnull=False),
+                name="journey_reminder_due",
             ),
         ]
 

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from motmap.models import EDITOR_ROLES, Membership
 from motmap.tenancy import require_editor
+from reviews import schedule
+from reviews.reminders import reschedule_journey
 
 from .models import Journey, ReviewCadence, Stage
 
@@ -66,19 +68,58 @@ def journey_create(*, actor, organisation, **fields):
     if not journey.review_cadence:
         journey.review_cadence = ReviewCadence.QUARTERLY
     _check_journey(journey)
+    journey.next_review_on = schedule.next_review_on(journey)
     _save(journey)
+    reschedule_journey(journey)
     return journey
+
+
+def last_review_held_on(journey):
+    """The date of the journey's last completed review, or None."""
+    return (
+        journey.reviews.filter(status="completed")
+        .order_by("-held_on")
+        .values_list("held_on", flat=True)
+        .first()
+    )
 
 
 @transaction.atomic
 def journey_update(*, actor, journey, **fields):
+    """Change a journey. A new cadence sets the next review date again from the last review."""
     require_editor(actor, journey.organisation)
+    before = (journey.review_cadence, journey.review_every_weeks)
     for name, value in fields.items():
         if name not in JOURNEY_FIELDS:
             raise TypeError(name)
         setattr(journey, name, value)
     _check_journey(journey)
+    if (journey.review_cadence, journey.review_every_weeks) != before:
+        journey.next_review_on = schedule.next_review_on(journey, last_review_held_on(journey))
     _save(journey)
+    reschedule_journey(journey)
+    return journey
+
+
+MAX_REVIEW_DAYS_AHEAD = 3 * 366
+
+
+@transaction.atomic
+def journey_set_next_review(*, actor, journey, next_review_on):
+    """A manager moves the next review date (not into the past, not years ahead)."""
+    require_editor(actor, journey.organisation)
+    today = timezone.localdate(timezone.now(), journey.organisation.tzinfo)
+    if next_review_on is None:
+        raise ValidationError({"next_review_on": _("Choose a date.")})
+    if next_review_on < today:
+        raise ValidationError({"next_review_on": _("The next review cannot be in the past.")})
+    if (next_review_on - today).days > MAX_REVIEW_DAYS_AHEAD:
+        raise ValidationError(
+            {"next_review_on": _("Choose a date within the next three years.")}
+        )
+    journey.next_review_on = next_review_on
+    Journey.objects.filter(pk=journey.pk).update(next_review_on=next_review_on)
+    reschedule_journey(journey)
     return journey
 
 
@@ -86,9 +127,9 @@ def journey_update(*, actor, journey, **fields):
 def journey_archive(*, actor, journey):
     require_editor(actor, journey.organisation)
     Journey.objects.filter(pk=journey.pk, archived_at__isnull=True).update(
-        archived_at=timezone.now()
+        archived_at=timezone.now(), next_reminder_at=None
     )
-    journey.refresh_from_db(fields=["archived_at"])
+    journey.refresh_from_db(fields=["archived_at", "next_reminder_at"])
     return journey
 
 
@@ -97,11 +138,12 @@ def journey_restore(*, actor, journey):
     require_editor(actor, journey.organisation)
     Journey.objects.filter(pk=journey.pk).update(archived_at=None)
     journey.archived_at = None
+    reschedule_journey(journey)
     return journey
 
 
 def journey_is_empty(journey):
-    return not journey.touchpoints.exists()
+    return not journey.touchpoints.exists() and not journey.reviews.exists()
 
 
 @transaction.atomic
@@ -110,7 +152,10 @@ def journey_delete(*, actor, journey):
     require_editor(actor, journey.organisation)
     if not journey_is_empty(journey):
         raise ValidationError(
-            _("This journey has touchpoints, so it cannot be deleted. Archive it instead.")
+            _(
+                "This journey has touchpoints or reviews, so it cannot be deleted. "
+                "Archive it instead."
+            )
         )
     journey.delete()
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +94,13 @@ class Organisation(UUIDModel):
     )
     paper_size = models.CharField(
         _("paper size"), max_length=10, choices=PaperSize.choices, default=PaperSize.A4
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("first review reminder, days before"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Reminders go out this many days before a review is due, on the day, "
+                    "then weekly while it is overdue, at 08:00 in the organisation’s time zone."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -224,6 +232,8 @@ class OutboxEmail(UUIDModel):
     failed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Extra headers, e.g. List-Unsubscribe.
+    headers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -22,8 +22,8 @@ logger = logging.getLogger(__name__)
 CLAIM_SECONDS = 300
 
 
-def queue_email(*, to, template, context, organisation=None):
-    """Render `templates/email/<template>.{subject.txt,txt,html}` and queue it.
+def render_email(*, to, template, context, organisation=None, headers=None):
+    """Render `templates/email/<template>.{subject.txt,txt,html}` into an unsaved OutboxEmail.
 
     Dates in an organisation's email are shown in its time zone, wherever it is queued from.
     Subjects and text bodies are plain text: their templates turn autoescaping off.
@@ -34,15 +34,30 @@ def queue_email(*, to, template, context, organisation=None):
         subject = render_to_string(f"email/{template}.subject.txt", context)
         text = render_to_string(f"email/{template}.txt", context)
         html = render_to_string(f"email/{template}.html", context)
-    email = OutboxEmail.objects.create(
+    return OutboxEmail(
         organisation=organisation,
         to=to,
         subject=" ".join(subject.split())[:255],
         body_text=text,
         body_html=html,
+        headers=headers or {},
     )
-    transaction.on_commit(lambda: _enqueue(email.pk))
-    return email
+
+
+def queue_email(*, to, template, context, organisation=None, headers=None):
+    """Render one email and queue it (see render_email)."""
+    email = render_email(
+        to=to, template=template, context=context, organisation=organisation, headers=headers
+    )
+    return queue_emails([email])[0]
+
+
+def queue_emails(emails):
+    """Write rendered emails in one INSERT; each is handed to the worker after the commit."""
+    emails = OutboxEmail.objects.bulk_create(emails)
+    ids = [email.pk for email in emails]
+    transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
+    return emails
 
 
 def _enqueue(email_id):
@@ -74,6 +89,7 @@ def send_one(email_id):
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
+        headers=email.headers or None,
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "journeys",
     "touchpoints",
     "ideas",
+    "reviews",
+    "notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -185,9 +187,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Reviews: reminders go out at this hour of the organisation's morning, in its time zone. The
+# beat runs the sweep every REMINDER_SWEEP_SECONDS; each batch is one transaction.
+REMINDER_HOUR = env.int("REMINDER_HOUR", default=8)
+REMINDER_SWEEP_SECONDS = env.float("REMINDER_SWEEP_SECONDS", default=300.0)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=500)
+
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything the on-commit task did not send (broker down, worker died) goes now.
     "flush-outbox": {"task": "motmap.tasks.flush_outbox", "schedule": 60.0},
+    # Review and action reminders, then digests: each due item claimed once, see reviews.reminders.
+    "send-due-reminders": {
+        "task": "reviews.tasks.send_due_reminders",
+        "schedule": REMINDER_SWEEP_SECONDS,
+    },
+    "send-due-digests": {
+        "task": "notifications.tasks.send_due_digests",
+        "schedule": REMINDER_SWEEP_SECONDS,
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,189 @@
+"""Review meetings, the rating of each moment in them, and the actions they agree.
+
+A review is started by a manager, walked touchpoint by touchpoint, and completed: completing
+freezes it (ratings snapshotted per touchpoint, next review date set) and it stays a record.
+The reminder schedule itself lives on `Journey.next_reminder_at` and `Action.next_reminder_at`
+(see `reviews.reminders`).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from journeys.models import Journey
+from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
+from touchpoints.models import Touchpoint
+
+
+class ReviewStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+
+
+class Review(UUIDModel):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="reviews"
+    )
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="reviews")
+    held_on = models.DateField(_("date of the review"))
+    status = models.CharField(
+        max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.IN_PROGRESS
+    )
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attendees"),
+        blank=True,
+        related_name="reviews_attended",
+    )
+    guests = models.TextField(
+        _("guests"),
+        blank=True,
+        max_length=1000,
+        help_text=_("People from outside motmap, e.g. “Anna from the call centre supplier”."),
+    )
+    summary = models.TextField(_("summary"), blank=True, max_length=10000)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The next review date set when this one was completed.
+    next_review_on = models.DateField(null=True, blank=True, editable=False)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey"],
+                condition=models.Q(status="in_progress"),
+                name="one_open_review_per_journey",
+            ),
+        ]
+        indexes = [models.Index(fields=["journey", "status", "held_on"])]
+
+    def __str__(self):
+        return f"{self.journey} – {self.held_on:%Y-%m-%d}"
+
+    @property
+    def is_completed(self):
+        return self.status == ReviewStatus.COMPLETED
+
+
+class ReviewRating(UUIDModel):
+    """One moment of truth in one review: the rating it had, the rating given, what changed.
+
+    The names are copied when the review is completed, so a completed review reads the same
+    after the touchpoint is renamed, moved or deleted.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="review_ratings"
+    )
+    position = models.PositiveIntegerField(default=0)
+    stage_name = models.CharField(max_length=80, blank=True)
+    touchpoint_name = models.CharField(max_length=200, blank=True)
+    previous_rating = models.SmallIntegerField(null=True, blank=True)
+    rating = models.SmallIntegerField(_("rating now"), null=True, blank=True)
+    target_rating = models.SmallIntegerField(null=True, blank=True)
+    note = models.TextField(_("what changed"), blank=True, max_length=5000)
+
+    class Meta:
+        ordering = ["review", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "touchpoint"], name="one_rating_per_touchpoint_per_review"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True)
+                | models.Q(rating__gte=-2, rating__lte=2),
+                name="review_rating_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.touchpoint_name} in {self.review}"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    DROPPED = "dropped", _("Dropped")
+
+
+class ActionQuerySet(OrgScopedQuerySet):
+    def open(self):
+        return self.filter(status=ActionStatus.OPEN)
+
+    def overdue(self, today):
+        return self.open().filter(due_on__lt=today)
+
+
+class Action(UUIDModel):
+    """Something agreed in a review: what, who, by when."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="actions"
+    )
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="actions")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, null=True, blank=True, related_name="actions"
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    title = models.CharField(_("what"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+    )
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(
+        max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the next reminder is due (UTC); None when none is (done, dropped). See reminders.py.
+    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_claim = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_reminder_at"],
+                condition=models.Q(next_reminder_at__isnull=False),
+                name="action_reminder_due",
+            ),
+            models.Index(fields=["organisation", "status", "due_on"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self):
+        return self.status == ActionStatus.OPEN

@@ -1,0 +1,262 @@
+"""Review and action reminders: scheduled on the row, claimed once, sent through the outbox.
+
+Every journey and every open action carries `next_reminder_at` (UTC; partial index). The sweep
+(`send_due_reminders`, run by the beat every few minutes and by `manage.py send_due_reminders`)
+works in batches, each one transaction:
+
+1. select up to REMINDER_BATCH_SIZE due ids;
+2. claim them with one conditional UPDATE (`... WHERE next_reminder_at <= now`): a second
+   sweep running at the same time waits on the row locks and then finds them no longer due;
+3. read the claimed rows, their recipients and preferences with a fixed number of queries;
+4. move each `next_reminder_at` to its next reminder and write the emails (or digest notices)
+   in the same transaction.
+
+So a sweep run twice sends each reminder once; a sweep that fails in a batch rolls that batch
+back, and the next run sends it; a broker that is down only delays the outbox, which the beat
+flushes. Archiving a journey, completing its review or closing an action moves or clears the
+schedule, so a reminder that is no longer true is never sent.
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from journeys.models import Journey
+from motmap.models import EDITOR_ROLES, Membership
+from notifications.models import Kind
+from notifications.services import Notice, deliver
+from touchpoints.models import Touchpoint
+
+from . import schedule
+from .models import Action, ActionStatus
+
+logger = logging.getLogger(__name__)
+
+
+# --- scheduling --------------------------------------------------------------------------------
+
+
+def journey_reminder_at(journey, *, now: datetime | None = None):
+    """When the journey's next review reminder should go out, or None."""
+    if journey.archived_at or not journey.next_review_on:
+        return None
+    org = journey.organisation
+    return schedule.next_review_reminder(
+        journey.next_review_on, org.reminder_days_before, org.tzinfo, now or timezone.now()
+    )
+
+
+def action_reminder_at(action, *, now: datetime | None = None):
+    """When the action's next reminder should go out, or None (closed, or nobody to tell)."""
+    if action.status != ActionStatus.OPEN or not action.owner_id:
+        return None
+    return schedule.next_action_reminder(
+        action.due_on, action.organisation.tzinfo, now or timezone.now()
+    )
+
+
+def reschedule_journey(journey, *, now=None, save=True):
+    """Set next_reminder_at from next_review_on (after a change of date, cadence or state)."""
+    journey.next_reminder_at = journey_reminder_at(journey, now=now)
+    if save:
+        Journey.objects.filter(pk=journey.pk).update(next_reminder_at=journey.next_reminder_at)
+    return journey.next_reminder_at
+
+
+def reschedule_action(action, *, now=None, save=True):
+    action.next_reminder_at = action_reminder_at(action, now=now)
+    if save:
+        Action.objects.filter(pk=action.pk).update(next_reminder_at=action.next_reminder_at)
+    return action.next_reminder_at
+
+
+def reschedule_organisation(organisation, *, now=None):
+    """After the time zone or the reminder lead changes: every journey and action again."""
+    now = now or timezone.now()
+    journeys = list(Journey.objects.for_org(organisation).select_related("organisation"))
+    for journey in journeys:
+        reschedule_journey(journey, now=now, save=False)
+    Journey.objects.bulk_update(journeys, ["next_reminder_at"], batch_size=500)
+    actions = list(Action.objects.for_org(organisation).open().select_related("organisation"))
+    for action in actions:
+        reschedule_action(action, now=now, save=False)
+    Action.objects.bulk_update(actions, ["next_reminder_at"], batch_size=500)
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+
+
+def send_due_reminders(*, now=None, batch_size=None) -> int:
+    """Send every review and action reminder due at `now`. Returns how many items fired."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.REMINDER_BATCH_SIZE
+    fired = 0
+    for batch in (_journey_batch, _action_batch):
+        while True:
+            found, claimed = batch(now, batch_size)
+            fired += claimed
+            if found < batch_size:
+                break
+    return fired
+
+
+def _claim(due, batch_size):
+    """Claim up to batch_size due rows with one conditional UPDATE. Returns (found, token)."""
+    ids = list(due.order_by("next_reminder_at").values_list("pk", flat=True)[:batch_size])
+    if not ids:
+        return 0, None
+    token = uuid.uuid4()
+    due.filter(pk__in=ids).update(reminder_claim=token)
+    return len(ids), token
+
+
+@transaction.atomic
+def _journey_batch(now, batch_size):
+    due = Journey.objects.filter(next_reminder_at__lte=now, archived_at__isnull=True)
+    found, token = _claim(due, batch_size)
+    if not token:
+        return found, 0
+    journeys = list(
+        Journey.objects.filter(reminder_claim=token).select_related("organisation", "owner")
+    )
+    recipients = _journey_recipients(journeys)
+    notices = []
+    for journey in journeys:
+        notices += _review_notices(journey, recipients[journey.pk], now)
+        reschedule_journey(journey, now=now, save=False)
+        journey.reminder_claim = None
+    Journey.objects.bulk_update(journeys, ["next_reminder_at", "reminder_claim"])
+    deliver(notices)
+    return found, len(journeys)
+
+
+@transaction.atomic
+def _action_batch(now, batch_size):
+    due = Action.objects.filter(next_reminder_at__lte=now, status=ActionStatus.OPEN)
+    found, token = _claim(due, batch_size)
+    if not token:
+        return found, 0
+    actions = list(
+        Action.objects.filter(reminder_claim=token).select_related(
+            "organisation", "journey", "touchpoint", "owner"
+        )
+    )
+    memberships = _memberships(
+        Q(organisation_id=a.organisation_id, user_id=a.owner_id) for a in actions if a.owner_id
+    )
+    notices = []
+    for action in actions:
+        membership = memberships.get((action.organisation_id, action.owner_id))
+        if membership:
+            notices.append(_action_notice(action, membership, now))
+        reschedule_action(action, now=now, save=False)
+        action.reminder_claim = None
+    Action.objects.bulk_update(actions, ["next_reminder_at", "reminder_claim"])
+    deliver(notices)
+    return found, len(actions)
+
+
+def _memberships(conditions):
+    """Active memberships matching any of the conditions, keyed (organisation_id, user_id)."""
+    query = Q()
+    for condition in conditions:
+        query |= condition
+    if not query:
+        return {}
+    rows = Membership.objects.filter(query, user__is_active=True).select_related(
+        "user", "organisation"
+    )
+    return {(m.organisation_id, m.user_id): m for m in rows}
+
+
+def _journey_recipients(journeys):
+    """Per journey: its owner and the owners of its touchpoints who are still members; when
+    there is nobody, the organisation's managers and owners (a reminder nobody reads is lost)."""
+    users = defaultdict(set)
+    for journey in journeys:
+        if journey.owner_id:
+            users[journey.pk].add(journey.owner_id)
+    for journey_id, owner_id in (
+        Touchpoint.objects.filter(journey__in=journeys, owner__isnull=False)
+        .values_list("journey_id", "owner_id")
+        .distinct()
+    ):
+        users[journey_id].add(owner_id)
+    orgs = {j.pk: j.organisation_id for j in journeys}
+    by_org_user = _memberships(
+        [Q(organisation_id=orgs[jid], user_id__in=ids) for jid, ids in users.items() if ids]
+        + [Q(organisation_id__in=set(orgs.values()), role__in=EDITOR_ROLES)]
+    )
+    editors = defaultdict(list)
+    for (org_id, _user_id), membership in sorted(
+        by_org_user.items(), key=lambda item: item[1].user.email
+    ):
+        if membership.role in EDITOR_ROLES:
+            editors[org_id].append(membership)
+    result = {}
+    for journey in journeys:
+        org_id = journey.organisation_id
+        chosen = [
+            by_org_user[(org_id, uid)] for uid in users[journey.pk] if (org_id, uid) in by_org_user
+        ]
+        result[journey.pk] = sorted(chosen, key=lambda m: m.user.email) or editors[org_id]
+    return result
+
+
+def _review_notices(journey, memberships, now):
+    org = journey.organisation
+    days = schedule.days_until(journey.next_review_on, now, org.tzinfo)
+    if days > 0:
+        text = _("The review of “%(journey)s” is due in %(days)s days, on %(date)s.")
+    elif days == 0:
+        text = _("The review of “%(journey)s” is due today, %(date)s.")
+    else:
+        text = _("The review of “%(journey)s” is overdue by %(days)s days (due %(date)s).")
+    text = text % {
+        "journey": journey.name,
+        "days": abs(days),
+        "date": journey.next_review_on.isoformat(),
+    }
+    url = reverse("journey_board", args=[org.slug, journey.pk])
+    return [
+        Notice(
+            membership=membership,
+            kind=Kind.REMINDERS,
+            template="review_reminder",
+            text=text,
+            url=url,
+            context={"journey": journey, "days": days, "overdue": days < 0, "summary": text},
+        )
+        for membership in memberships
+    ]
+
+
+def _action_notice(action, membership, now):
+    org = action.organisation
+    days = schedule.days_until(action.due_on, now, org.tzinfo)
+    if days >= 0:
+        text = _("Action due today: “%(title)s” (%(journey)s).")
+    else:
+        text = _("Action overdue by %(days)s days: “%(title)s” (%(journey)s, due %(date)s).")
+    text = text % {
+        "title": action.title,
+        "journey": action.journey.name,
+        "days": abs(days),
+        "date": action.due_on.isoformat(),
+    }
+    return Notice(
+        membership=membership,
+        kind=Kind.REMINDERS,
+        template="action_reminder",
+        text=text,
+        url=reverse("review_dashboard", args=[org.slug]) + "#actions",
+        context={"action": action, "days": days, "overdue": days < 0, "summary": text},
+    )

@@ -1,0 +1,10 @@
+"""Thin Celery tasks: they call reviews.reminders."""
+
+from celery import shared_task
+
+from . import reminders
+
+
+@shared_task
+def send_due_reminders():
+    return reminders.send_due_reminders()
