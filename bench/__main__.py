@@ -181,6 +181,95 @@ def submit_page_weight(user):
     print(f"  {'total':<32} {total:>7} {zipped:>7}   in {len(files)} requests\n")
 
 
+def reminder_sweep_table(org, manager):
+    """10,000 journeys, some due: the sweep beside a plain SELECT + UPDATE of the same rows."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from journeys.models import Journey, Stage
+    from motmap.models import Membership, OutboxEmail, Role, User
+    from notifications.models import PendingNotice
+    from reviews.reminders import send_due_reminders
+    from touchpoints.models import Touchpoint
+
+    staff = User.objects.create_user(email="staff@example.com", password=None)
+    Membership.objects.create(organisation=org, user=staff, role=Role.STAFF)
+    now = timezone.now()
+    later = now + timedelta(days=30)
+    journeys = Journey.objects.bulk_create(
+        Journey(
+            organisation=org,
+            name=f"Sweep {i}",
+            owner=manager,
+            next_review_on=(now + timedelta(days=14)).date(),
+            next_reminder_at=later,
+        )
+        for i in range(10_000)
+    )
+    stages = Stage.objects.bulk_create(Stage(journey=j, name="Stage", position=1) for j in journeys)
+    Touchpoint.objects.bulk_create(
+        Touchpoint(organisation=org, journey=j, stage=s, position=1, name="Desk", owner=staff)
+        for j, s in zip(journeys, stages, strict=True)
+    )
+    ids = [j.pk for j in journeys]
+    from motmap import outbox
+
+    outbox._enqueue = lambda email_id: None  # sending is the worker's work, not the sweep's
+    print("reminder sweep, 10,000 journeys (each due one: an email to the touchpoint owner and a")
+    print("digest notice for the journey owner, written in the sweep's transaction)")
+    header = (
+        f"{'due':>6} {'batches':>8} {'queries':>8} {'per batch':>10} "
+        f"{'sweep':>10} {'reference':>10} {'ratio':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for due in (100, 500, 1_000):
+        due_ids = ids[:due]
+
+        def make_due(due_ids=due_ids):
+            Journey.objects.filter(pk__in=due_ids).update(next_reminder_at=now - timedelta(days=1))
+            OutboxEmail.objects.all().delete()
+            PendingNotice.objects.all().delete()
+
+        def reference():
+            with transaction.atomic():
+                rows = list(
+                    Journey.objects.filter(next_reminder_at__lte=now).values_list("pk", "owner_id")
+                )
+                Journey.objects.filter(pk__in=[pk for pk, _ in rows]).update(next_reminder_at=later)
+
+        samples, references, queries = [], [], []
+
+        def count(run, sql, *args, queries=queries):
+            queries.append(sql)
+            return run(sql, *args)
+
+        for _ in range(5):
+            make_due()
+            queries.clear()
+            start = time.perf_counter()
+            with connection.execute_wrapper(count):
+                send_due_reminders(now=now)
+            samples.append(time.perf_counter() - start)
+            assert OutboxEmail.objects.count() == due, "every due reminder once"
+            make_due()
+            start = time.perf_counter()
+            reference()
+            references.append(time.perf_counter() - start)
+        batches = -(-due // settings.REMINDER_BATCH_SIZE)
+        swept, ref = statistics.median(samples), statistics.median(references)
+        print(
+            f"{due:>6} {batches:>8} {len(queries):>8} {len(queries) / batches:>10.1f} "
+            f"{swept * 1000:>8.0f}ms {ref * 1000:>8.1f}ms {swept / ref:>6.0f}"
+        )
+    print(
+        f"batch size {settings.REMINDER_BATCH_SIZE}; reference: one SELECT of the due rows and one "
+        "UPDATE of them. The sweep also renders each email (text and HTML).\n"
+    )
+
+
 def main():
     from motmap.models import Membership, Organisation, Role, User
 
@@ -197,6 +286,7 @@ def main():
         board_table(client, org, user)
         ideas_table(client, org, user)
         submit_page_weight(user)
+        reminder_sweep_table(org, user)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

@@ -186,6 +186,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# The queue tasks go to when nothing routes them elsewhere (the integration tests use their own).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = "UTC"
 # Reviews: reminders go out at this hour of the organisation's morning, in its time zone. The
 # beat runs the sweep every REMINDER_SWEEP_SECONDS; each batch is one transaction.

@@ -22,9 +22,7 @@ class ReviewStatus(models.TextChoices):
 
 
 class Review(UUIDModel):
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="reviews"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="reviews")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="reviews")
     held_on = models.DateField(_("date of the review"))
     status = models.CharField(
@@ -109,8 +107,7 @@ class ReviewRating(UUIDModel):
                 fields=["review", "touchpoint"], name="one_rating_per_touchpoint_per_review"
             ),
             models.CheckConstraint(
-                condition=models.Q(rating__isnull=True)
-                | models.Q(rating__gte=-2, rating__lte=2),
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=-2, rating__lte=2),
                 name="review_rating_range",
             ),
         ]
@@ -136,9 +133,7 @@ class ActionQuerySet(OrgScopedQuerySet):
 class Action(UUIDModel):
     """Something agreed in a review: what, who, by when."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="actions"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="actions")
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="actions")
     review = models.ForeignKey(
         Review, on_delete=models.CASCADE, null=True, blank=True, related_name="actions"

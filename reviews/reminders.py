@@ -149,14 +149,19 @@ def _action_batch(now, batch_size):
             "organisation", "journey", "touchpoint", "owner"
         )
     )
+    # The action's owner, and once it is overdue the journey's owner too.
     memberships = _memberships(
-        Q(organisation_id=a.organisation_id, user_id=a.owner_id) for a in actions if a.owner_id
+        Q(organisation_id=a.organisation_id, user_id__in=[a.owner_id, a.journey.owner_id])
+        for a in actions
     )
     notices = []
     for action in actions:
-        membership = memberships.get((action.organisation_id, action.owner_id))
-        if membership:
-            notices.append(_action_notice(action, membership, now))
+        overdue = schedule.days_until(action.due_on, now, action.organisation.tzinfo) < 0
+        people = [action.owner_id] + ([action.journey.owner_id] if overdue else [])
+        for user_id in dict.fromkeys(people):
+            membership = memberships.get((action.organisation_id, user_id))
+            if membership:
+                notices.append(_action_notice(action, membership, now))
         reschedule_action(action, now=now, save=False)
         action.reminder_claim = None
     Action.objects.bulk_update(actions, ["next_reminder_at", "reminder_claim"])

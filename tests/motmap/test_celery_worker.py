@@ -1,131 +1,28 @@
-"""A real Celery worker, fed through the real broker, sends an outbox email.
+"""A real Celery worker, fed through the real broker, sends an outbox email (see
+tests/realworker.py for when this runs)."""
 
-Runs only against Redis (CELERY_BROKER_URL=redis://...) and PostgreSQL, as in CI: the worker is
-a separate process, so it must reach the test database and the broker the test uses. Elsewhere
-the unit tests run tasks eagerly and this test is skipped.
-"""
-
-import email
-import os
-import subprocess
-import sys
 import time
 import uuid
-from contextlib import contextmanager
-from pathlib import Path
-from urllib.parse import quote
 
-import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from motmap import services
-from motmap.celery import app as celery_app
 from motmap.models import OutboxEmail, Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.realworker import (
+    REQUIRES_REAL_BROKER,
+    TIMEOUT,
+    real_broker,
+    require_postgresql,
+    text_part,
+    worker,
+)
 
-BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-ROOT = Path(__file__).resolve().parents[2]
-CELERY = Path(sys.executable).with_name("celery")  # .venv/bin/celery next to .venv/bin/python
-TIMEOUT = 60
-
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(
-        not BROKER_URL.startswith("redis://"),
-        reason="needs a real broker: set CELERY_BROKER_URL=redis://... (CI does)",
-    ),
-]
-
-
-def _test_database_url():
-    """DATABASE_URL of the *test* database this process uses, for the worker."""
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "localhost", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{quote(db['NAME'], safe='')}"
-
-
-def _reset_router():
-    amqp = celery_app.amqp
-    amqp.flush_routes()
-    amqp.__dict__.pop("router", None)  # a cached_property: built again from the routes
-
-
-@contextmanager
-def real_broker(queue):
-    """Send tasks to the broker (not eagerly), on a queue of this test's own.
-
-    The own queue keeps the message from any other worker listening on the same Redis.
-    """
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_routes
-    conf.task_always_eager = False
-    conf.task_routes = {"motmap.tasks.send_outbox_email": {"queue": queue}}
-    _reset_router()
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=2)
-        yield
-    finally:
-        conf.task_always_eager, conf.task_routes = saved
-        _reset_router()
-        _forget_queue(queue)
-
-
-def _forget_queue(queue):
-    """Leave no trace of the test's own queue in Redis."""
-    import redis
-
-    client = redis.Redis.from_url(BROKER_URL)
-    try:
-        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-    finally:
-        client.close()
-
-
-@contextmanager
-def worker(queue, mail_dir, log_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "motmap.settings",
-        "DATABASE_URL": _test_database_url(),
-        "CELERY_BROKER_URL": BROKER_URL,
-        "EMAIL_URL": f"filemail://{mail_dir}",
-    }
-    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-    command = [
-        str(CELERY), "-A", "motmap", "worker", "--pool=solo", "--loglevel=INFO",
-        "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle",
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
-def _text_part(path):
-    message = email.message_from_bytes(path.read_bytes())
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            return message, part.get_payload(decode=True).decode(part.get_content_charset())
-    raise AssertionError(f"no text part in {path}")
+pytestmark = REQUIRES_REAL_BROKER
 
 
 def test_a_real_worker_sends_an_outbox_email_through_the_broker(transactional_db, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://...): the worker, another "
-                    "process, must use the same test database")
-    assert CELERY.exists(), f"{CELERY} not found: install the project into .venv"
+    require_postgresql()
     org = OrganisationFactory(name="Nordic Air", slug="nordic-air")
     alice = UserFactory(email="alice@nordic-air.example", full_name="Alice Andersson")
     MembershipFactory(organisation=org, user=alice, role=Role.OWNER)
@@ -155,7 +52,7 @@ def test_a_real_worker_sends_an_outbox_email_through_the_broker(transactional_db
         assert row.sent_at and files, f"not sent within {TIMEOUT} s:\n{log}"
 
     assert len(files) == 1
-    message, text = _text_part(files[0])
+    message, text = text_part(files[0])
     assert message["To"] == "dave@example.com"
     assert f"/invitations/{token}/" in text
     row.refresh_from_db()
