@@ -151,8 +151,8 @@ def _action_batch(now, batch_size):
     )
     # The action's owner, and once it is overdue the journey's owner too.
     memberships = _memberships(
-        Q(organisation_id=a.organisation_id, user_id__in=[a.owner_id, a.journey.owner_id])
-        for a in actions
+        [a.organisation_id for a in actions],
+        [a.owner_id for a in actions] + [a.journey.owner_id for a in actions],
     )
     notices = []
     for action in actions:
@@ -169,16 +169,15 @@ def _action_batch(now, batch_size):
     return found, len(actions)
 
 
-def _memberships(conditions):
-    """Active memberships matching any of the conditions, keyed (organisation_id, user_id)."""
-    query = Q()
-    for condition in conditions:
-        query |= condition
-    if not query:
-        return {}
-    rows = Membership.objects.filter(query, user__is_active=True).select_related(
-        "user", "organisation"
-    )
+def _memberships(org_ids, user_ids, *, editors_too=False):
+    """Active memberships of these people (and, if asked, every manager and owner) in these
+    organisations, keyed (organisation_id, user_id). One query."""
+    people = Q(user_id__in=set(user_ids) - {None})
+    if editors_too:
+        people |= Q(role__in=EDITOR_ROLES)
+    rows = Membership.objects.filter(
+        people, organisation_id__in=set(org_ids), user__is_active=True
+    ).select_related("user", "organisation")
     return {(m.organisation_id, m.user_id): m for m in rows}
 
 
@@ -197,8 +196,7 @@ def _journey_recipients(journeys):
         users[journey_id].add(owner_id)
     orgs = {j.pk: j.organisation_id for j in journeys}
     by_org_user = _memberships(
-        [Q(organisation_id=orgs[jid], user_id__in=ids) for jid, ids in users.items() if ids]
-        + [Q(organisation_id__in=set(orgs.values()), role__in=EDITOR_ROLES)]
+        orgs.values(), set().union(*users.values()) if users else (), editors_too=True
     )
     editors = defaultdict(list)
     for (org_id, _user_id), membership in sorted(
