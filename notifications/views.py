@@ -82,7 +82,7 @@ def unsubscribe(request, token):
     membership, kinds = found
     context = {
         "organisation": membership.organisation,
-        "kinds": [Kind(kind).label for kind in kinds],
+        "kinds": [kind.label for kind in Kind if kind.value in kinds],
         "settings_url": reverse("notification_settings", args=[membership.organisation.slug]),
     }
     return render(request, template, context)
