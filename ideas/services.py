@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motmap import outbox
-from motmap.models import EDITOR_ROLES, Organisation
+from motmap.models import EDITOR_ROLES, Membership, Organisation
 from motmap.tenancy import require_editor, require_role
+from notifications.models import Kind
+from notifications.services import Notice, deliver
 from touchpoints.models import Habit
 
 from .models import (
@@ -188,6 +189,7 @@ def idea_submit(
         idea=idea, actor=None if anonymous else actor, to_status=IdeaStatus.NEW
     )
     _count_submission(actor)
+    _notify_new_idea(actor=actor, idea=idea, anonymous=anonymous)
     return idea, True
 
 
@@ -270,6 +272,7 @@ def comment_add(*, actor, idea, body):
         by_manager=membership.role in EDITOR_ROLES,
     )
     _recount(idea.pk)
+    _notify_comment(actor=actor, idea=idea, comment=comment)
     return comment
 
 
@@ -390,10 +393,18 @@ def idea_change_status(*, actor, idea, status, note="", duplicate_of=None):
     return idea
 
 
-def decision_recipients(idea, *, exclude=None):
-    """Author (unless anonymous), voters and commenters: each once."""
-    from django.contrib.auth import get_user_model
+def _members(idea, user_ids):
+    """The active members of the idea's organisation among `user_ids`. One query."""
+    if not user_ids:
+        return []
+    rows = Membership.objects.filter(
+        organisation_id=idea.organisation_id, user_id__in=user_ids, user__is_active=True
+    ).select_related("user", "organisation")
+    return list(rows.order_by("user__email"))
 
+
+def decision_recipient_ids(idea, *, exclude=None):
+    """Author (unless anonymous), voters and commenters: each once."""
     ids = set(Vote.objects.filter(idea=idea).values_list("user_id", flat=True))
     ids |= set(
         Comment.objects.filter(idea=idea).exclude(author=None).values_list("author_id", flat=True)
@@ -402,24 +413,108 @@ def decision_recipients(idea, *, exclude=None):
         ids.add(idea.author_id)
     if exclude is not None:
         ids.discard(exclude.pk)
-    users = get_user_model().objects.filter(
-        pk__in=ids, is_active=True, memberships__organisation=idea.organisation
-    )
-    return list(users.order_by("email"))
+    return ids
+
+
+def decision_recipients(idea, *, exclude=None):
+    """The users told about a decision (members of the idea's organisation, active)."""
+    return [m.user for m in _members(idea, decision_recipient_ids(idea, exclude=exclude))]
+
+
+def _idea_path(idea):
+    return reverse("idea_detail", args=[idea.organisation.slug, idea.pk])
 
 
 def _notify_decision(*, actor, idea, event):
-    path = reverse("idea_detail", args=[idea.organisation.slug, idea.pk])
-    for user in decision_recipients(idea, exclude=actor):
-        outbox.queue_email(
-            to=user.email,
+    """Through notifications.deliver, so each person's choice (now, digest, off) applies."""
+    path = _idea_path(idea)
+    text = _("Idea #%(number)d “%(title)s” is now: %(status)s") % {
+        "number": idea.number,
+        "title": idea.title,
+        "status": idea.get_status_display(),
+    }
+    deliver(
+        Notice(
+            membership=membership,
+            kind=Kind.DECISIONS,
             template="idea_decision",
-            organisation=idea.organisation,
+            text=text,
+            url=path,
             context={
                 "idea": idea,
                 "event": event,
-                "recipient": user,
-                "is_author": user.pk == idea.author_id,
+                "is_author": membership.user_id == idea.author_id,
                 "idea_path": path,
             },
         )
+        for membership in _members(idea, decision_recipient_ids(idea, exclude=actor))
+    )
+
+
+def _notify_new_idea(*, actor, idea, anonymous):
+    """Tell the touchpoint's owner and the journey's owner about a new idea.
+
+    A named idea is not announced to its own author. An anonymous idea is announced to both
+    owners whoever wrote it: leaving one of them out would tell who did. Its notice names
+    nobody.
+    """
+    touchpoint = idea.touchpoint
+    ids = {touchpoint.owner_id, touchpoint.journey.owner_id} - {None}
+    if not anonymous:
+        ids.discard(actor.pk)
+    values = {"number": idea.number, "title": idea.title, "touchpoint": touchpoint.name}
+    if anonymous:
+        text = _("New idea #%(number)d on “%(touchpoint)s”: %(title)s") % values
+    else:
+        values["author"] = actor.display_name
+        text = _("New idea #%(number)d on “%(touchpoint)s” by %(author)s: %(title)s") % values
+    path = _idea_path(idea)
+    deliver(
+        Notice(
+            membership=membership,
+            kind=Kind.NEW_IDEAS,
+            template="idea_new",
+            text=text,
+            url=path,
+            context={"idea": idea, "author": None if anonymous else actor, "idea_path": path},
+        )
+        for membership in _members(idea, ids)
+    )
+
+
+def _notify_comment(*, actor, idea, comment):
+    """Tell the idea's author and the earlier commenters (not the one who wrote it)."""
+    ids = set(
+        Comment.objects.filter(idea=idea)
+        .exclude(pk=comment.pk)
+        .exclude(author=None)
+        .values_list("author_id", flat=True)
+    )
+    if idea.author_id:
+        ids.add(idea.author_id)
+    ids.discard(actor.pk)
+    if not ids:
+        return
+    text = _("%(name)s commented on idea #%(number)d “%(title)s”") % {
+        "name": actor.display_name,
+        "number": idea.number,
+        "title": idea.title,
+    }
+    path = _idea_path(idea) + "#comments"
+    deliver(
+        Notice(
+            membership=membership,
+            kind=Kind.COMMENTS,
+            template="idea_comment",
+            text=text,
+            url=path,
+            context={
+                "idea": idea,
+                "comment": comment,
+                "commenter": actor,
+                "is_author": membership.user_id == idea.author_id,
+                "idea_path": path,
+            },
+        )
+        for membership in _members(idea, ids)
+    )

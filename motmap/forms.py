@@ -89,7 +89,14 @@ class OrganisationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "time_zone", "paper_size"]
+        fields = ["name", "time_zone", "paper_size", "reminder_days_before"]
+        error_messages = {
+            "reminder_days_before": {
+                "invalid": _("Give a whole number of days, from 1 to 90."),
+                "min_value": _("Give a whole number of days, from 1 to 90."),
+                "max_value": _("Give a whole number of days, from 1 to 90."),
+            }
+        }
 
 
 class InviteForm(forms.Form):

@@ -79,13 +79,29 @@ def user_sign_up(*, email, password, full_name="", organisation_name):
 
 
 @transaction.atomic
-def organisation_update(*, actor, organisation, name, time_zone, paper_size):
+def organisation_update(
+    *, actor, organisation, name, time_zone, paper_size, reminder_days_before=None
+):
+    """Change an organisation's settings. A new time zone or reminder lead reschedules every
+    review and action reminder in the same transaction."""
     require_owner(actor, organisation)
+    before = Organisation.objects.filter(pk=organisation.pk).values(
+        "time_zone", "reminder_days_before"
+    ).get()
     organisation.name = (name or "").strip()
     organisation.time_zone = time_zone
     organisation.paper_size = paper_size
+    if reminder_days_before is not None:
+        organisation.reminder_days_before = reminder_days_before
     organisation.full_clean()
-    organisation.save(update_fields=["name", "time_zone", "paper_size"])
+    organisation.save(update_fields=["name", "time_zone", "paper_size", "reminder_days_before"])
+    if (organisation.time_zone, organisation.reminder_days_before) != (
+        before["time_zone"],
+        before["reminder_days_before"],
+    ):
+        from reviews.reminders import reschedule_organisation
+
+        reschedule_organisation(organisation)
     return organisation
 
 

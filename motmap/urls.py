@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from notifications import views as notification_views
+
 from . import views
 
 urlpatterns = [
@@ -8,11 +10,14 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("motmap.account_urls")),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
+    path("calendar/<str:token>.ics", notification_views.calendar_feed, name="calendar_feed"),
     path("orgs/", views.organisation_list, name="organisation_list"),
     path("orgs/new/", views.organisation_create, name="organisation_create"),
     path("o/<slug:org_slug>/", include("motmap.org_urls")),
     path("o/<slug:org_slug>/journeys/", include("journeys.urls")),
     path("o/<slug:org_slug>/touchpoints/", include("touchpoints.urls")),
     path("o/<slug:org_slug>/ideas/", include("ideas.urls")),
+    path("o/<slug:org_slug>/notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

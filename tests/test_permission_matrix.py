@@ -20,6 +20,9 @@ from django.utils.http import urlsafe_base64_encode
 from ideas import services as idea_services
 from motmap import services as org_services
 from motmap.models import Membership, Role
+from notifications import calendar as notification_calendar
+from notifications import services as notification_services
+from notifications.models import Kind
 from tests.factories import StageFactory
 
 PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
@@ -86,9 +89,14 @@ ACCESS = {
     "comment_edit": (AUTHOR, AUTHOR),
     "comment_delete": (NOT_ALLOWED, AUTHOR),
     "idea_status": (NOT_ALLOWED, EDITOR),
+    "notification_settings": (MEMBER, MEMBER),
+    "calendar_link": (NOT_ALLOWED, MEMBER),
+    "unsubscribe": (PUBLIC, PUBLIC),
+    "calendar_feed": (PUBLIC, NOT_ALLOWED),
 }
-# Pages that show an invited person the organisation's name by design (the link is the secret).
-SHOWS_ORG_NAME_TO_LINK_HOLDER = {"invitation_accept"}
+# Pages that show the organisation's name to whoever holds the link, by design (the link is the
+# secret): invitations, one-click unsubscribe, the private calendar feed.
+SHOWS_ORG_NAME_TO_LINK_HOLDER = {"invitation_accept", "unsubscribe", "calendar_feed"}
 NORDIC_SECRETS = ["Business trip", "Check-in desk", "Nordic Air"]
 MALLORY_SECRETS = ["Mallory secret journey", "Mallory till"]
 
@@ -121,6 +129,8 @@ def world(personas, journey, mallory_journey, alice, carol, nordic):
         actor=carol, touchpoint=tp, title="Greet by name", today="No names", proposal="Names"
     )
     comment = idea_services.comment_add(actor=carol, idea=idea, body="Also at the gate")
+    carol_membership = Membership.objects.get(user=carol)
+    feed = notification_calendar.calendar_feed_create(actor=carol, membership=carol_membership)
     return {
         "idea_id": idea.pk,
         "comment_id": comment.pk,
@@ -133,6 +143,10 @@ def world(personas, journey, mallory_journey, alice, carol, nordic):
         "token": token,
         "uidb64": urlsafe_base64_encode(force_bytes(carol.pk)),
         "reset_token": default_token_generator.make_token(carol),
+        "unsubscribe_token": notification_services.unsubscribe_token(
+            carol_membership, [Kind.COMMENTS]
+        ),
+        "calendar_token": feed.token,
     }
 
 
@@ -162,6 +176,10 @@ def build_url(name, world):
         kwargs = {"uidb64": world["uidb64"], "token": world["reset_token"]}
     elif name == "invitation_accept":
         kwargs = {"token": world["token"]}
+    elif name == "unsubscribe":
+        kwargs = {"token": world["unsubscribe_token"]}
+    elif name == "calendar_feed":
+        kwargs = {"token": world["calendar_token"]}
     return reverse(name, kwargs=kwargs)
 
 

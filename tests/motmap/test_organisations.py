@@ -12,6 +12,7 @@ GOOD_SETTINGS = {
     "name": "Nordic Air Group",
     "time_zone": "America/New_York",
     "paper_size": "letter",
+    "reminder_days_before": "14",
 }
 
 
@@ -237,7 +238,9 @@ def test_bad_settings_are_field_errors_and_change_nothing(
 def test_settings_need_post_data_not_a_crash(alice, client_for):
     response = client_for(alice).post(SETTINGS, {})
     assert response.status_code == 200
-    assert set(response.context["form"].errors) == {"name", "time_zone", "paper_size"}
+    assert set(response.context["form"].errors) == {
+        "name", "time_zone", "paper_size", "reminder_days_before"
+    }
 
 
 # --- time zone of the organisation --------------------------------------------------------
