@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "ideas",
     "reviews",
     "notifications",
+    "packs",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
