@@ -61,6 +61,14 @@ def static_file_for(url):
     return resolved
 
 
+def _is_served(url):
+    try:
+        static_file_for(url)
+    except FetchRefused:
+        return False
+    return True
+
+
 def _app_static_dirs():
     for finder in finders.get_finders():
         for storage in getattr(finder, "storages", {}).values():

@@ -18,6 +18,9 @@ from journeys.selectors import emotion_curve, journey_board, priorities
 from reviews.models import Action, ActionStatus, Review, ReviewRating, ReviewStatus
 
 TREND_REVIEWS = 4
+# Beyond this many characters of text a touchpoint's texts are printed one under the other, at
+# full width, and the section may break across pages (three narrow columns would run for pages).
+LONG_TEXT = 2400
 ACCEPTED_STATUSES = (IdeaStatus.ACCEPTED, IdeaStatus.IN_PROGRESS)  # decided yes, not yet done
 QUARTER_RE = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 FIRST_YEAR = 2000
@@ -171,6 +174,9 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
     )
     pack.trend_reviews = trend
     for tp in ordered:
+        tp.is_long = (
+            len(tp.moment) + len(tp.desired_outcome) + len(tp.customer_wants) > LONG_TEXT
+        )
         tp.trend = [(r, (ratings.get((r.pk, tp.pk)) or {}).get("rating")) for r in trend]
         tp.previous_rating = (
             (ratings.get((baseline.pk, tp.pk)) or {}).get("rating") if baseline else None

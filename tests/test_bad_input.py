@@ -16,7 +16,7 @@ FIELDS = [
     "sort", "page", "journey", "mine", "next", "password1", "password2", "organisation_name",
     "full_name", "channel", "description", "segment", "frontline_role", "moment",
     "desired_outcome", "customer_wants", "username", "password", "new_password1",
-    "new_password2",
+    "new_password2", "paper", "quarter", "review",
 ]
 HOSTILE = {
     "nul": "a\x00b",

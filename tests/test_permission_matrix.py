@@ -20,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from ideas import services as idea_services
 from motmap import services as org_services
 from motmap.models import Membership, Role
+from packs.models import PackStatus, StoredPack
 from tests.factories import StageFactory
 
 PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
@@ -86,6 +87,13 @@ ACCESS = {
     "comment_edit": (AUTHOR, AUTHOR),
     "comment_delete": (NOT_ALLOWED, AUTHOR),
     "idea_status": (NOT_ALLOWED, EDITOR),
+    # The review pack: every member reads and downloads (staff too); starting an org pack: editors.
+    "journey_pack": (MEMBER, NOT_ALLOWED),
+    "journey_pack_pdf": (MEMBER, NOT_ALLOWED),
+    "journey_pack_list": (MEMBER, NOT_ALLOWED),
+    "org_pack_list": (MEMBER, EDITOR),
+    "stored_pack_detail": (MEMBER, NOT_ALLOWED),
+    "stored_pack_pdf": (MEMBER, NOT_ALLOWED),
 }
 # Pages that show an invited person the organisation's name by design (the link is the secret).
 SHOWS_ORG_NAME_TO_LINK_HOLDER = {"invitation_accept"}
@@ -121,7 +129,11 @@ def world(personas, journey, mallory_journey, alice, carol, nordic):
         actor=carol, touchpoint=tp, title="Greet by name", today="No names", proposal="Names"
     )
     comment = idea_services.comment_add(actor=carol, idea=idea, body="Also at the gate")
+    pack = StoredPack.objects.create(
+        organisation=nordic, journey=journey, status=PackStatus.DONE, pdf=b"%PDF-1.4 stored"
+    )
     return {
+        "pack_id": pack.pk,
         "idea_id": idea.pk,
         "comment_id": comment.pk,
         "org_slug": nordic.slug,
