@@ -179,3 +179,20 @@ def test_two_hundred_touchpoints_print(client_for, carol, nordic):
     TouchpointFactory.create_batch(200, stage=stage)
     page = client_for(carol).get(pack_url(journey)).content.decode()
     assert len(re.findall(r'class="pack-tp"', page)) == 200
+
+
+def test_the_pack_of_a_review_shows_its_attendees_and_its_ratings(client_for, bob, carol, journey):
+    earlier = complete_review(journey, ratings={"Check-in desk": -2},
+                              when=timezone.now() - timedelta(days=120))
+    review = complete_review(journey, ratings={"Check-in desk": 2},
+                             when=timezone.now() - timedelta(days=20), attendees=[bob, carol])
+    response = client_for(carol).get(pack_url(journey), {"review": str(review.pk)})
+    assert response.status_code == 200
+    pack = response.context["packs"][0]
+    assert pack.review == review and pack.baseline == earlier
+    desk = next(tp for tp in pack.touchpoints if tp.name == "Check-in desk")
+    assert desk.rating_current == 2  # as rated in that review, not today's 0
+    assert [m.touchpoint.name for m in pack.moved_up] == ["Check-in desk"]
+    page = response.content.decode()
+    assert "Review pack of the meeting" in page
+    assert "Bob Berg" in page and "Carol Carlsson" in page
