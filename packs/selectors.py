@@ -129,7 +129,11 @@ def default_period(journey, now=None):
 
 
 def gather_journey_pack(journey, *, period=None, review=None, now=None):
-    """Everything one journey's pack shows. `review`: print the pack of that (completed) review.
+    """Everything one journey's pack shows. `review`: the pack of that review meeting.
+
+    A completed review's pack shows its period (since the review before it) and the ratings
+    given in it; a review in progress gets the pack since the last completed review, with its
+    attendees on the cover (the pack printed for the meeting).
 
     Queries: 2 for the board, 1 reviews, 1 ratings, 1 ideas, 1 actions, (+1 attendees of a
     review): the same for any number of touchpoints, ideas or actions.
@@ -141,7 +145,7 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
         .only("id", "held_on", "completed_at", "journey_id", "guests", "summary")
         .order_by("-completed_at")
     )
-    if review is not None:
+    if review is not None and review.is_completed:
         earlier = [r for r in reviews if r.completed_at and r.completed_at < review.completed_at]
         period = Period(
             start=earlier[0].completed_at if earlier else None, end=review.completed_at or now
@@ -166,7 +170,7 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
             ratings[(row["review_id"], row["touchpoint_id"])] = row
 
     ordered = board.touchpoints
-    if review is not None:
+    if review is not None and review.is_completed:
         _apply_review_ratings(board, review, ratings)
 
     pack = JourneyPack(

@@ -60,11 +60,11 @@ class PackOptionsForm(forms.Form):
             return None
         review = (
             Review.objects.for_org(self.org)
-            .filter(pk=pk, journey=self.journey, status=ReviewStatus.COMPLETED)
+            .filter(pk=pk, journey=self.journey)
             .first()
         )
         if review is None:
-            raise forms.ValidationError(_("This journey has no completed review with that id."))
+            raise forms.ValidationError(_("This journey has no review with that id."))
         return review
 
     def clean(self):

@@ -112,7 +112,7 @@ def test_a_quarter_can_be_chosen_and_a_quarter_without_reviews_says_none_yet(
         ({"quarter": "9999-Q1"}, "That quarter has not started yet."),
         ({"quarter": "1999-Q1"}, "from the year 2000 on"),
         ({"review": "not-a-uuid"}, "not a review"),
-        ({"review": "00000000-0000-0000-0000-000000000000"}, "no completed review with that id"),
+        ({"review": "00000000-0000-0000-0000-000000000000"}, "no review with that id"),
     ],
 )
 def test_bad_options_get_a_clear_message(client_for, carol, journey, query, message):
@@ -196,3 +196,16 @@ def test_the_pack_of_a_review_shows_its_attendees_and_its_ratings(client_for, bo
     page = response.content.decode()
     assert "Review pack of the meeting" in page
     assert "Bob Berg" in page and "Carol Carlsson" in page
+
+
+def test_the_pack_printed_for_a_review_in_progress_shows_who_attends(
+    client_for, bob, carol, journey
+):
+    review = Review.objects.create(
+        organisation=journey.organisation, journey=journey, held_on=date.today()
+    )
+    review.attendees.set([bob])
+    response = client_for(carol).get(pack_url(journey), {"review": str(review.pk)})
+    assert response.status_code == 200
+    assert "Bob Berg" in response.content.decode()
+    assert response.context["packs"][0].period.start is None  # no review completed before
