@@ -33,6 +33,7 @@ COPY touchpoints ./touchpoints
 COPY ideas ./ideas
 COPY reviews ./reviews
 COPY notifications ./notifications
+COPY packs ./packs
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

@@ -270,6 +270,87 @@ def reminder_sweep_table(org, manager):
     )
 
 
+def pack_table(org, user):
+    """The review pack of a 40-touchpoint journey with 200 ideas: gathering beside rendering.
+
+    Gathering = the pack's queries + templating to the final HTML; rendering = WeasyPrint
+    laying out that same HTML as a PDF, in the same run. Gathering must stay under a fifth of
+    rendering, and its query count must not grow with the touchpoints.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ideas.models import Idea, IdeaStatus
+    from packs import pdf, selectors, services
+    from reviews.models import Review, ReviewRating
+    from touchpoints.models import Touchpoint
+
+    def make(n, ideas):
+        journey = build(org, user, n, name=f"Pack {n}")
+        tps = list(Touchpoint.objects.filter(journey=journey).order_by("position"))
+        for i, tp in enumerate(tps):
+            add_ideas(tp, ideas // n + (1 if i < ideas % n else 0))
+        ids = Idea.objects.filter(touchpoint__journey=journey).values_list("pk", flat=True)
+        Idea.objects.filter(pk__in=list(ids)[::3]).update(
+            status=IdeaStatus.IMPLEMENTED, implemented_at=timezone.now() - timedelta(days=5)
+        )
+        for days in (300, 200, 100):
+            review = Review.objects.create(
+                organisation=org, journey=journey, held_on=timezone.localdate(),
+                status="completed", completed_at=timezone.now() - timedelta(days=days),
+            )
+            ReviewRating.objects.bulk_create(
+                ReviewRating(review=review, touchpoint=tp, position=i, touchpoint_name=tp.name,
+                             rating=(i + days // 100) % 5 - 2, target_rating=2)
+                for i, tp in enumerate(tps)
+            )
+        return journey
+
+    def html_for(journey):
+        pack = selectors.gather_journey_pack(journey)
+        context = services.pack_context(org=org, packs=[pack], paper="A4", for_pdf=True)
+        return services.render_pack_html(context)
+
+    def queries_for(journey):
+        queries = []
+
+        def count(run, sql, *args):
+            queries.append(sql)
+            return run(sql, *args)
+
+        with connection.execute_wrapper(count):
+            html_for(journey)
+        return len(queries)
+
+    small, journey = make(10, 50), make(40, 200)
+    html = html_for(journey)
+    gather = timed(lambda: html_for(journey))
+    samples = []
+    for _ in range(3):
+        start = time.perf_counter()
+        content = pdf.html_to_pdf(html)
+        samples.append(time.perf_counter() - start)
+    render = statistics.median(samples)
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(BytesIO(content)).pages)
+    print("review pack, 40 touchpoints, 200 ideas, 3 reviews (target: gather < 1/5 of render)")
+    header = (
+        f"{'gather ms':>10}  {'render ms':>10}  {'ratio':>6}  {'pages':>5}  queries 10 tp / 40 tp"
+    )
+    print(header)
+    print("-" * len(header))
+    print(
+        f"{gather * 1000:>10.1f}  {render * 1000:>10.0f}  {gather / render:>6.3f}  {pages:>5}  "
+        f"{queries_for(small):>7} / {queries_for(journey)}"
+    )
+    print("gather: queries + templating to the final HTML (median of 15); render: WeasyPrint on")
+    print("that same HTML (median of 3), in this run.\n")
+
+
 def main():
     from motmap.models import Membership, Organisation, Role, User
 
@@ -287,6 +368,7 @@ def main():
         ideas_table(client, org, user)
         submit_page_weight(user)
         reminder_sweep_table(org, user)
+        pack_table(org, user)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "ideas",
     "reviews",
     "notifications",
+    "packs",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -214,7 +215,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every page it lays out at INFO (the review pack): keep warnings only.
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # Ideas: how many ideas one member may send in an hour (anonymous ones included).

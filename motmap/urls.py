@@ -16,6 +16,7 @@ urlpatterns = [
     path("orgs/new/", views.organisation_create, name="organisation_create"),
     path("o/<slug:org_slug>/", include("motmap.org_urls")),
     path("o/<slug:org_slug>/journeys/", include("journeys.urls")),
+    path("o/<slug:org_slug>/journeys/", include("packs.urls")),
     path("o/<slug:org_slug>/touchpoints/", include("touchpoints.urls")),
     path("o/<slug:org_slug>/ideas/", include("ideas.urls")),
     path("o/<slug:org_slug>/notifications/", include("notifications.urls")),

@@ -17,7 +17,7 @@ FIELDS = [
     "full_name", "channel", "description", "segment", "frontline_role", "moment",
     "desired_outcome", "customer_wants", "username", "password", "new_password1",
     "new_password2", "reminders", "decisions", "new_ideas", "comments", "action",
-    "reminder_days_before", "List-Unsubscribe",
+    "reminder_days_before", "List-Unsubscribe", "paper", "quarter", "review",
 ]
 HOSTILE = {
     "nul": "a\x00b",

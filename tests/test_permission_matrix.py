@@ -23,6 +23,7 @@ from motmap.models import Membership, Role
 from notifications import calendar as notification_calendar
 from notifications import services as notification_services
 from notifications.models import Kind
+from packs.models import PackStatus, StoredPack
 from tests.factories import StageFactory
 
 PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
@@ -93,6 +94,13 @@ ACCESS = {
     "calendar_link": (NOT_ALLOWED, MEMBER),
     "unsubscribe": (PUBLIC, PUBLIC),
     "calendar_feed": (PUBLIC, NOT_ALLOWED),
+    # The review pack: every member reads and downloads (staff too); starting an org pack: editors.
+    "journey_pack": (MEMBER, NOT_ALLOWED),
+    "journey_pack_pdf": (MEMBER, NOT_ALLOWED),
+    "journey_pack_list": (MEMBER, NOT_ALLOWED),
+    "org_pack_list": (MEMBER, EDITOR),
+    "stored_pack_detail": (MEMBER, NOT_ALLOWED),
+    "stored_pack_pdf": (MEMBER, NOT_ALLOWED),
 }
 # Pages that show the organisation's name to whoever holds the link, by design (the link is the
 # secret): invitations, one-click unsubscribe, the private calendar feed.
@@ -131,7 +139,11 @@ def world(personas, journey, mallory_journey, alice, carol, nordic):
     comment = idea_services.comment_add(actor=carol, idea=idea, body="Also at the gate")
     carol_membership = Membership.objects.get(user=carol)
     feed = notification_calendar.calendar_feed_create(actor=carol, membership=carol_membership)
+    pack = StoredPack.objects.create(
+        organisation=nordic, journey=journey, status=PackStatus.DONE, pdf=b"%PDF-1.4 stored"
+    )
     return {
+        "pack_id": pack.pk,
         "idea_id": idea.pk,
         "comment_id": comment.pk,
         "org_slug": nordic.slug,

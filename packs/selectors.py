@@ -1,0 +1,273 @@
+"""What a review pack shows, gathered in a fixed number of queries whatever the journey's size.
+
+One journey costs the same handful of queries for 3 touchpoints or 200 (tests pin it): the
+board (stages + touchpoints, from `journeys.selectors.journey_board`), the completed reviews,
+their ratings, the ideas, the actions, and the attendees when the pack is a review's.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ideas.models import WAITING_STATUSES, Idea, IdeaStatus
+from journeys.selectors import emotion_curve, journey_board, priorities
+from reviews.models import Action, ActionStatus, Review, ReviewRating, ReviewStatus
+
+TREND_REVIEWS = 4
+# Beyond this many characters of text a touchpoint's texts are printed one under the other, at
+# full width, and the section may break across pages (three narrow columns would run for pages).
+LONG_TEXT = 2400
+ACCEPTED_STATUSES = (IdeaStatus.ACCEPTED, IdeaStatus.IN_PROGRESS)  # decided yes, not yet done
+QUARTER_RE = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+FIRST_YEAR = 2000
+
+
+class InvalidPeriod(ValueError):
+    """A period the pack cannot be made for, with a message for the person who asked."""
+
+
+@dataclass
+class Period:
+    start: datetime | None  # None: from the very beginning (no review completed yet)
+    end: datetime
+    quarter: str = ""  # "2027-Q1" when a quarter was chosen
+
+    @property
+    def label(self):
+        if self.quarter:
+            year, q = self.quarter.split("-Q")
+            return _("Q%(q)s %(year)s") % {"q": q, "year": year}
+        return ""
+
+    def contains(self, moment):
+        return moment is not None and (self.start is None or moment >= self.start) and (
+            moment <= self.end
+        )
+
+
+def quarter_period(value, tz, now=None):
+    """`2027-Q1` (or `2027Q1`) -> the period of that quarter in the time zone `tz`.
+
+    A quarter that has not started yet, or a malformed one, raises InvalidPeriod.
+    """
+    now = now or timezone.now()
+    match = QUARTER_RE.match((value or "").strip())
+    if not match:
+        raise InvalidPeriod(_("A quarter is written like 2027-Q1 (year, then Q1 to Q4)."))
+    year, q = int(match[1]), int(match[2])
+    if year < FIRST_YEAR:
+        raise InvalidPeriod(_("Choose a quarter from the year 2000 on."))
+    start = datetime(year, 3 * q - 2, 1, tzinfo=tz)
+    end = datetime(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=tz)
+    if start > now:
+        raise InvalidPeriod(_("That quarter has not started yet."))
+    return Period(start=start, end=min(end, now), quarter=f"{year}-Q{q}")
+
+
+def recent_quarters(tz, count=6, now=None):
+    """The current quarter and the ones before it, newest first, e.g. ["2027-Q2", "2027-Q1"]."""
+    local = timezone.localtime(now or timezone.now(), tz)
+    year, q = local.year, (local.month - 1) // 3 + 1
+    result = []
+    for _i in range(count):
+        result.append(f"{year}-Q{q}")
+        year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+    return result
+
+
+@dataclass
+class RatingMove:
+    touchpoint: object
+    before: int
+    now: int
+
+    @property
+    def steps(self):
+        return self.now - self.before
+
+
+@dataclass
+class JourneyPack:
+    journey: object
+    board: object
+    period: Period
+    review: object = None
+    attendees: list = field(default_factory=list)
+    baseline: object = None  # the review the ratings moved from (the previous curve)
+    previous_points: list = field(default_factory=list)  # [(x, y) or None] per touchpoint
+    trend_reviews: list = field(default_factory=list)  # oldest first
+    moved_up: list = field(default_factory=list)
+    moved_down: list = field(default_factory=list)
+    implemented_count: int = 0
+    accepted_count: int = 0
+    waiting_count: int = 0
+    actions: list = field(default_factory=list)
+
+    @property
+    def touchpoints(self):
+        return self.board.touchpoints
+
+    @property
+    def is_empty(self):
+        return not self.board.touchpoints
+
+
+def default_period(journey, now=None):
+    """Since the last completed review of the journey (from the beginning when none was)."""
+    now = now or timezone.now()
+    last = (
+        Review.objects.filter(journey=journey, status=ReviewStatus.COMPLETED)
+        .order_by("-completed_at")
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    return Period(start=last, end=now)
+
+
+def gather_journey_pack(journey, *, period=None, review=None, now=None):
+    """Everything one journey's pack shows. `review`: the pack of that review meeting.
+
+    A completed review's pack shows its period (since the review before it) and the ratings
+    given in it; a review in progress gets the pack since the last completed review, with its
+    attendees on the cover (the pack printed for the meeting).
+
+    Queries: 2 for the board, 1 reviews, 1 ratings, 1 ideas, 1 actions, (+1 attendees of a
+    review): the same for any number of touchpoints, ideas or actions.
+    """
+    now = now or timezone.now()
+    board = journey_board(journey)
+    reviews = list(
+        Review.objects.filter(journey=journey, status=ReviewStatus.COMPLETED)
+        .only("id", "held_on", "completed_at", "journey_id", "guests", "summary")
+        .order_by("-completed_at")
+    )
+    if review is not None and review.is_completed:
+        earlier = [r for r in reviews if r.completed_at and r.completed_at < review.completed_at]
+        period = Period(
+            start=earlier[0].completed_at if earlier else None, end=review.completed_at or now
+        )
+        baseline = earlier[0] if earlier else None
+    else:
+        period = period or Period(start=reviews[0].completed_at if reviews else None, end=now)
+        baseline = next(
+            (r for r in reviews if period.start is not None and r.completed_at <= period.start),
+            None,
+        )
+    trend = [r for r in reviews if r.completed_at and r.completed_at <= period.end][
+        :TREND_REVIEWS
+    ][::-1]
+
+    wanted = {r.pk for r in trend} | {r.pk for r in (baseline, review) if r is not None}
+    ratings = {}
+    if wanted:
+        for row in ReviewRating.objects.filter(
+            review_id__in=wanted, touchpoint__isnull=False
+        ).values("review_id", "touchpoint_id", "rating", "target_rating"):
+            ratings[(row["review_id"], row["touchpoint_id"])] = row
+
+    ordered = board.touchpoints
+    if review is not None and review.is_completed:
+        _apply_review_ratings(board, review, ratings)
+
+    pack = JourneyPack(
+        journey=journey, board=board, period=period, review=review, baseline=baseline
+    )
+    pack.trend_reviews = trend
+    for tp in ordered:
+        tp.is_long = (
+            len(tp.moment) + len(tp.desired_outcome) + len(tp.customer_wants) > LONG_TEXT
+        )
+        tp.trend = [(r, (ratings.get((r.pk, tp.pk)) or {}).get("rating")) for r in trend]
+        tp.previous_rating = (
+            (ratings.get((baseline.pk, tp.pk)) or {}).get("rating") if baseline else None
+        )
+        tp.implemented_ideas, tp.waiting_ideas, tp.open_actions = [], [], []
+        if tp.previous_rating is not None and tp.previous_rating != tp.rating_current:
+            move = RatingMove(tp, tp.previous_rating, tp.rating_current)
+            (pack.moved_up if move.steps > 0 else pack.moved_down).append(move)
+    pack.moved_up.sort(key=lambda m: -m.steps)
+    pack.moved_down.sort(key=lambda m: m.steps)
+    pack.previous_points = _previous_points(board.curve, ordered) if baseline else []
+
+    _attach_ideas(pack, journey, period)
+    _attach_actions(pack, journey, period, review)
+    if review is not None:
+        pack.attendees = list(review.attendees.order_by("full_name", "email"))
+    return pack
+
+
+def _apply_review_ratings(board, review, ratings):
+    """A review's pack shows the ratings given in that review, not today's."""
+    for tp in board.touchpoints:
+        row = ratings.get((review.pk, tp.pk))
+        if row and row["rating"] is not None:
+            tp.rating_current = row["rating"]
+        if row and row["target_rating"] is not None:
+            tp.rating_target = row["target_rating"]
+    board.curve = emotion_curve(board.touchpoints)
+    board.priorities = priorities(board.touchpoints)
+
+
+def _previous_points(curve, touchpoints):
+    """The previous review's curve on the same axes: (x, y) per touchpoint, None where unrated."""
+    points = []
+    for point, tp in zip(curve.points, touchpoints, strict=True):
+        rating = tp.previous_rating
+        points.append(
+            None if rating is None else (point.x, curve.top + (2 - rating) * curve.step)
+        )
+    return points
+
+
+def _attach_ideas(pack, journey, period):
+    by_tp = {tp.pk: tp for tp in pack.touchpoints}
+    in_period = Q(status=IdeaStatus.IMPLEMENTED, implemented_at__lte=period.end)
+    if period.start is not None:
+        in_period &= Q(implemented_at__gte=period.start)
+    ideas = (
+        Idea.objects.filter(touchpoint__journey=journey)
+        .filter(in_period | Q(status__in=WAITING_STATUSES) | Q(status__in=ACCEPTED_STATUSES))
+        .select_related("author")
+        .only(
+            "id", "number", "title", "status", "vote_count", "implemented_at", "touchpoint_id",
+            "author__id", "author__full_name", "author__email",
+        )
+        .order_by("-vote_count", "number")
+    )
+    for idea in ideas:
+        tp = by_tp.get(idea.touchpoint_id)
+        if idea.status == IdeaStatus.IMPLEMENTED:
+            pack.implemented_count += 1
+            if tp is not None:
+                tp.implemented_ideas.append(idea)
+        elif idea.status in WAITING_STATUSES:
+            pack.waiting_count += 1
+            if tp is not None:
+                tp.waiting_ideas.append(idea)
+        else:
+            pack.accepted_count += 1
+
+
+def _attach_actions(pack, journey, period, review):
+    """Open actions, and every action agreed in the period (or the review) whatever its state."""
+    agreed = Q(created_at__lte=period.end)
+    if period.start is not None:
+        agreed &= Q(created_at__gte=period.start)
+    wanted = Q(status=ActionStatus.OPEN) | agreed
+    if review is not None:
+        wanted |= Q(review=review)
+    by_tp = {tp.pk: tp for tp in pack.touchpoints}
+    pack.actions = list(
+        Action.objects.filter(journey=journey)
+        .filter(wanted)
+        .select_related("owner", "touchpoint")
+        .order_by("due_on", "created_at")
+    )
+    for action in pack.actions:
+        tp = by_tp.get(action.touchpoint_id)
+        if tp is not None and action.is_open:
+            tp.open_actions.append(action)

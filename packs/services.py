@@ -1,0 +1,182 @@
+"""Making packs: the HTML (one template for print view and PDF), stored review packs, org packs.
+
+`store_review_pack(review)` is what review completion calls: it records that the review's pack
+is wanted (one row per review) and queues the task after the transaction commits; the task
+claims the row with a conditional UPDATE, so a retried or doubled task makes it once.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motmap.tenancy import require_editor
+
+from . import pdf, selectors
+from .models import PackKind, PackStatus, PaperSize, StoredPack
+
+logger = logging.getLogger(__name__)
+
+BLANK_ACTION_ROWS = 8
+NOTE_LINES = 22
+# A pack "being made" for longer than this was left by a worker that died: it may be claimed again.
+STALE_AFTER = timedelta(minutes=15)
+
+
+def pack_context(*, org, packs, paper, for_pdf, is_org_pack=False, printed_at=None, **extra):
+    if is_org_pack:
+        title = _("Review pack")
+    else:
+        title = _("Review pack: %(journey)s") % {"journey": packs[0].journey.name}
+    return {
+        "org": org,
+        "packs": packs,
+        "paper": paper,
+        "for_pdf": for_pdf,
+        "is_org_pack": is_org_pack,
+        "printed_at": printed_at or timezone.now(),
+        "title": title,
+        "blank_rows": range(BLANK_ACTION_ROWS),
+        "note_lines": range(NOTE_LINES),
+        **extra,
+    }
+
+
+def render_pack_html(context, request=None):
+    return render_to_string("print/pack.html", context, request=request)
+
+
+def pack_pdf(context):
+    """(pdf bytes, page count) of a pack context. Raises pdf.PdfUnavailable without WeasyPrint."""
+    document = pdf.html_to_document(render_pack_html({**context, "for_pdf": True}))
+    return document.write_pdf(), len(document.pages)
+
+
+def store_review_pack(review, *, paper=None):
+    """Make and keep the pack of a completed review, so that meeting's pack can be printed again.
+
+    Safe inside the transaction that completes the review: the row is written now, the task is
+    queued when the transaction commits. Calling it again for the same review does nothing new.
+    """
+    if not review.is_completed:
+        raise ValueError("Only a completed review has a pack to store.")
+    org = review.organisation
+    pack, created = StoredPack.objects.get_or_create(
+        review=review,
+        defaults={
+            "organisation": org,
+            "journey": review.journey,
+            "kind": PackKind.JOURNEY,
+            "paper": paper or org.paper_size,
+            "title": _("%(journey)s – review of %(date)s")
+            % {"journey": review.journey.name, "date": review.held_on.isoformat()},
+            "progress_total": 1,
+            "created_by": review.completed_by,
+        },
+    )
+    if pack.status != PackStatus.DONE:
+        _queue(pack)
+    return pack
+
+
+@transaction.atomic
+def org_pack_start(*, actor, organisation, paper=None):
+    """Queue a pack of every active journey of the organisation (editors only)."""
+    require_editor(actor, organisation)
+    journeys = organisation.journeys.active().count()
+    pack = StoredPack.objects.create(
+        organisation=organisation,
+        kind=PackKind.ORGANISATION,
+        paper=paper or organisation.paper_size,
+        title=_("%(org)s – all journeys") % {"org": organisation.name},
+        progress_total=journeys + 1,  # one step per journey, one for laying out the pages
+        created_by=actor,
+    )
+    _queue(pack)
+    return pack
+
+
+def _queue(pack):
+    from .tasks import build_stored_pack
+
+    pk = str(pack.pk)
+    transaction.on_commit(lambda: build_stored_pack.delay(pk))
+
+
+def _claim(pack_id, now):
+    """Take the pack for this worker: queued, failed, or left running by a dead worker."""
+    claimable = Q(status__in=[PackStatus.QUEUED, PackStatus.FAILED]) | Q(
+        status=PackStatus.RUNNING, started_at__lt=now - STALE_AFTER
+    )
+    return StoredPack.objects.filter(claimable, pk=pack_id).update(
+        status=PackStatus.RUNNING, started_at=now, error="", progress_done=0
+    )
+
+
+def build_stored_pack(pack_id, *, now=None):
+    """Make the PDF of a stored pack. Idempotent: a pack that is done (or being made) is left."""
+    now = now or timezone.now()
+    if not _claim(pack_id, now):
+        return None
+    pack = StoredPack.objects.without_pdf().select_related(
+        "organisation", "journey", "journey__owner", "review"
+    ).get(pk=pack_id)
+    org = pack.organisation
+    try:
+        with timezone.override(org.tzinfo):
+            if pack.kind == PackKind.ORGANISATION:
+                packs = _gather_org(pack)
+            else:
+                packs = [selectors.gather_journey_pack(pack.journey, review=pack.review)]
+            context = pack_context(
+                org=org,
+                packs=packs,
+                paper=pack.paper,
+                for_pdf=True,
+                is_org_pack=pack.kind == PackKind.ORGANISATION,
+                printed_at=pack.review.completed_at if pack.review else now,
+            )
+            content, pages = pack_pdf(context)
+    except Exception as exc:
+        logger.exception("review pack %s failed", pack_id)
+        message = (
+            _("PDF making is not available on this server.")
+            if isinstance(exc, pdf.PdfUnavailable)
+            else _("The pack could not be made (%(error)s).") % {"error": type(exc).__name__}
+        )
+        StoredPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).update(
+            status=PackStatus.FAILED, error=message, finished_at=timezone.now()
+        )
+        return None
+    StoredPack.objects.filter(pk=pack_id, status=PackStatus.RUNNING).update(
+        status=PackStatus.DONE,
+        pdf=content,
+        page_count=pages,
+        progress_done=pack.progress_total,
+        finished_at=timezone.now(),
+    )
+    return pack_id
+
+
+def _gather_org(pack):
+    journeys = list(
+        pack.organisation.journeys.active().select_related("owner").order_by("name")
+    )
+    StoredPack.objects.filter(pk=pack.pk).update(progress_total=len(journeys) + 1)
+    pack.progress_total = len(journeys) + 1
+    result = []
+    for done, journey in enumerate(journeys, start=1):
+        result.append(selectors.gather_journey_pack(journey))
+        StoredPack.objects.filter(pk=pack.pk).update(progress_done=done)
+    return result
+
+
+def normalise_paper(value, default):
+    """'a4', 'A4', 'letter', 'Letter' -> the stored value; '' -> default; else None (invalid)."""
+    if not value:
+        return default
+    return {choice.lower(): choice for choice in PaperSize.values}.get(str(value).strip().lower())
