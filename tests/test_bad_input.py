@@ -16,7 +16,8 @@ FIELDS = [
     "sort", "page", "journey", "mine", "next", "password1", "password2", "organisation_name",
     "full_name", "channel", "description", "segment", "frontline_role", "moment",
     "desired_outcome", "customer_wants", "username", "password", "new_password1",
-    "new_password2",
+    "new_password2", "held_on", "attendees", "guests", "rating", "due_on", "summary",
+    "next_review_on", "back",
 ]
 HOSTILE = {
     "nul": "a\x00b",

@@ -20,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from ideas import services as idea_services
 from motmap import services as org_services
 from motmap.models import Membership, Role
+from reviews import services as review_services
 from tests.factories import StageFactory
 
 PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
@@ -86,6 +87,17 @@ ACCESS = {
     "comment_edit": (AUTHOR, AUTHOR),
     "comment_delete": (NOT_ALLOWED, AUTHOR),
     "idea_status": (NOT_ALLOWED, EDITOR),
+    "review_dashboard": (MEMBER, NOT_ALLOWED),
+    "review_list": (MEMBER, NOT_ALLOWED),
+    "review_start": (EDITOR, EDITOR),
+    "journey_next_review": (EDITOR, EDITOR),
+    "review_detail": (MEMBER, NOT_ALLOWED),
+    "review_rating_save": (NOT_ALLOWED, EDITOR),
+    "review_action_add": (NOT_ALLOWED, EDITOR),
+    "review_idea_decide": (NOT_ALLOWED, EDITOR),
+    "review_complete": (EDITOR, EDITOR),
+    "action_edit": (EDITOR, EDITOR),
+    "action_close": (NOT_ALLOWED, MEMBER),  # the owner of an action may mark it done
 }
 # Pages that show an invited person the organisation's name by design (the link is the secret).
 SHOWS_ORG_NAME_TO_LINK_HOLDER = {"invitation_accept"}
@@ -121,7 +133,22 @@ def world(personas, journey, mallory_journey, alice, carol, nordic):
         actor=carol, touchpoint=tp, title="Greet by name", today="No names", proposal="Names"
     )
     comment = idea_services.comment_add(actor=carol, idea=idea, body="Also at the gate")
+    bob = Membership.objects.get(organisation=nordic, role=Role.MANAGER).user
+    review = review_services.review_start(
+        actor=bob, journey=journey, held_on=review_services.local_today(nordic)
+    )
+    action = review_services.action_create(
+        actor=bob,
+        review=review,
+        touchpoint=tp,
+        title="Greet by name",
+        owner=carol,
+        due_on=review_services.local_today(nordic),
+    )
     return {
+        "review_id": review.pk,
+        "rating_id": review.ratings.get(touchpoint=tp).pk,
+        "action_id": action.pk,
         "idea_id": idea.pk,
         "comment_id": comment.pk,
         "org_slug": nordic.slug,
