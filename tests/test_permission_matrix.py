@@ -269,7 +269,7 @@ def test_admin_lists_every_model(client_for, db):
     operator = UserFactory(email="ops@example.com", is_staff=True, is_superuser=True)
     for model in apps.get_app_config("motmap").get_models():
         assert admin.site.is_registered(model), model
-    for label in ("journeys", "touchpoints"):
+    for label in ("journeys", "touchpoints", "reviews"):
         for model in apps.get_app_config(label).get_models():
             assert admin.site.is_registered(model), model
     client = client_for(operator)
