@@ -70,6 +70,7 @@ class EmotionCurve:
     top: int = 16
     left: int = 104
     step: int = 0
+    previous_on: object = None  # the date of the review the dotted line shows
 
     @property
     def current_polyline(self):
@@ -171,11 +172,14 @@ def journey_board(journey):
         tp.number = number  # the same number on the card and on the curve
     from reviews.selectors import open_review, previous_review_ratings
 
+    previous = previous_review_ratings(journey, {tp.pk: tp.rating_current for tp in ordered})
+    curve = emotion_curve(ordered, previous=previous.ratings if previous else None)
+    curve.previous_on = previous.held_on if previous else None
     return Board(
         journey=journey,
         stages=stages,
         touchpoints=ordered,
-        curve=emotion_curve(ordered, previous=previous_review_ratings(journey)),
+        curve=curve,
         open_review=open_review(journey),
         moments_per_day=sum(tp.contacts_per_day for tp in ordered),
         seconds_per_customer=sum(tp.duration_seconds for tp in ordered),

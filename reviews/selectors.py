@@ -108,18 +108,43 @@ def touchpoint_trend(touchpoint):
     return [*values, touchpoint.rating_current]
 
 
-def previous_review_ratings(journey):
-    """touchpoint id -> rating given in the journey's last completed review. One query."""
-    return dict(
-        ReviewRating.objects.filter(
-            review__journey=journey,
-            review__status=ReviewStatus.COMPLETED,
-            review=Review.objects.filter(journey=journey, status=ReviewStatus.COMPLETED)
-            .order_by("-held_on", "-completed_at")
-            .values("pk")[:1],
-            touchpoint__isnull=False,
-        ).values_list("touchpoint_id", "rating")
+@dataclass
+class PreviousReview:
+    held_on: object
+    completed_at: object
+    ratings: dict = field(default_factory=dict)  # touchpoint id -> rating given
+
+
+def previous_review_ratings(journey, current=None):
+    """The ratings of the review to compare the curve with, or None. One query.
+
+    That is the last completed review, unless the touchpoints are still exactly as it left
+    them (`current`: touchpoint id -> rating now), when the one before it says more: it shows
+    what the last review changed.
+    """
+    last_two = (
+        Review.objects.filter(journey=journey, status=ReviewStatus.COMPLETED)
+        .order_by("-held_on", "-completed_at")
+        .values("pk")[:2]
     )
+    reviews = {}
+    for review_id, held_on, completed_at, touchpoint_id, rating in ReviewRating.objects.filter(
+        review__in=last_two, touchpoint__isnull=False
+    ).values_list(
+        "review_id", "review__held_on", "review__completed_at", "touchpoint_id", "rating"
+    ):
+        reviews.setdefault(review_id, PreviousReview(held_on, completed_at))
+        reviews[review_id].ratings[touchpoint_id] = rating
+    ordered = sorted(reviews.values(), key=lambda r: (r.held_on, r.completed_at), reverse=True)
+    if not ordered:
+        return None
+    latest = ordered[0]
+    unchanged = current is not None and all(
+        current.get(tp_id, rating) == rating for tp_id, rating in latest.ratings.items()
+    )
+    if unchanged and len(ordered) > 1:
+        return ordered[1]
+    return latest
 
 
 def journey_reviews(journey):

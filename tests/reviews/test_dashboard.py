@@ -106,7 +106,12 @@ def test_rating_trends_follow_completed_reviews_oldest_first(bob, journey, touch
     assert [r for _d, r in trends[touchpoint.pk]] == [-1, 1]
     touchpoint.refresh_from_db()
     assert selectors.touchpoint_trend(touchpoint) == [-1, 1, 1]
-    assert selectors.previous_review_ratings(journey)[touchpoint.pk] == 1
+    assert selectors.previous_review_ratings(journey).ratings[touchpoint.pk] == 1
+    # The touchpoints are as the last review left them: the curve compares with the one before.
+    now = {tp.pk: tp.rating_current for tp in journey.touchpoints.all()}
+    before = selectors.previous_review_ratings(journey, now)
+    assert before.ratings[touchpoint.pk] == -1
+    assert before.held_on == TODAY - timedelta(days=180)
 
 
 def test_touchpoint_page_shows_the_sparkline_with_a_text_alternative(
@@ -137,7 +142,7 @@ def test_the_board_shows_the_previous_review_curve_and_table_column(
     _completed(bob, journey, {"Check-in desk": -2}, TODAY - timedelta(days=90))
     body = client_for(bob).get(reverse("journey_board", args=["nordic-air", journey.pk]))
     html = body.content.decode()
-    assert 'class="curve__previous"' in html and "Previous review" in html
+    assert 'class="curve__previous"' in html and "Previous review (10 Dec 2025)" in html
     assert body.context["board"].curve.points[1].previous == -2
 
 
