@@ -86,7 +86,10 @@ class RatingForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+    # The touchpoint's version when the page was read (empty when the touchpoint was deleted).
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
 
     def __init__(self, *args, previous=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -69,6 +69,10 @@ def review_page(review):
         row.waiting_ideas = ideas.get(row.touchpoint_id, [])
         row.agreed_actions = actions.get(row.touchpoint_id, [])
         row.trend = trends.get(row.touchpoint_id, [])
+        # The sparkline: completed reviews, then (while the review is open) the rating now.
+        row.spark = [rating for _day, rating in row.trend]
+        if row.touchpoint and not review.is_completed:
+            row.spark.append(row.touchpoint.rating_current)
     return ReviewPage(
         review=review,
         stages=stages,

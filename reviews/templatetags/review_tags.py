@@ -54,16 +54,3 @@ def sparkline(values, label=""):
         values=" → ".join(signed(v) for v in values),
     )
 
-
-@register.filter
-def trend_values(trend, current=None):
-    """[(date, rating), ...] -> [rating, ...] (+ the current rating when given)."""
-    values = [rating for _day, rating in trend or []]
-    if current is not None and current != "":
-        values.append(current)
-    return values
-
-
-@register.filter
-def signed_rating(value):
-    return signed(value) if value is not None and value != "" else "—"

@@ -445,3 +445,19 @@ def test_review_page_query_count_is_fixed(client_for, bob, nordic, django_assert
     counts = [_page_queries(client, bob, _journey_with(nordic, n)) for n in (10, 60)]
     assert counts[0] == counts[1]
     assert counts[1] <= 20, counts
+
+
+def test_a_moment_deleted_during_the_review_can_still_be_noted(
+    client_for, bob, journey, touchpoint
+):
+    review = start(bob, journey)
+    row = review.ratings.get(touchpoint=touchpoint)
+    touchpoint.delete()
+    response = client_for(bob).post(
+        review_url(review, "review_rating_save", row.pk), {"rating": "", "note": "Desk closed"}
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.note == "Desk closed" and row.touchpoint is None
+    body = client_for(bob).get(review_url(review)).content.decode()
+    assert "Check-in desk" in body and "deleted since" in body
