@@ -164,7 +164,9 @@ def review_rating_save(
     require_editor(actor, review.organisation)
     _lock_open(review)
     row = (
-        ReviewRating.objects.select_for_update().select_related("touchpoint").get(pk=rating_row.pk)
+        ReviewRating.objects.select_for_update(of=("self",))
+        .select_related("touchpoint")
+        .get(pk=rating_row.pk)
     )
     errors = {}
     try:
