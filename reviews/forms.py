@@ -39,7 +39,10 @@ class UserChoiceField(forms.TypedChoiceField):
 class ReviewStartForm(forms.Form):
     held_on = forms.DateField(label=_("Date of the review"), widget=DATE)
     attendees = forms.MultipleChoiceField(
-        label=_("Who takes part"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Who takes part"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Attendees must be members of this organisation.")},
     )
     guests = forms.CharField(
         label=_("Guests"),
@@ -65,6 +68,9 @@ class RatingForm(forms.Form):
         coerce=int,
         empty_value=None,
         widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": _("Choose a rating from −2 (depresses) to +2 (wows), or none.")
+        },
     )
     note = forms.CharField(
         label=_("What changed"),
@@ -111,7 +117,13 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, users, touchpoints, hide_touchpoint=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"] = UserChoiceField(label=_("Who"), users=users)
+        self.fields["owner"] = UserChoiceField(
+            label=_("Who"),
+            users=users,
+            error_messages={
+                "invalid_choice": _("The owner must be a member of this organisation.")
+            },
+        )
         self.touchpoints = {str(tp.pk): tp for tp in touchpoints}
         field = self.fields["touchpoint"]
         field.choices = [("", "—")] + [(str(tp.pk), tp.name) for tp in touchpoints]

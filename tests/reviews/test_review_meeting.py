@@ -254,7 +254,7 @@ def test_start_form_with_a_foreign_attendee_keeps_the_text_and_saves_nothing(
         url, {"held_on": "2026-03-10", "attendees": [str(mallory.pk)], "guests": "Anna"}
     )
     assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    assert "Attendees must be members of this organisation." in response.content.decode()
     assert "Anna" in response.content.decode()
     assert not Review.objects.exists()
 
@@ -334,7 +334,8 @@ def test_rating_form_with_a_bad_rating_rerenders_with_the_text_kept(
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Select a valid choice" in body and "My careful note" in body
+    assert "Choose a rating from −2 (depresses) to +2 (wows)" in body
+    assert "My careful note" in body
     row.refresh_from_db()
     assert row.rating is None and row.note == ""
 
