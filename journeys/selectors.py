@@ -55,6 +55,8 @@ class CurvePoint:
     y_current: float
     y_target: float
     touchpoint: Touchpoint
+    previous: int | None = None  # the rating given in the previous completed review
+    y_previous: float | None = None
 
 
 @dataclass
@@ -68,6 +70,7 @@ class EmotionCurve:
     top: int = 16
     left: int = 104
     step: int = 0
+    previous_on: object = None  # the date of the review the dotted line shows
 
     @property
     def current_polyline(self):
@@ -78,6 +81,16 @@ class EmotionCurve:
         return " ".join(f"{p.x:.1f},{p.y_target:.1f}" for p in self.points)
 
     @property
+    def previous_polyline(self):
+        return " ".join(
+            f"{p.x:.1f},{p.y_previous:.1f}" for p in self.points if p.y_previous is not None
+        )
+
+    @property
+    def has_previous(self):
+        return any(p.y_previous is not None for p in self.points)
+
+    @property
     def plot_right(self):
         return self.width - 16
 
@@ -86,7 +99,10 @@ class EmotionCurve:
         return self.top + 4 * self.step
 
 
-def emotion_curve(touchpoints, *, step=30, spacing=56, left=104, top=16):
+def emotion_curve(touchpoints, *, previous=None, step=30, spacing=56, left=104, top=16):
+    """`previous`: touchpoint id -> rating in the previous completed review (a third line)."""
+    previous = previous or {}
+
     def y(rating):
         return top + (2 - rating) * step
 
@@ -98,6 +114,8 @@ def emotion_curve(touchpoints, *, step=30, spacing=56, left=104, top=16):
             y_current=y(tp.rating_current),
             y_target=y(tp.rating_target),
             touchpoint=tp,
+            previous=previous.get(tp.pk),
+            y_previous=y(previous[tp.pk]) if previous.get(tp.pk) is not None else None,
         )
         for i, tp in enumerate(touchpoints)
     ]
@@ -122,6 +140,7 @@ class Board:
     stages: list
     touchpoints: list
     curve: EmotionCurve
+    open_review: object
     moments_per_day: int
     seconds_per_customer: int
     priorities: list
@@ -151,11 +170,17 @@ def journey_board(journey):
     ordered = [tp for stage in stages for tp in stage.touchpoints.all()]
     for number, tp in enumerate(ordered, start=1):
         tp.number = number  # the same number on the card and on the curve
+    from reviews.selectors import open_review, previous_review_ratings
+
+    previous = previous_review_ratings(journey, {tp.pk: tp.rating_current for tp in ordered})
+    curve = emotion_curve(ordered, previous=previous.ratings if previous else None)
+    curve.previous_on = previous.held_on if previous else None
     return Board(
         journey=journey,
         stages=stages,
         touchpoints=ordered,
-        curve=emotion_curve(ordered),
+        curve=curve,
+        open_review=open_review(journey),
         moments_per_day=sum(tp.contacts_per_day for tp in ordered),
         seconds_per_customer=sum(tp.duration_seconds for tp in ordered),
         priorities=priorities(ordered),

@@ -8,15 +8,20 @@ their decisions, votes and comments) are added only to an organisation that has 
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ideas.models import Idea
 from ideas.services import comment_add, idea_change_status, idea_submit, vote_toggle
 from journeys.models import Journey
 from journeys.services import journey_create, stage_create
+from reviews import services as review_services
+from reviews.models import Action, Review
+from reviews.reminders import reschedule_action
 from touchpoints.models import Touchpoint
 from touchpoints.services import touchpoint_create
 
@@ -1008,6 +1013,131 @@ IDEAS = [
 ]
 
 
+# Two past review meetings per demo journey, about six and three months ago. The first one
+# rates some moments differently from today (so the trends show a change); the second one
+# brings them to the ratings above. A few actions: done, dropped, open and one overdue.
+REVIEW_DAYS_AGO = (182, 84)
+REVIEW_NOTES = {
+    "Booking by phone": "Callers now get the agent's first name; the wait is still long at 9:00.",
+    "Changing the booking": "The new app version shows the price before the change.",
+    "Check-in desk": "Agents look up first since the name-badge week. Queues shorter.",
+    "Security fast track": "The airport cut fast-track staff in the morning: longer waits.",
+    "Delay announcement": "Captains still wait for the ground crew before saying anything.",
+    "Reporting at the baggage desk": "Tag scanned first at Arlanda; other stations follow.",
+    "Tracking by SMS and website": "The text now says where the bag is, not only 'in progress'.",
+}
+REVIEW_ACTIONS = {
+    "Business trip": [
+        # (review 0 or 1, touchpoint, title, owner, due in days after the meeting, outcome)
+        (0, "Check-in desk", "Name-badge week for every check-in agent", "carol", 30, "done"),
+        (0, "Booking by phone", "Route 9:00 peak calls to the overflow team", "bob", 45,
+         "dropped"),
+        (1, "Security fast track", "Agree morning fast-track staffing with the airport", "bob",
+         60, "overdue"),
+        (1, "Delay announcement", "Captain's five-minute rule into the pre-flight briefing",
+         "alice", 120, "open"),
+    ],
+    "Lost baggage": [
+        (0, "Reporting at the baggage desk", "Scan the tag before the form at every station",
+         "carol", 40, "done"),
+        (1, "Tracking by SMS and website", "Send the bag's location in the first text", "bob",
+         110, "open"),
+    ],
+}
+
+
+def _earlier_rating(position, rating):
+    """The rating a moment had in the first demo review: some worse, some better than now."""
+    step = (-1, 1, 0)[position % 3]
+    return max(-2, min(2, rating + step))
+
+
+def _at(day, hour, tz):
+    return datetime.combine(day, time(hour), tzinfo=tz)
+
+
+def _seed_reviews(*, journey, people, result):
+    """Two completed reviews of a journey just created, through the review services."""
+    org = journey.organisation
+    actor = _editor(org, [people["bob"], people["alice"]])
+    today = review_services.local_today(org)
+    for number, days_ago in enumerate(REVIEW_DAYS_AGO):
+        held_on = today - timedelta(days=days_ago)
+        review = review_services.review_start(
+            actor=actor,
+            journey=journey,
+            held_on=held_on,
+            attendees=list(people.values()) if number else [people["alice"], people["bob"]],
+            guests="Anna from the call centre supplier" if number else "",
+        )
+        for row in review.ratings.select_related("touchpoint"):
+            final = _spec_rating(journey, row.touchpoint_name)
+            rating = _earlier_rating(row.position, final) if number == 0 else final
+            note = REVIEW_NOTES.get(row.touchpoint_name, "") if number == 1 else ""
+            if rating != row.previous_rating and not note:
+                note = "Better than at the last review." if rating > row.previous_rating else (
+                    "Worse than at the last review."
+                )
+            review_services.review_rating_save(
+                actor=actor, rating_row=row, rating=rating, note=note
+            )
+        _seed_actions(review=review, number=number, actor=actor, people=people, today=today)
+        review = review_services.review_complete(
+            actor=actor,
+            review=review,
+            summary="Quarterly review of every moment of truth in customer order.",
+        )
+        tz = org.tzinfo
+        Review.objects.filter(pk=review.pk).update(
+            started_at=_at(held_on, 9, tz), completed_at=_at(held_on, 11, tz)
+        )
+        result.reviews_created += 1
+
+
+def _spec_rating(journey, touchpoint_name):
+    for spec in JOURNEYS:
+        if spec["name"].lower() != journey.name.lower():
+            continue
+        for stage in spec["stages"]:
+            for tp in stage["touchpoints"]:
+                if tp["name"] == touchpoint_name:
+                    return tp["rating_current"]
+    return 0
+
+
+def _seed_actions(*, review, number, actor, people, today):
+    """The actions agreed in a demo review, dated as if agreed on the day of the meeting."""
+    touchpoints = {row.touchpoint_name: row.touchpoint for row in review.ratings.all()}
+    for index, tp_name, title, owner, due_in, outcome in REVIEW_ACTIONS.get(
+        review.journey.name, []
+    ):
+        if index != number or tp_name not in touchpoints:
+            continue
+        action = review_services.action_create(
+            actor=actor,
+            review=review,
+            touchpoint=touchpoints[tp_name],
+            title=title,
+            owner=people[owner],
+            due_on=today + timedelta(days=1),
+        )
+        # The service only takes dates from today on; the demo's past is written afterwards.
+        due_on = review.held_on + timedelta(days=due_in)
+        if outcome == "overdue":
+            due_on = min(due_on, today - timedelta(days=10))
+        Action.objects.filter(pk=action.pk).update(
+            due_on=due_on, created_at=_at(review.held_on, 11, review.organisation.tzinfo)
+        )
+        action.refresh_from_db()
+        if outcome in ("done", "dropped"):
+            action = review_services.action_close(actor=actor, action=action, status=outcome)
+            Action.objects.filter(pk=action.pk).update(
+                closed_at=_at(due_on - timedelta(days=3), 16, review.organisation.tzinfo)
+            )
+        else:
+            reschedule_action(action, now=timezone.now())
+
+
 @dataclass
 class SeedResult:
     """What `seed_demo()` did, for the command to report."""
@@ -1022,6 +1152,7 @@ class SeedResult:
     touchpoints_created: int = 0
     ideas_created: int = 0
     ideas_existing: int = 0  # ideas were there already, so the demo added none
+    reviews_created: int = 0
 
 
 def _seed_users(result):
@@ -1168,4 +1299,6 @@ def seed_demo():
     for spec in JOURNEYS:
         _seed_journey(spec=spec, organisation=organisation, people=people, result=result)
     _seed_ideas(organisation=organisation, people=people, result=result)
+    for journey in result.journeys_created:  # never a journey that was there already
+        _seed_reviews(journey=journey, people=people, result=result)
     return result

@@ -20,5 +20,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/touchpoints/", include("touchpoints.urls")),
     path("o/<slug:org_slug>/ideas/", include("ideas.urls")),
     path("o/<slug:org_slug>/notifications/", include("notifications.urls")),
+    path("o/<slug:org_slug>/reviews/", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -105,3 +107,35 @@ class IdeaFactory(factory.django.DjangoModelFactory):
     today = "The queue at the desk is long and nobody says hello."
     proposal = "Greet every traveller by name as they arrive."
     habits = factory.LazyFunction(list)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A review written straight to the table (no rules, no rating rows): pass `journey=`.
+
+    Use reviews.services.review_start for a review with its rating rows.
+    """
+
+    class Meta:
+        model = "reviews.Review"
+
+    journey = factory.SubFactory(JourneyFactory)
+    organisation = factory.LazyAttribute(lambda o: o.journey.organisation)
+    held_on = factory.LazyFunction(datetime.date.today)
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    """An open action straight to the table: pass `journey=` (or `review=`) and `owner=`."""
+
+    class Meta:
+        model = "reviews.Action"
+
+    review = None
+    journey = factory.LazyAttribute(
+        lambda o: o.review.journey if o.review else JourneyFactory()
+    )
+    organisation = factory.LazyAttribute(lambda o: o.journey.organisation)
+    title = factory.Sequence(lambda n: f"Action {n}")
+    owner = None
+    due_on = factory.LazyFunction(
+        lambda: datetime.date.today() + datetime.timedelta(days=14)
+    )

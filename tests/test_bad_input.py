@@ -18,6 +18,8 @@ FIELDS = [
     "desired_outcome", "customer_wants", "username", "password", "new_password1",
     "new_password2", "reminders", "decisions", "new_ideas", "comments", "action",
     "reminder_days_before", "List-Unsubscribe", "paper", "quarter", "review",
+    "held_on", "attendees", "guests", "rating", "due_on", "summary",
+    "next_review_on", "back",
 ]
 HOSTILE = {
     "nul": "a\x00b",

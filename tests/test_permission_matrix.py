@@ -24,6 +24,7 @@ from notifications import calendar as notification_calendar
 from notifications import services as notification_services
 from notifications.models import Kind
 from packs.models import PackStatus, StoredPack
+from reviews import services as review_services
 from tests.factories import StageFactory
 
 PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
@@ -101,6 +102,17 @@ ACCESS = {
     "org_pack_list": (MEMBER, EDITOR),
     "stored_pack_detail": (MEMBER, NOT_ALLOWED),
     "stored_pack_pdf": (MEMBER, NOT_ALLOWED),
+    "review_dashboard": (MEMBER, NOT_ALLOWED),
+    "review_list": (MEMBER, NOT_ALLOWED),
+    "review_start": (EDITOR, EDITOR),
+    "journey_next_review": (EDITOR, EDITOR),
+    "review_detail": (MEMBER, NOT_ALLOWED),
+    "review_rating_save": (NOT_ALLOWED, EDITOR),
+    "review_action_add": (NOT_ALLOWED, EDITOR),
+    "review_idea_decide": (NOT_ALLOWED, EDITOR),
+    "review_complete": (EDITOR, EDITOR),
+    "action_edit": (EDITOR, EDITOR),
+    "action_close": (NOT_ALLOWED, MEMBER),  # the owner of an action may mark it done
 }
 # Pages that show the organisation's name to whoever holds the link, by design (the link is the
 # secret): invitations, one-click unsubscribe, the private calendar feed.
@@ -142,8 +154,23 @@ def world(personas, journey, mallory_journey, alice, carol, nordic):
     pack = StoredPack.objects.create(
         organisation=nordic, journey=journey, status=PackStatus.DONE, pdf=b"%PDF-1.4 stored"
     )
+    bob = Membership.objects.get(organisation=nordic, role=Role.MANAGER).user
+    review = review_services.review_start(
+        actor=bob, journey=journey, held_on=review_services.local_today(nordic)
+    )
+    action = review_services.action_create(
+        actor=bob,
+        review=review,
+        touchpoint=tp,
+        title="Greet by name",
+        owner=carol,
+        due_on=review_services.local_today(nordic),
+    )
     return {
         "pack_id": pack.pk,
+        "review_id": review.pk,
+        "rating_id": review.ratings.get(touchpoint=tp).pk,
+        "action_id": action.pk,
         "idea_id": idea.pk,
         "comment_id": comment.pk,
         "org_slug": nordic.slug,
@@ -272,7 +299,7 @@ def test_admin_lists_every_model(client_for, db):
     operator = UserFactory(email="ops@example.com", is_staff=True, is_superuser=True)
     for model in apps.get_app_config("motmap").get_models():
         assert admin.site.is_registered(model), model
-    for label in ("journeys", "touchpoints"):
+    for label in ("journeys", "touchpoints", "reviews"):
         for model in apps.get_app_config(label).get_models():
             assert admin.site.is_registered(model), model
     client = client_for(operator)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from journeys.models import Journey
 from motmap.forms import add_service_errors
 from motmap.tenancy import ensure_editor, get_for_org, org_view
+from reviews.selectors import touchpoint_trend
 
 from . import services
 from .forms import TouchpointForm
@@ -72,6 +73,7 @@ def touchpoint_detail(request, touchpoint_id):
             "touchpoint": touchpoint,
             "history": touchpoint_history(touchpoint),
             "open_ideas": touchpoint.ideas.open().count(),
+            "trend": touchpoint_trend(touchpoint),
         },
     )
 

@@ -28,6 +28,8 @@ class Command(BaseCommand):
             out.write(f"  journey {journey.name}: created with {count} touchpoints.")
         for journey in result.journeys_existing:
             out.write(f"  journey {journey.name}: already there, left as it is.")
+        if result.reviews_created:
+            out.write(f"  reviews: {result.reviews_created} past review meetings created.")
         if result.ideas_existing:
             out.write(f"  ideas: {result.ideas_existing} already there, no demo ideas added.")
         out.write(

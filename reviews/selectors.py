@@ -1,0 +1,226 @@
+"""Reads for the review pages and the dashboard, each in a fixed number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Prefetch
+
+from ideas.models import WAITING_STATUSES, Idea
+from journeys.models import Journey
+
+from .models import Action, Review, ReviewRating, ReviewStatus
+
+DUE_SOON_DAYS = 30
+
+
+@dataclass
+class StageGroup:
+    name: str
+    rows: list = field(default_factory=list)
+
+
+@dataclass
+class ReviewPage:
+    review: Review
+    stages: list
+    rows: list
+    actions_without_touchpoint: list
+    trends: dict
+
+
+def review_page(review):
+    """The review, its rows in customer order grouped by stage, each with the touchpoint, the
+    ideas waiting for a decision, the actions agreed and the rating trend. Fixed query count.
+    """
+    rows = list(
+        ReviewRating.objects.filter(review=review)
+        .select_related("touchpoint", "touchpoint__stage")
+        .order_by("position")
+    )
+    touchpoint_ids = [row.touchpoint_id for row in rows if row.touchpoint_id]
+    ideas = defaultdict(list)
+    if not review.is_completed:
+        for idea in (
+            Idea.objects.filter(touchpoint_id__in=touchpoint_ids, status__in=WAITING_STATUSES)
+            .select_related("author")
+            .order_by("-vote_count", "created_at")
+        ):
+            ideas[idea.touchpoint_id].append(idea)
+    actions = defaultdict(list)
+    loose = []
+    for action in (
+        Action.objects.filter(review=review)
+        .select_related("owner")
+        .order_by("due_on", "created_at")
+    ):
+        if action.touchpoint_id in touchpoint_ids:
+            actions[action.touchpoint_id].append(action)
+        else:
+            loose.append(action)
+    trends = rating_trends(review.journey, touchpoint_ids)
+    stages = []
+    for row in rows:
+        stage_name = row.touchpoint.stage.name if row.touchpoint else row.stage_name
+        if not stages or stages[-1].name != stage_name:
+            stages.append(StageGroup(name=stage_name))
+        stages[-1].rows.append(row)
+        row.name = row.touchpoint.name if row.touchpoint else row.touchpoint_name
+        row.waiting_ideas = ideas.get(row.touchpoint_id, [])
+        row.agreed_actions = actions.get(row.touchpoint_id, [])
+        row.trend = trends.get(row.touchpoint_id, [])
+        # The sparkline: completed reviews, then (while the review is open) the rating now.
+        row.spark = [rating for _day, rating in row.trend]
+        if row.touchpoint and not review.is_completed:
+            row.spark.append(row.touchpoint.rating_current)
+    return ReviewPage(
+        review=review,
+        stages=stages,
+        rows=rows,
+        actions_without_touchpoint=loose,
+        trends=trends,
+    )
+
+
+def rating_trends(journey, touchpoint_ids=None):
+    """touchpoint id -> [(held_on, rating), ...] across the journey's completed reviews, oldest
+    first. One query."""
+    ratings = ReviewRating.objects.filter(
+        review__journey=journey,
+        review__status=ReviewStatus.COMPLETED,
+        touchpoint__isnull=False,
+        rating__isnull=False,
+    )
+    if touchpoint_ids is not None:
+        ratings = ratings.filter(touchpoint_id__in=touchpoint_ids)
+    trends = defaultdict(list)
+    for touchpoint_id, held_on, rating in ratings.order_by(
+        "review__held_on", "review__completed_at"
+    ).values_list("touchpoint_id", "review__held_on", "rating"):
+        trends[touchpoint_id].append((held_on, rating))
+    return dict(trends)
+
+
+def touchpoint_trend(touchpoint):
+    """The ratings of one touchpoint across completed reviews, then its rating now."""
+    values = [
+        rating
+        for _day, rating in rating_trends(touchpoint.journey, [touchpoint.pk]).get(
+            touchpoint.pk, []
+        )
+    ]
+    return [*values, touchpoint.rating_current]
+
+
+@dataclass
+class PreviousReview:
+    held_on: object
+    completed_at: object
+    ratings: dict = field(default_factory=dict)  # touchpoint id -> rating given
+
+
+def previous_review_ratings(journey, current=None):
+    """The ratings of the review to compare the curve with, or None. One query.
+
+    That is the last completed review, unless the touchpoints are still exactly as it left
+    them (`current`: touchpoint id -> rating now), when the one before it says more: it shows
+    what the last review changed.
+    """
+    last_two = (
+        Review.objects.filter(journey=journey, status=ReviewStatus.COMPLETED)
+        .order_by("-held_on", "-completed_at")
+        .values("pk")[:2]
+    )
+    reviews = {}
+    for review_id, held_on, completed_at, touchpoint_id, rating in ReviewRating.objects.filter(
+        review__in=last_two, touchpoint__isnull=False
+    ).values_list(
+        "review_id", "review__held_on", "review__completed_at", "touchpoint_id", "rating"
+    ):
+        reviews.setdefault(review_id, PreviousReview(held_on, completed_at))
+        reviews[review_id].ratings[touchpoint_id] = rating
+    ordered = sorted(reviews.values(), key=lambda r: (r.held_on, r.completed_at), reverse=True)
+    if not ordered:
+        return None
+    latest = ordered[0]
+    unchanged = current is not None and all(
+        current.get(tp_id, rating) == rating for tp_id, rating in latest.ratings.items()
+    )
+    if unchanged and len(ordered) > 1:
+        return ordered[1]
+    return latest
+
+
+def journey_reviews(journey):
+    return (
+        Review.objects.filter(journey=journey)
+        .select_related("started_by", "completed_by")
+        .prefetch_related("attendees")
+        .order_by("-held_on", "-started_at")
+    )
+
+
+def open_review(journey):
+    return Review.objects.filter(journey=journey, status=ReviewStatus.IN_PROGRESS).first()
+
+
+@dataclass
+class Dashboard:
+    today: object
+    due_soon: list
+    overdue: list
+    open_reviews: list
+    open_actions: list
+    overdue_actions: list
+    recent: list
+
+
+def dashboard(org, today):
+    """Reviews due in the next 30 days and overdue (active journeys), open reviews, open and
+    overdue actions and the last completed reviews, across the organisation."""
+    journeys = list(
+        Journey.objects.for_org(org)
+        .active()
+        .filter(next_review_on__lte=today + timedelta(days=DUE_SOON_DAYS))
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.filter(status=ReviewStatus.IN_PROGRESS),
+                to_attr="open_reviews",
+            )
+        )
+        .order_by("next_review_on", "name")
+    )
+    for journey in journeys:
+        journey.open_review = journey.open_reviews[0] if journey.open_reviews else None
+        journey.days_overdue = (today - journey.next_review_on).days
+    actions = list(
+        Action.objects.for_org(org)
+        .open()
+        .select_related("owner", "journey", "touchpoint")
+        .order_by("due_on", "created_at")
+    )
+    for action in actions:
+        action.is_overdue = action.due_on < today
+    open_reviews = list(
+        Review.objects.for_org(org)
+        .filter(status=ReviewStatus.IN_PROGRESS)
+        .select_related("journey")
+        .order_by("held_on")
+    )
+    recent = list(
+        Review.objects.for_org(org)
+        .filter(status=ReviewStatus.COMPLETED)
+        .select_related("journey")
+        .order_by("-held_on", "-completed_at")[:10]
+    )
+    return Dashboard(
+        today=today,
+        due_soon=[j for j in journeys if j.next_review_on >= today],
+        overdue=[j for j in journeys if j.next_review_on < today],
+        open_reviews=open_reviews,
+        open_actions=[a for a in actions if not a.is_overdue],
+        overdue_actions=[a for a in actions if a.is_overdue],
+        recent=recent,
+    )

@@ -1,0 +1,366 @@
+"""Writes with rules for review meetings and their actions.
+
+Keyword-only, atomic, taking the acting user; roles are checked here (templates only hide
+buttons). A completed review is a record: every write on it is refused. Any ValidationError
+leaves nothing changed (the whole service is one transaction).
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from journeys.models import Journey
+from journeys.services import last_review_held_on
+from motmap.models import Membership
+from motmap.tenancy import require_editor, require_role
+from touchpoints.models import Rating, Touchpoint, TouchpointChange
+from touchpoints.services import touchpoint_update
+
+from . import schedule
+from .models import Action, ActionStatus, Review, ReviewRating, ReviewStatus
+from .reminders import reschedule_action, reschedule_journey
+
+MAX_HELD_DAYS = 366
+TITLE_MAX = 300
+NOTE_MAX = 5000
+GUESTS_MAX = 1000
+SUMMARY_MAX = 10000
+
+
+class ReviewAlreadyOpen(ValidationError):
+    """The journey has an open review already; `review` is that one (the page links to it)."""
+
+    def __init__(self, review):
+        super().__init__(
+            _(
+                "A review of this journey is already open (held on %(date)s). "
+                "Continue that one instead of starting another."
+            )
+            % {"date": review.held_on.isoformat()}
+        )
+        self.review = review
+
+
+def completed_message():
+    return _("A completed review is a record; it cannot be changed.")
+
+
+def local_today(org):
+    return timezone.localdate(timezone.now(), org.tzinfo)
+
+
+def _lock_open(review):
+    """The review, read afresh under a lock; refused when it is completed."""
+    locked = (
+        Review.objects.select_for_update()
+        .select_related("journey", "organisation")
+        .get(pk=review.pk)
+    )
+    if locked.is_completed:
+        raise ValidationError(completed_message())
+    return locked
+
+
+def _non_members(org, users):
+    ids = {u.pk for u in users}
+    members = set(
+        Membership.objects.filter(organisation=org, user_id__in=ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    return ids - members
+
+
+@transaction.atomic
+def review_start(*, actor, journey, held_on, attendees=(), guests=""):
+    """Open a review meeting of `journey`: one rating row per touchpoint, in customer order."""
+    org = journey.organisation
+    require_editor(actor, org)
+    # Serialise starts of the same journey: the second one sees the first one's review.
+    journey = Journey.objects.select_for_update().select_related("organisation").get(pk=journey.pk)
+    if journey.is_archived:
+        raise ValidationError(_("This journey is archived: restore it before reviewing it."))
+    open_review = Review.objects.filter(journey=journey, status=ReviewStatus.IN_PROGRESS).first()
+    if open_review is not None:
+        raise ReviewAlreadyOpen(open_review)
+    errors = {}
+    if held_on is None:
+        errors["held_on"] = _("Choose the date of the review.")
+    elif abs((held_on - local_today(org)).days) > MAX_HELD_DAYS:
+        errors["held_on"] = _("Choose a date within a year of today.")
+    attendees = list(attendees or [])
+    if _non_members(org, attendees):
+        errors["attendees"] = _("Attendees must be members of this organisation.")
+    guests = (guests or "").strip()
+    if len(guests) > GUESTS_MAX:
+        errors["guests"] = _("Keep the guests under %(n)d characters.") % {"n": GUESTS_MAX}
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                organisation=org,
+                journey=journey,
+                held_on=held_on,
+                guests=guests,
+                started_by=actor,
+            )
+    except IntegrityError:  # another start won the race between the check and the write
+        raise ReviewAlreadyOpen(
+            Review.objects.get(journey=journey, status=ReviewStatus.IN_PROGRESS)
+        ) from None
+    review.attendees.set(attendees)
+    touchpoints = (
+        Touchpoint.objects.filter(journey=journey).select_related("stage").in_customer_order()
+    )
+    ReviewRating.objects.bulk_create(
+        ReviewRating(
+            review=review,
+            touchpoint=tp,
+            position=position,
+            stage_name=tp.stage.name,
+            touchpoint_name=tp.name,
+            previous_rating=tp.rating_current,
+            target_rating=tp.rating_target,
+        )
+        for position, tp in enumerate(touchpoints, start=1)
+    )
+    return review
+
+
+def clean_rating(value):
+    """None/"" for no rating given, else an int in -2..2; anything else is a ValidationError."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or isinstance(value, bool) or number not in Rating.values:
+        raise ValidationError(
+            {"rating": _("Choose a rating from −2 (depresses) to +2 (wows), or none.")}
+        )
+    return number
+
+
+@transaction.atomic
+def review_rating_save(
+    *,
+    actor,
+    rating_row,
+    rating,
+    note="",
+    desired_outcome=None,
+    customer_wants=None,
+    version=None,
+):
+    """Rate one moment in an open review; its texts are edited through the touchpoint service.
+
+    Raises touchpoints.services.EditConflict when someone saved the touchpoint since `version`.
+    """
+    review = rating_row.review
+    require_editor(actor, review.organisation)
+    _lock_open(review)
+    row = (
+        ReviewRating.objects.select_for_update(of=("self",))
+        .select_related("touchpoint")
+        .get(pk=rating_row.pk)
+    )
+    errors = {}
+    try:
+        rating = clean_rating(rating)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        errors["note"] = _("Keep the note under %(n)d characters.") % {"n": NOTE_MAX}
+    if errors:
+        raise ValidationError(errors)
+    touchpoint = row.touchpoint
+    texts = {
+        name: value
+        for name, value in (
+            ("desired_outcome", desired_outcome),
+            ("customer_wants", customer_wants),
+        )
+        if value is not None and touchpoint is not None and value != getattr(touchpoint, name)
+    }
+    if texts:
+        touchpoint = touchpoint_update(
+            actor=actor,
+            touchpoint=touchpoint,
+            version=touchpoint.version if version is None else version,
+            **texts,
+        )
+    row.rating = rating
+    row.note = note
+    row.save(update_fields=["rating", "note"])
+    row.touchpoint = touchpoint
+    return row
+
+
+def _check_action(*, org, journey, title, owner, touchpoint, due_on, check_due=True):
+    title = (title or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = _("Say what is to be done.")
+    elif len(title) > TITLE_MAX:
+        errors["title"] = _("Keep it under %(n)d characters.") % {"n": TITLE_MAX}
+    if owner is None:
+        errors["owner"] = _("Choose who owns this action.")
+    elif _non_members(org, [owner]):
+        errors["owner"] = _("The owner must be a member of this organisation.")
+    if touchpoint is not None and touchpoint.journey_id != journey.pk:
+        errors["touchpoint"] = _("Choose a touchpoint of this journey.")
+    if due_on is None:
+        errors["due_on"] = _("Choose a due date.")
+    elif check_due and due_on < local_today(org):
+        errors["due_on"] = _("The due date cannot be in the past.")
+    elif check_due and (due_on - local_today(org)).days > 3 * MAX_HELD_DAYS:
+        errors["due_on"] = _("Choose a date within the next three years.")
+    if errors:
+        raise ValidationError(errors)
+    return title
+
+
+@transaction.atomic
+def action_create(*, actor, title, owner, due_on, review=None, journey=None, touchpoint=None):
+    """Agree an action, in a review (`review`) or on a journey between reviews (`journey`)."""
+    if review is not None:
+        journey = review.journey
+    org = journey.organisation
+    require_editor(actor, org)
+    if review is not None:
+        review = _lock_open(review)
+    title = _check_action(
+        org=org, journey=journey, title=title, owner=owner, touchpoint=touchpoint, due_on=due_on
+    )
+    action = Action.objects.create(
+        organisation=org,
+        journey=journey,
+        review=review,
+        touchpoint=touchpoint,
+        title=title,
+        owner=owner,
+        due_on=due_on,
+        created_by=actor,
+    )
+    reschedule_action(action)
+    return action
+
+
+def _lock_action(action):
+    return (
+        Action.objects.select_for_update()
+        .select_related("organisation", "journey")
+        .get(pk=action.pk)
+    )
+
+
+@transaction.atomic
+def action_update(*, actor, action, title, owner, due_on, touchpoint=None):
+    """Change what, who or when. Actions outlive their review: they are followed up after it."""
+    require_editor(actor, action.organisation)
+    current = _lock_action(action)
+    if not current.is_open:
+        raise ValidationError(_("This action is closed; it cannot be changed."))
+    current.title = _check_action(
+        org=current.organisation,
+        journey=current.journey,
+        title=title,
+        owner=owner,
+        touchpoint=touchpoint,
+        due_on=due_on,
+        check_due=due_on != current.due_on,  # an overdue action keeps its date when renamed
+    )
+    current.owner, current.due_on, current.touchpoint = owner, due_on, touchpoint
+    current.save(update_fields=["title", "owner", "due_on", "touchpoint"])
+    reschedule_action(current)
+    return current
+
+
+CLOSING = (ActionStatus.DONE, ActionStatus.DROPPED)
+
+
+@transaction.atomic
+def action_close(*, actor, action, status):
+    """Mark an action done or dropped. Editors may; its owner may mark their own done."""
+    membership = require_role(actor, action.organisation)
+    current = _lock_action(action)
+    if status not in CLOSING:
+        raise ValidationError({"status": _("Mark the action done or dropped.")})
+    own_done = current.owner_id == actor.pk and status == ActionStatus.DONE
+    if not membership.can_edit and not own_done:
+        raise PermissionDenied(_("Only managers, owners and the action's owner can close it."))
+    if not current.is_open:
+        raise ValidationError(
+            _("This action is already “%(status)s”.") % {"status": current.get_status_display()}
+        )
+    current.status = status
+    current.closed_at = timezone.now()
+    current.save(update_fields=["status", "closed_at"])
+    reschedule_action(current)
+    return current
+
+
+@transaction.atomic
+def review_complete(*, actor, review, summary=None):
+    """Freeze the review: snapshot every rating, move the touchpoints' ratings, set the next date.
+
+    A moment not rated in the meeting keeps its previous rating. Touchpoint ratings that changed
+    are written with a history row each (as the touchpoint service does), bumping the version so
+    an edit begun before the meeting ends conflicts instead of overwriting.
+    """
+    require_editor(actor, review.organisation)
+    review = _lock_open(review)
+    if summary is not None:
+        summary = summary.strip()
+        if len(summary) > SUMMARY_MAX:
+            raise ValidationError(
+                {"summary": _("Keep the summary under %(n)d characters.") % {"n": SUMMARY_MAX}}
+            )
+        review.summary = summary
+    now = timezone.now()
+    rows = list(
+        ReviewRating.objects.filter(review=review).select_related("touchpoint", "touchpoint__stage")
+    )
+    changes = []
+    for row in rows:
+        if row.rating is None:
+            row.rating = row.previous_rating
+        tp = row.touchpoint
+        if tp is None:
+            continue
+        row.stage_name, row.touchpoint_name = tp.stage.name, tp.name
+        row.target_rating = tp.rating_target
+        if row.rating is not None and row.rating != tp.rating_current:
+            Touchpoint.objects.filter(pk=tp.pk).update(
+                rating_current=row.rating, version=F("version") + 1, updated_at=now
+            )
+            changes.append(
+                TouchpointChange(
+                    touchpoint=tp,
+                    actor=actor,
+                    changed_at=now,
+                    field="rating_current",
+                    old_value=str(tp.rating_current),
+                    new_value=str(row.rating),
+                )
+            )
+    ReviewRating.objects.bulk_update(
+        rows, ["rating", "stage_name", "touchpoint_name", "target_rating"]
+    )
+    TouchpointChange.objects.bulk_create(changes)
+    review.status = ReviewStatus.COMPLETED
+    review.completed_at = now
+    review.completed_by = actor
+    review.save(update_fields=["status", "completed_at", "completed_by", "summary"])
+    journey = Journey.objects.select_related("organisation").get(pk=review.journey_id)
+    journey.next_review_on = schedule.next_review_on(journey, last_review_held_on(journey))
+    Journey.objects.filter(pk=journey.pk).update(next_review_on=journey.next_review_on)
+    reschedule_journey(journey)
+    review.next_review_on = journey.next_review_on
+    review.save(update_fields=["next_review_on"])
+    return review
