@@ -1,0 +1,319 @@
+"""The reminder sweep: each reminder exactly once, to the right people, never when no longer true.
+
+Times are travelled with time-machine. Nordic Air is in Europe/Stockholm; reminders go out at
+08:00 there.
+"""
+
+import io
+import threading
+from datetime import UTC, date, datetime, timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test import TestCase
+from kombu.exceptions import OperationalError
+
+from journeys import services as journey_services
+from journeys.models import Journey
+from motmap.models import Membership, OutboxEmail
+from motmap.tasks import flush_outbox, send_outbox_email
+from notifications.models import Frequency, Kind, NotificationSetting, PendingNotice
+from reviews import reminders
+from reviews.models import Action, ActionStatus
+from reviews.tasks import send_due_reminders
+from tests.factories import StageFactory, TouchpointFactory
+
+CREATED = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)  # due 5 April, first reminder 22 March
+FIRST = datetime(2027, 3, 22, 7, 0, tzinfo=UTC)  # 08:00 in Stockholm (CET)
+DUE = datetime(2027, 4, 5, 6, 0, tzinfo=UTC)  # 08:00 in Stockholm (CEST)
+
+
+def committed():
+    """Run the on-commit hand-over to the worker, as a real commit would (tests run in a
+    transaction that never commits)."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def sweep(**options):
+    with committed():
+        return reminders.send_due_reminders(**options)
+
+
+def immediately(user, org, kind=Kind.REMINDERS):
+    NotificationSetting.objects.update_or_create(
+        membership=Membership.objects.get(user=user, organisation=org),
+        kind=kind,
+        defaults={"frequency": Frequency.IMMEDIATELY},
+    )
+
+
+def make_journey(org, owner, name="Business trip", touchpoint_owner=None):
+    with time_machine.travel(CREATED, tick=False):
+        journey = journey_services.journey_create(actor=owner, organisation=org, name=name)
+    stage = StageFactory(journey=journey)
+    TouchpointFactory(stage=stage, owner=touchpoint_owner)
+    return journey
+
+
+def reminder_emails():
+    return [m for m in mail.outbox if "Review" in m.subject]
+
+
+@pytest.fixture
+def trip(nordic, bob, carol):
+    immediately(bob, nordic)
+    return make_journey(nordic, bob, touchpoint_owner=carol)
+
+
+def test_a_new_journey_is_due_one_cadence_after_creation_with_its_first_reminder(trip):
+    assert trip.next_review_on == date(2027, 4, 5)
+    assert trip.next_reminder_at == FIRST
+
+
+def test_the_sweep_reminds_the_journey_owner_and_touchpoint_owners_once(trip):
+    with time_machine.travel(FIRST, tick=False):
+        with committed():
+            assert send_due_reminders.delay().get() == 1
+            send_due_reminders.delay()
+            call_command("send_due_reminders", stdout=io.StringIO())
+    emails = reminder_emails()
+    assert sorted(m.to[0] for m in emails) == [
+        "bob@nordic-air.example",
+        "carol@nordic-air.example",
+    ]
+    message = emails[0]
+    assert message.subject == "[Nordic Air] Review coming up: Business trip"
+    assert "due in 14 days" in message.body
+    assert f"/o/nordic-air/journeys/{trip.pk}/" in message.body
+    html = message.alternatives[0][0]
+    assert "Nordic Air" in html and "/unsubscribe/" in html
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    trip.refresh_from_db()
+    assert trip.next_reminder_at == DUE and trip.reminder_claim is None
+
+
+def test_due_and_overdue_reminders_follow_weekly(trip):
+    for moment in (FIRST, DUE, DUE + timedelta(days=7)):
+        with time_machine.travel(moment, tick=False):
+            sweep()
+    subjects = [m.subject for m in reminder_emails() if m.to == ["bob@nordic-air.example"]]
+    assert subjects == [
+        "[Nordic Air] Review coming up: Business trip",
+        "[Nordic Air] Review due today: Business trip",
+        "[Nordic Air] Review overdue: Business trip",
+    ]
+    assert "overdue by 7 days" in reminder_emails()[-1].body
+
+
+def test_nothing_is_sent_before_the_time(trip):
+    with time_machine.travel(FIRST - timedelta(minutes=1), tick=False):
+        assert sweep() == 0
+    assert mail.outbox == []
+
+
+def test_an_archived_journey_gets_no_reminder(trip, bob):
+    journey_services.journey_archive(actor=bob, journey=trip)
+    with time_machine.travel(DUE + timedelta(days=30), tick=False):
+        sweep()
+    assert mail.outbox == []
+
+
+def test_moving_the_review_date_moves_the_reminders(trip, bob):
+    with time_machine.travel(datetime(2027, 3, 1, tzinfo=UTC), tick=False):
+        journey_services.journey_set_next_review(
+            actor=bob, journey=trip, next_review_on=date(2027, 5, 20)
+        )
+    trip.refresh_from_db()
+    assert trip.next_reminder_at == datetime(2027, 5, 6, 6, 0, tzinfo=UTC)
+    with time_machine.travel(FIRST, tick=False):
+        sweep()
+    assert mail.outbox == []
+
+
+def test_a_changed_cadence_sets_the_next_review_again(trip, bob):
+    with time_machine.travel(datetime(2027, 1, 10, tzinfo=UTC), tick=False):
+        journey_services.journey_update(
+            actor=bob, journey=trip, review_cadence="weeks", review_every_weeks=2
+        )
+    trip.refresh_from_db()
+    assert trip.next_review_on == date(2027, 1, 19)
+    assert trip.next_reminder_at == datetime(2027, 1, 19, 7, 0, tzinfo=UTC)
+
+
+def test_with_no_owner_at_all_the_managers_are_reminded(nordic, alice, bob):
+    immediately(alice, nordic)
+    immediately(bob, nordic)
+    journey = make_journey(nordic, bob)
+    Journey.objects.filter(pk=journey.pk).update(owner=None)
+    with time_machine.travel(FIRST, tick=False):
+        sweep()
+    assert sorted(m.to[0] for m in reminder_emails()) == [
+        "alice@nordic-air.example",
+        "bob@nordic-air.example",
+    ]
+
+
+def test_a_former_member_is_not_reminded(trip, carol, nordic):
+    Membership.objects.filter(user=carol, organisation=nordic).delete()
+    with time_machine.travel(FIRST, tick=False):
+        sweep()
+    assert [m.to[0] for m in reminder_emails()] == ["bob@nordic-air.example"]
+
+
+def test_managers_get_reminders_in_their_weekly_digest_by_default(nordic, bob):
+    make_journey(nordic, bob)
+    with time_machine.travel(FIRST, tick=False):  # a Monday
+        sweep()
+    assert mail.outbox == []
+    notice = PendingNotice.objects.get()
+    assert notice.kind == Kind.REMINDERS and notice.frequency == Frequency.WEEKLY
+    assert notice.deliver_after == datetime(2027, 3, 29, 6, 0, tzinfo=UTC)  # next Monday 08:00
+
+
+def test_someone_who_turned_reminders_off_gets_none(trip, bob, nordic):
+    NotificationSetting.objects.filter(membership__user=bob).update(frequency=Frequency.OFF)
+    with time_machine.travel(FIRST, tick=False):
+        sweep()
+    assert [m.to[0] for m in reminder_emails()] == ["carol@nordic-air.example"]
+
+
+def test_a_sweep_that_fails_half_way_sends_the_rest_next_time_and_nothing_twice(nordic, bob):
+    immediately(bob, nordic)
+    journeys = [make_journey(nordic, bob, name=f"Journey {i}") for i in range(5)]
+    for i, journey in enumerate(journeys):  # a distinct time each, so the order is known
+        Journey.objects.filter(pk=journey.pk).update(next_reminder_at=FIRST + timedelta(seconds=i))
+    real = reminders._review_notices
+
+    def fail_on_the_third(journey, memberships, now):
+        if journey.name == "Journey 2":
+            raise RuntimeError("template exploded")
+        return real(journey, memberships, now)
+
+    with time_machine.travel(FIRST + timedelta(minutes=1), tick=False):
+        with mock.patch.object(reminders, "_review_notices", fail_on_the_third):
+            with pytest.raises(RuntimeError):
+                sweep(batch_size=2)
+        assert len(mail.outbox) == 2  # the first batch was committed and sent
+        assert Journey.objects.filter(reminder_claim__isnull=False).count() == 0
+        sweep(batch_size=2)
+        sweep(batch_size=2)
+    names = sorted(m.subject.rsplit(": ", 1)[1] for m in mail.outbox)
+    assert names == [f"Journey {i}" for i in range(5)]
+
+
+def test_when_the_broker_is_down_reminders_wait_in_the_outbox_and_go_once_it_is_back(trip):
+    with time_machine.travel(FIRST, tick=False):
+        with mock.patch.object(
+            send_outbox_email, "delay", side_effect=OperationalError("broker down")
+        ):
+            assert sweep() == 1
+        assert mail.outbox == []
+        assert OutboxEmail.objects.filter(sent_at__isnull=True).count() == 2
+        sweep()  # already claimed and moved on: nothing new
+        assert OutboxEmail.objects.count() == 2
+        flush_outbox.delay()
+        flush_outbox.delay()
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "bob@nordic-air.example",
+        "carol@nordic-air.example",
+    ]
+
+
+def test_the_sweep_makes_a_fixed_number_of_queries_per_batch(
+    nordic, bob, carol, django_assert_max_num_queries
+):
+    for i in range(30):
+        make_journey(nordic, bob, name=f"Journey {i}", touchpoint_owner=carol)
+    with time_machine.travel(FIRST, tick=False):
+        with django_assert_max_num_queries(16):  # the sending itself is the worker's
+            assert reminders.send_due_reminders(batch_size=500) == 30
+    assert PendingNotice.objects.count() == 30  # bob: weekly digest by default
+    assert OutboxEmail.objects.count() == 30  # carol: at once
+
+
+def test_action_reminders_go_to_the_owner_on_the_due_date_then_weekly(journey, nordic, carol):
+    with time_machine.travel(datetime(2027, 5, 1, tzinfo=UTC), tick=False):
+        action = Action.objects.create(
+            organisation=nordic,
+            journey=journey,
+            title="Greet every caller by name",
+            owner=carol,
+            due_on=date(2027, 5, 10),
+        )
+        reminders.reschedule_action(action)
+    assert action.next_reminder_at == datetime(2027, 5, 10, 6, 0, tzinfo=UTC)
+    for moment in (
+        datetime(2027, 5, 10, 6, 0, tzinfo=UTC),
+        datetime(2027, 5, 17, 6, 0, tzinfo=UTC),
+    ):
+        with time_machine.travel(moment, tick=False):
+            sweep()
+            sweep()
+    assert [m.subject for m in mail.outbox] == [
+        "[Nordic Air] Action due today: Greet every caller by name",
+        "[Nordic Air] Action overdue: Greet every caller by name",
+    ]
+    assert "/o/nordic-air/reviews/#actions" in mail.outbox[0].body
+    Action.objects.filter(pk=action.pk).update(status=ActionStatus.DONE)
+    with time_machine.travel(datetime(2027, 5, 24, 6, 0, tzinfo=UTC), tick=False):
+        sweep()
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_at_once_send_each_reminder_once(nordic, bob, carol):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between concurrent sweeps: needs PostgreSQL (CI runs it)")
+    immediately(bob, nordic)
+    for i in range(40):
+        make_journey(nordic, bob, name=f"Journey {i}", touchpoint_owner=carol)
+    start = threading.Barrier(4)
+    errors = []
+
+    def run():
+        try:
+            start.wait()
+            with time_machine.travel(FIRST, tick=False):
+                reminders.send_due_reminders(batch_size=7)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert OutboxEmail.objects.count() == 80  # 40 journeys x (bob, carol), each once
+    pairs = set(OutboxEmail.objects.values_list("to", "subject"))
+    assert len(pairs) == 80
+
+
+def test_an_overdue_action_is_also_reported_to_the_journey_owner(journey, nordic, bob, carol):
+    immediately(bob, nordic)
+    with time_machine.travel(datetime(2027, 5, 1, tzinfo=UTC), tick=False):
+        action = Action.objects.create(
+            organisation=nordic,
+            journey=journey,
+            title="Fix the queue",
+            owner=carol,
+            due_on=date(2027, 5, 10),
+        )
+        reminders.reschedule_action(action)
+    for moment in (
+        datetime(2027, 5, 10, 6, 0, tzinfo=UTC),
+        datetime(2027, 5, 17, 6, 0, tzinfo=UTC),
+    ):
+        with time_machine.travel(moment, tick=False):
+            sweep()
+    assert [(m.to[0], m.subject) for m in mail.outbox] == [
+        ("carol@nordic-air.example", "[Nordic Air] Action due today: Fix the queue"),
+        ("carol@nordic-air.example", "[Nordic Air] Action overdue: Fix the queue"),
+        ("bob@nordic-air.example", "[Nordic Air] Action overdue: Fix the queue"),
+    ]
