@@ -15,6 +15,7 @@ from journeys.models import Journey
 from journeys.services import last_review_held_on
 from motmap.models import Membership
 from motmap.tenancy import require_editor, require_role
+from packs.services import store_review_pack
 from touchpoints.models import Rating, Touchpoint, TouchpointChange
 from touchpoints.services import touchpoint_update
 
@@ -363,4 +364,6 @@ def review_complete(*, actor, review, summary=None):
     reschedule_journey(journey)
     review.next_review_on = journey.next_review_on
     review.save(update_fields=["next_review_on"])
+    # Keep the pack of this meeting as it was: made by the worker once this commits.
+    store_review_pack(review)
     return review

@@ -227,3 +227,22 @@ def test_a_pack_left_running_by_a_dead_worker_is_made_again(journey, bob, carol)
     pack.refresh_from_db()
     assert pack.status == PackStatus.DONE and pack.page_count >= 5
     assert re.match(rb"%PDF-", bytes(pack.pdf))
+
+
+def test_completing_a_review_stores_the_pack_of_that_meeting(
+    client_for, bob, carol, journey, django_capture_on_commit_callbacks
+):
+    from reviews import services as review_services
+
+    review = review_services.review_start(
+        actor=bob, journey=journey, held_on=timezone.localdate(), attendees=[bob, carol]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        review_services.review_complete(actor=bob, review=review)
+    pack = StoredPack.objects.get(review=review)
+    assert pack.status == PackStatus.DONE
+    text = "\n".join(page_texts(PdfReader(io.BytesIO(bytes(pack.pdf)))))
+    assert "Check-in desk" in text and "Carol Carlsson" in text
+    page = client_for(carol).get(f"/o/nordic-air/reviews/{review.pk}/").content.decode()
+    assert f"/o/nordic-air/journeys/packs/{pack.pk}/" in page
+    assert f"/o/nordic-air/journeys/{journey.pk}/pack/?review={review.pk}" in page

@@ -317,3 +317,19 @@ def test_an_overdue_action_is_also_reported_to_the_journey_owner(journey, nordic
         ("carol@nordic-air.example", "[Nordic Air] Action overdue: Fix the queue"),
         ("bob@nordic-air.example", "[Nordic Air] Action overdue: Fix the queue"),
     ]
+
+
+def test_a_journey_reviewed_before_its_reminder_gets_none_until_the_next_cycle(trip, bob):
+    from reviews import services as review_services
+
+    with time_machine.travel(datetime(2027, 3, 20, 10, 0, tzinfo=UTC), tick=False):
+        review = review_services.review_start(actor=bob, journey=trip, held_on=date(2027, 3, 20))
+        with committed():
+            review_services.review_complete(actor=bob, review=review)
+    trip.refresh_from_db()
+    assert trip.next_review_on == date(2027, 6, 20)
+    for moment in (FIRST, DUE, DUE + timedelta(days=7)):
+        with time_machine.travel(moment, tick=False):
+            sweep()
+    assert reminder_emails() == []
+    assert trip.next_reminder_at == datetime(2027, 6, 6, 6, 0, tzinfo=UTC)
