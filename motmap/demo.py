@@ -1056,7 +1056,7 @@ def _at(day, hour, tz):
     return datetime.combine(day, time(hour), tzinfo=tz)
 
 
-def _seed_reviews(*, journey, people, result):
+def _seed_reviews(*, journey, people, result, packs):
     """Two completed reviews of a journey just created, through the review services."""
     org = journey.organisation
     actor = _editor(org, [people["bob"], people["alice"]])
@@ -1086,6 +1086,7 @@ def _seed_reviews(*, journey, people, result):
             actor=actor,
             review=review,
             summary="Quarterly review of every moment of truth in customer order.",
+            store_pack=packs,
         )
         tz = org.tzinfo
         Review.objects.filter(pk=review.pk).update(
@@ -1288,8 +1289,12 @@ def _seed_ideas(*, organisation, people, result):
 
 
 @transaction.atomic
-def seed_demo():
-    """Create the Nordic Air demo (once). Safe to run again; returns a `SeedResult`."""
+def seed_demo(*, packs=True):
+    """Create the Nordic Air demo (once). Safe to run again; returns a `SeedResult`.
+
+    With `packs` the printed pack of each past review is stored too (by the worker, after the
+    commit); browser tests that do not look at packs leave them out, as rendering them is slow.
+    """
     organisation, created = Organisation.objects.get_or_create(
         slug=ORGANISATION["slug"],
         defaults={"name": ORGANISATION["name"], "time_zone": ORGANISATION["time_zone"]},
@@ -1300,5 +1305,5 @@ def seed_demo():
         _seed_journey(spec=spec, organisation=organisation, people=people, result=result)
     _seed_ideas(organisation=organisation, people=people, result=result)
     for journey in result.journeys_created:  # never a journey that was there already
-        _seed_reviews(journey=journey, people=people, result=result)
+        _seed_reviews(journey=journey, people=people, result=result, packs=packs)
     return result

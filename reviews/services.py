@@ -307,9 +307,11 @@ def action_close(*, actor, action, status):
 
 
 @transaction.atomic
-def review_complete(*, actor, review, summary=None):
+def review_complete(*, actor, review, summary=None, store_pack=True):
     """Freeze the review: snapshot every rating, move the touchpoints' ratings, set the next date.
 
+    The pack of the meeting is kept (made by the worker once this commits) unless `store_pack`
+    is False (history recorded after the fact, e.g. the demo's past reviews in browser tests).
     A moment not rated in the meeting keeps its previous rating. Touchpoint ratings that changed
     are written with a history row each (as the touchpoint service does), bumping the version so
     an edit begun before the meeting ends conflicts instead of overwriting.
@@ -364,6 +366,6 @@ def review_complete(*, actor, review, summary=None):
     reschedule_journey(journey)
     review.next_review_on = journey.next_review_on
     review.save(update_fields=["next_review_on"])
-    # Keep the pack of this meeting as it was: made by the worker once this commits.
-    store_review_pack(review)
+    if store_pack:  # the pack of this meeting as it was, made by the worker once this commits
+        store_review_pack(review)
     return review

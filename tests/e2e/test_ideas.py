@@ -73,7 +73,7 @@ def vote_button(page):
 
 
 def test_staff_sends_an_idea_from_the_qr_link_and_hears_the_decision(new_page, screenshot):
-    seed_demo()
+    seed_demo(packs=False)
     touchpoint = check_in_desk()
     qr_path = idea_form_path(touchpoint)
 
@@ -194,7 +194,7 @@ def check_phone_form(page):
 
 
 def test_the_form_works_without_javascript(new_page):
-    seed_demo()
+    seed_demo(packs=False)
     touchpoint = check_in_desk()
     page = new_page(java_script_enabled=False)
     log_in(page, CAROL, PASSWORD)
@@ -243,7 +243,7 @@ def token_of(page):
 
 
 def test_a_double_tap_or_a_resend_after_a_lost_answer_creates_one_idea(new_page):
-    seed_demo()
+    seed_demo(packs=False)
     touchpoint = check_in_desk()
     page = new_page(**PHONE)
     log_in(page, CAROL, PASSWORD)
@@ -303,7 +303,7 @@ def test_a_double_tap_or_a_resend_after_a_lost_answer_creates_one_idea(new_page)
 
 
 def test_the_draft_survives_a_reload_and_is_cleared_once_sent(new_page):
-    seed_demo()
+    seed_demo(packs=False)
     touchpoint = check_in_desk()
     page = new_page(**PHONE)
     log_in(page, CAROL, PASSWORD)
@@ -343,7 +343,7 @@ def test_the_draft_survives_a_reload_and_is_cleared_once_sent(new_page):
 
 
 def test_the_form_is_light_four_requests_under_60_kb(new_page):
-    seed_demo()
+    seed_demo(packs=False)
     page = new_page(**PHONE)
     log_in(page, CAROL, PASSWORD)
     requests = []
@@ -387,7 +387,7 @@ def idea_not_voted_by(email):
 
 
 def test_a_vote_toggles_with_htmx_and_without_javascript(new_page):
-    seed_demo()
+    seed_demo(packs=False)
     idea = idea_not_voted_by(CAROL)
     path = reverse("idea_detail", args=["nordic-air", idea.pk])
 
@@ -441,7 +441,7 @@ def test_a_vote_toggles_with_htmx_and_without_javascript(new_page):
 
 
 def test_the_printable_a6_card_has_the_qr_code_and_fits_one_page(new_page, screenshot):
-    seed_demo()
+    seed_demo(packs=False)
     touchpoint = check_in_desk()
     page = new_page(viewport={"width": 397, "height": 559})  # A6 at 96 dpi
     log_in(page, BOB, PASSWORD)

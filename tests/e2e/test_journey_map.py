@@ -34,7 +34,7 @@ def curve_point_titles(page):
 
 
 def open_demo_board(page, email, journey="Business trip"):
-    seed_demo()
+    seed_demo(packs=False)
     log_in(page, email, PASSWORD)
     page.goto("/o/nordic-air/")
     page.get_by_role("heading", name=journey).get_by_role("link").click()

@@ -30,7 +30,7 @@ def section(page, name):
 
 
 def start_review(page):
-    seed_demo()
+    seed_demo(packs=False)
     log_in(page, BOB, PASSWORD)
     page.goto("/o/nordic-air/")
     page.get_by_role("heading", name="Business trip").get_by_role("link").click()

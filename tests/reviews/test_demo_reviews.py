@@ -53,3 +53,13 @@ def test_seeding_again_adds_no_reviews_or_actions():
     result = seed_demo()
     assert (Review.objects.count(), Action.objects.count()) == counts
     assert result.reviews_created == 0
+
+
+def test_the_demo_keeps_the_pack_of_each_past_review(db, django_capture_on_commit_callbacks):
+    from packs.models import PackStatus, StoredPack
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = seed_demo()
+    packs = StoredPack.objects.filter(review__isnull=False)
+    assert packs.count() == result.reviews_created == 4
+    assert set(packs.values_list("status", flat=True)) == {PackStatus.DONE}
