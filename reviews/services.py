@@ -53,12 +53,15 @@ def local_today(org):
 
 
 def _lock_open(review):
-    """The review, read afresh under a lock; refused when it is completed."""
+    """The review, read afresh under a lock; refused when it is completed or cancelled."""
     locked = (
         Review.objects.select_for_update()
         .select_related("journey", "organisation")
-        .get(pk=review.pk)
+        .filter(pk=review.pk)
+        .first()
     )
+    if locked is None:  # cancelled meanwhile, by someone else
+        raise ValidationError(_("This review was cancelled; nothing was saved."))
     if locked.is_completed:
         raise ValidationError(completed_message())
     return locked
@@ -74,18 +77,12 @@ def _non_members(org, users):
     return ids - members
 
 
-@transaction.atomic
-def review_start(*, actor, journey, held_on, attendees=(), guests=""):
-    """Open a review meeting of `journey`: one rating row per touchpoint, in customer order."""
-    org = journey.organisation
-    require_editor(actor, org)
-    # Serialise starts of the same journey: the second one sees the first one's review.
-    journey = Journey.objects.select_for_update().select_related("organisation").get(pk=journey.pk)
-    if journey.is_archived:
-        raise ValidationError(_("This journey is archived: restore it before reviewing it."))
-    open_review = Review.objects.filter(journey=journey, status=ReviewStatus.IN_PROGRESS).first()
-    if open_review is not None:
-        raise ReviewAlreadyOpen(open_review)
+def _check_meeting(*, org, held_on, attendees, guests):
+    """The date, attendees and guests of a meeting, as started or edited.
+
+    Returns (attendees as a list, guests stripped); raises one ValidationError naming every
+    field that is wrong.
+    """
     errors = {}
     if held_on is None:
         errors["held_on"] = _("Choose the date of the review.")
@@ -99,6 +96,22 @@ def review_start(*, actor, journey, held_on, attendees=(), guests=""):
         errors["guests"] = _("Keep the guests under %(n)d characters.") % {"n": GUESTS_MAX}
     if errors:
         raise ValidationError(errors)
+    return attendees, guests
+
+
+@transaction.atomic
+def review_start(*, actor, journey, held_on, attendees=(), guests=""):
+    """Open a review meeting of `journey`: one rating row per touchpoint, in customer order."""
+    org = journey.organisation
+    require_editor(actor, org)
+    # Serialise starts of the same journey: the second one sees the first one's review.
+    journey = Journey.objects.select_for_update().select_related("organisation").get(pk=journey.pk)
+    if journey.is_archived:
+        raise ValidationError(_("This journey is archived: restore it before reviewing it."))
+    open_review = Review.objects.filter(journey=journey, status=ReviewStatus.IN_PROGRESS).first()
+    if open_review is not None:
+        raise ReviewAlreadyOpen(open_review)
+    attendees, guests = _check_meeting(org=org, held_on=held_on, attendees=attendees, guests=guests)
     try:
         with transaction.atomic():
             review = Review.objects.create(
@@ -129,6 +142,35 @@ def review_start(*, actor, journey, held_on, attendees=(), guests=""):
         for position, tp in enumerate(touchpoints, start=1)
     )
     return review
+
+
+@transaction.atomic
+def review_update(*, actor, review, held_on, attendees, guests):
+    """Correct an open review's date, attendees and guests (checked as when it was started)."""
+    require_editor(actor, review.organisation)
+    review = _lock_open(review)
+    attendees, guests = _check_meeting(
+        org=review.organisation, held_on=held_on, attendees=attendees, guests=guests
+    )
+    review.held_on, review.guests = held_on, guests
+    review.save(update_fields=["held_on", "guests"])
+    review.attendees.set(attendees)
+    return review
+
+
+@transaction.atomic
+def review_cancel(*, actor, review):
+    """Undo a review started by mistake: it and its ratings go; a completed one never does.
+
+    Actions agreed in it are kept, detached from it: they stay on the journey, the dashboard
+    and their reminders. Touchpoint texts saved and ideas decided in the meeting were written
+    to the touchpoints and ideas at the time, and stay. Returns how many actions were kept.
+    """
+    require_editor(actor, review.organisation)
+    review = _lock_open(review)
+    kept = Action.objects.filter(review=review).update(review=None)
+    review.delete()
+    return kept
 
 
 def clean_rating(value):
