@@ -36,7 +36,9 @@ class UserChoiceField(forms.TypedChoiceField):
         )
 
 
-class ReviewStartForm(forms.Form):
+class ReviewForm(forms.Form):
+    """The date, attendees and guests of a meeting: when it starts and when they are corrected."""
+
     held_on = forms.DateField(label=_("Date of the review"), widget=DATE)
     attendees = forms.MultipleChoiceField(
         label=_("Who takes part"),

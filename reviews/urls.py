@@ -12,6 +12,8 @@ urlpatterns = [
         name="journey_next_review",
     ),
     path("<uuid:review_id>/", views.review_detail, name="review_detail"),
+    path("<uuid:review_id>/edit/", views.review_edit, name="review_edit"),
+    path("<uuid:review_id>/cancel/", views.review_cancel, name="review_cancel"),
     path(
         "<uuid:review_id>/ratings/<uuid:rating_id>/",
         views.review_rating_save,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from ideas.models import WAITING_STATUSES, Idea
@@ -29,7 +30,7 @@ from .forms import (
     DecideForm,
     NextReviewForm,
     RatingForm,
-    ReviewStartForm,
+    ReviewForm,
 )
 from .models import Action, ActionStatus, Review, ReviewRating
 
@@ -76,7 +77,7 @@ def review_start(request, journey_id):
     journey = _journey(request, journey_id)
     users = list(org_users(request.org))
     initial = {"held_on": services.local_today(request.org), "attendees": [str(request.user.pk)]}
-    form = ReviewStartForm(_bound(request), users=users, initial=initial)
+    form = ReviewForm(_bound(request), users=users, initial=initial)
     open_review = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -94,6 +95,67 @@ def review_start(request, journey_id):
         "reviews/review_start.html",
         {"journey": journey, "form": form, "open_review": open_review},
     )
+
+
+@org_view
+def review_edit(request, review_id):
+    """Correct the date, attendees and guests of an open review."""
+    ensure_editor(request)
+    review = _review(request, review_id)
+    if review.is_completed:
+        messages.info(request, services.completed_message())
+        return _to_review(review)
+    initial = {
+        "held_on": review.held_on,
+        "attendees": [str(pk) for pk in review.attendees.values_list("pk", flat=True)],
+        "guests": review.guests,
+    }
+    form = ReviewForm(_bound(request), users=list(org_users(request.org)), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_update(actor=request.user, review=review, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Review details saved."))
+            return _to_review(review)
+    context = {"review": review, "journey": review.journey, "form": form}
+    return render(request, "reviews/review_edit.html", context)
+
+
+@org_view
+def review_cancel(request, review_id):
+    """GET says what cancelling does; POST cancels (an open review only)."""
+    ensure_editor(request)
+    review = _review(request, review_id)
+    if review.is_completed:
+        messages.info(request, services.completed_message())
+        return _to_review(review)
+    if request.method == "POST":
+        try:
+            kept = services.review_cancel(actor=request.user, review=review)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return _to_review(review)
+        messages.success(request, _cancelled_message(kept))
+        return redirect("journey_board", org_slug=request.org.slug, journey_id=review.journey_id)
+    context = {
+        "review": review,
+        "journey": review.journey,
+        "noted": review.ratings.exclude(rating=None, note="").count(),
+        "actions": list(review.actions.select_related("owner").order_by("due_on")),
+    }
+    return render(request, "reviews/review_cancel.html", context)
+
+
+def _cancelled_message(kept):
+    if not kept:
+        return _("Review cancelled.")
+    return ngettext(
+        "Review cancelled. The action agreed in it is kept.",
+        "Review cancelled. The %(n)d actions agreed in it are kept.",
+        kept,
+    ) % {"n": kept}
 
 
 def _page_context(request, review, bound=None):

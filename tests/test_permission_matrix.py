@@ -110,6 +110,8 @@ ACCESS = {
     "review_rating_save": (NOT_ALLOWED, EDITOR),
     "review_action_add": (NOT_ALLOWED, EDITOR),
     "review_idea_decide": (NOT_ALLOWED, EDITOR),
+    "review_edit": (EDITOR, EDITOR),
+    "review_cancel": (EDITOR, EDITOR),
     "review_complete": (EDITOR, EDITOR),
     "action_edit": (EDITOR, EDITOR),
     "action_close": (NOT_ALLOWED, MEMBER),  # the owner of an action may mark it done
