@@ -45,6 +45,16 @@ def test_pdf_holds_every_touchpoint_in_order_with_page_x_of_y(client_for, carol,
     assert "Nordic Air" in texts[1] and "Business trip" in texts[1]  # running header
 
 
+def test_the_footer_words_are_not_in_the_text_layer(client_for, carol, journey):
+    """The hidden line that feeds "page"/"of" and the org's name to the running header and
+    footer is laid out but not drawn: page 1 reads "page 1 of N", never a stray "page of"."""
+    texts = page_texts(get_pdf(client_for(carol), journey))
+    assert "page of" not in texts[0], texts[0][-200:]
+    assert_page_x_of_y(texts)
+    assert texts[0].count("Nordic Air") == 1  # the cover's line, not the hidden one
+    assert "Nordic Air" in texts[1]  # the running header still reads the name
+
+
 @pytest.mark.parametrize(
     "paper,size", [("A4", A4), ("letter", LETTER), ("Letter", LETTER), ("a4", A4)]
 )
