@@ -136,3 +136,32 @@ def test_a_review_works_at_phone_width_without_javascript(new_page, screenshot):
     assert not Action.objects.filter(title__startswith="Announce").exists()
     screenshot(phone, "review-phone-error", full_page=False)
     no_sideways_scroll(phone)
+
+
+def test_bob_corrects_the_date_then_cancels_the_review_started_by_mistake(new_page, screenshot):
+    page = new_page(java_script_enabled=False)
+    start_review(page)
+    review = Review.objects.get(status=ReviewStatus.IN_PROGRESS)
+    yesterday = local_today(review.organisation) - timedelta(days=1)
+
+    page.get_by_role("link", name="Edit date and attendees").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Edit the review of Business trip")
+    field(page, "Date of the review").fill("2001-01-01")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose a date within a year of today.")
+    field(page, "Date of the review").fill(yesterday.isoformat())
+    field(page, "Guests").fill("Anna from the supplier")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Review details saved.")
+    expect(page.get_by_text("Anna from the supplier")).to_be_visible()
+    review.refresh_from_db()
+    assert review.held_on == yesterday
+
+    page.get_by_role("link", name="Cancel review").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel the review of")
+    screenshot(page, "review-cancel-confirm", full_page=True)
+    assert Review.objects.filter(pk=review.pk).exists()
+    page.get_by_role("button", name="Yes, cancel the review").click()
+    expect(page.get_by_role("status")).to_contain_text("Review cancelled.")
+    expect(page.get_by_role("link", name="Start review")).to_be_visible()
+    assert not Review.objects.filter(pk=review.pk).exists()
