@@ -132,12 +132,12 @@ def review_cancel(request, review_id):
         messages.info(request, services.completed_message())
         return _to_review(review)
     if request.method == "POST":
-        try:
+        try:  # completed or cancelled by someone else meanwhile: say so on the board
             kept = services.review_cancel(actor=request.user, review=review)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return _to_review(review)
-        messages.success(request, _cancelled_message(kept))
+        else:
+            messages.success(request, _cancelled_message(kept))
         return redirect("journey_board", org_slug=request.org.slug, journey_id=review.journey_id)
     context = {
         "review": review,

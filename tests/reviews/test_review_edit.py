@@ -250,3 +250,15 @@ def test_another_org_gets_404_and_nothing_changes(client_for, review, mallory):
             assert client.get(address).status_code == 404
             assert client.post(address, {"held_on": "2026-03-01"}).status_code == 404
     assert state(review) == before
+
+
+def test_cancelling_a_review_someone_else_cancelled_meanwhile_says_so(
+    client_for, review, bob, journey, monkeypatch
+):
+    def cancelled_meanwhile(**kwargs):
+        raise ValidationError("This review was cancelled; nothing was saved.")
+
+    monkeypatch.setattr(services, "review_cancel", cancelled_meanwhile)
+    response = client_for(bob).post(url(review, "review_cancel"), follow=True)
+    assert response.status_code == 200
+    assert "This review was cancelled; nothing was saved." in response.content.decode()
