@@ -1,0 +1,3 @@
+"""/api/...: the REST API (v1, scoped by organisation) and its schema and docs."""
+
+urlpatterns = []
