@@ -34,6 +34,7 @@ COPY ideas ./ideas
 COPY reviews ./reviews
 COPY notifications ./notifications
 COPY packs ./packs
+COPY api ./api
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

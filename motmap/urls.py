@@ -21,5 +21,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/ideas/", include("ideas.urls")),
     path("o/<slug:org_slug>/notifications/", include("notifications.urls")),
     path("o/<slug:org_slug>/reviews/", include("reviews.urls")),
+    path("o/<slug:org_slug>/api-tokens/", include("api.urls")),
+    # The REST API: its own permission matrix (tests/api/test_permission_matrix.py).
+    path("api/", include(("api.api_urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

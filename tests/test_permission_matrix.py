@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from api import services as api_services
 from ideas import services as idea_services
 from motmap import services as org_services
 from motmap.models import Membership, Role
@@ -115,6 +116,9 @@ ACCESS = {
     "review_complete": (EDITOR, EDITOR),
     "action_edit": (EDITOR, EDITOR),
     "action_close": (NOT_ALLOWED, MEMBER),  # the owner of an action may mark it done
+    # Personal API tokens: every member has their own; only the holder revokes one.
+    "api_token_list": (MEMBER, MEMBER),
+    "api_token_revoke": (NOT_ALLOWED, AUTHOR),
 }
 # Pages that show the organisation's name to whoever holds the link, by design (the link is the
 # secret): invitations, one-click unsubscribe, the private calendar feed.
@@ -127,8 +131,11 @@ def _project_url_names(resolver=None, namespace=""):
     names = set()
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue  # the Django admin: see test_admin_needs_an_operator
+            if entry.namespace in ("admin", "api"):
+                # The Django admin: see test_admin_needs_an_operator. The REST API answers
+                # tokens as well as sessions, with 401/403/404 JSON instead of login redirects:
+                # it has its own matrix in tests/api/test_permission_matrix.py.
+                continue
             names |= _project_url_names(entry, namespace)
         elif isinstance(entry, URLPattern) and entry.name:
             names.add(entry.name)
@@ -168,7 +175,11 @@ def world(personas, journey, mallory_journey, alice, carol, nordic):
         owner=carol,
         due_on=review_services.local_today(nordic),
     )
+    api_token, _ = api_services.api_token_create(
+        actor=carol, organisation=nordic, name="Carol's script"
+    )
     return {
+        "api_token_id": api_token.pk,
         "pack_id": pack.pk,
         "review_id": review.pk,
         "rating_id": review.ratings.get(touchpoint=tp).pk,
@@ -199,7 +210,7 @@ def _full_route_converters():
         for entry in resolver.url_patterns:
             keys = inherited | set(entry.pattern.converters)
             if isinstance(entry, URLResolver):
-                if entry.namespace != "admin":
+                if entry.namespace not in ("admin", "api"):
                     walk(entry, keys)
             elif entry.name:
                 result[entry.name] = keys

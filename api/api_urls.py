@@ -1,0 +1,62 @@
+"""/api/...: the REST API (v1, scoped by organisation) and its schema and docs."""
+
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+from . import v1
+
+# The docs pages load their own scripts and styles from /static/ (the sidecar, no CDN). Their
+# widgets set styles inline and Redoc searches in a blob: worker: allowed on these two pages only.
+DOCS_CSP = {"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"], "img-src": ["blob:"]}
+
+org_patterns = [
+    path("journeys/", v1.JourneyList.as_view(), name="journey-list"),
+    path("journeys/<uuid:journey_id>/", v1.JourneyDetail.as_view(), name="journey-detail"),
+    path("journeys/<uuid:journey_id>/stages/", v1.StageList.as_view(), name="stage-list"),
+    path(
+        "journeys/<uuid:journey_id>/stages/<uuid:stage_id>/",
+        v1.StageDetail.as_view(),
+        name="stage-detail",
+    ),
+    path(
+        "journeys/<uuid:journey_id>/stages/<uuid:stage_id>/move/",
+        v1.StageMove.as_view(),
+        name="stage-move",
+    ),
+    path("touchpoints/", v1.TouchpointList.as_view(), name="touchpoint-list"),
+    path(
+        "touchpoints/<uuid:touchpoint_id>/", v1.TouchpointDetail.as_view(),
+        name="touchpoint-detail",
+    ),
+    path(
+        "touchpoints/<uuid:touchpoint_id>/move/", v1.TouchpointMove.as_view(),
+        name="touchpoint-move",
+    ),
+]
+
+urlpatterns = [
+    path("v1/orgs/<slug:org_slug>/", include(org_patterns)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        csp_update(DOCS_CSP)(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api:schema", template_name="api/swagger_ui.html"
+            )
+        ),
+        name="swagger-ui",
+    ),
+    path(
+        "redoc/",
+        csp_update(DOCS_CSP)(
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")
+        ),
+        name="redoc",
+    ),
+]
