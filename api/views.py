@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from motmap.forms import add_service_errors
+from motmap.forms import add_service_errors, posted
 from motmap.tenancy import org_view
 
 from . import services
@@ -18,7 +18,7 @@ from .models import ApiToken
 @never_cache
 @org_view
 def api_token_list(request):
-    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    form = ApiTokenForm(posted(request))
     new_token = None
     if request.method == "POST" and form.is_valid():
         try:

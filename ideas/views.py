@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from motmap.forms import add_service_errors
+from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 from touchpoints.models import Touchpoint
 
@@ -33,9 +33,6 @@ def _idea(request, idea_id):
         pk=idea_id,
     )
 
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _ensure_author(request, author_id):
@@ -65,7 +62,7 @@ def idea_list(request):
 def idea_submit(request):
     choices = selectors.touchpoint_choices(request.org)
     initial = {"touchpoint": request.GET.get("touchpoint", "")}
-    form = IdeaForm(_posted(request), touchpoint_choices=choices, initial=initial)
+    form = IdeaForm(posted(request), touchpoint_choices=choices, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         touchpoint = get_for_org(
@@ -135,7 +132,7 @@ def idea_edit(request, idea_id):
         "habits": idea.habits,
     }
     _ensure_author(request, idea.author_id)
-    form = IdeaTextsForm(_posted(request), initial=initial)
+    form = IdeaTextsForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.idea_update(actor=request.user, idea=idea, **form.cleaned_data)
@@ -211,7 +208,7 @@ def _comment(request, idea_id, comment_id):
 def comment_edit(request, idea_id, comment_id):
     comment = _comment(request, idea_id, comment_id)
     _ensure_author(request, comment.author_id)
-    form = CommentForm(_posted(request), initial={"body": comment.body})
+    form = CommentForm(posted(request), initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:
             services.comment_update(actor=request.user, comment=comment, **form.cleaned_data)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from ideas.selectors import waiting_for_decision
-from motmap.forms import add_service_errors
+from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 
 from . import selectors, services
@@ -52,7 +52,7 @@ def organisation_home(request):
 def journey_create(request):
     ensure_editor(request)
     form = JourneyForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         org=request.org,
         initial={"owner": request.user},
     )
@@ -82,7 +82,7 @@ def journey_edit(request, journey_id):
     ensure_editor(request)
     journey = _journey(request, journey_id)
     form = JourneyForm(
-        request.POST if request.method == "POST" else None, instance=journey, org=request.org
+        posted(request), instance=journey, org=request.org
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -139,7 +139,7 @@ def stage_list(request, journey_id):
     journey = _journey(request, journey_id)
     if request.method == "POST":
         ensure_editor(request)
-    form = StageForm(request.POST if request.method == "POST" else None)
+    form = StageForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_create(actor=request.user, journey=journey, **form.cleaned_data)
@@ -159,7 +159,7 @@ def stage_edit(request, journey_id, stage_id):
     ensure_editor(request)
     stage = _stage(request, journey_id, stage_id)
     form = StageForm(
-        request.POST if request.method == "POST" else None, initial={"name": stage.name}
+        posted(request), initial={"name": stage.name}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -190,7 +190,7 @@ def stage_move(request, journey_id, stage_id):
 def stage_delete(request, journey_id, stage_id):
     ensure_editor(request)
     stage = _stage(request, journey_id, stage_id)
-    form = StageDeleteForm(request.POST if request.method == "POST" else None, stage=stage)
+    form = StageDeleteForm(posted(request), stage=stage)
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_delete(actor=request.user, stage=stage, **form.cleaned_data)

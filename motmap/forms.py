@@ -12,6 +12,12 @@ from .models import Organisation, Role
 TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]
 
 
+def posted(request):
+    """The form data of a POST, even an empty one (a form bound to it shows what is missing);
+    None for a GET, so the form starts unbound."""
+    return request.POST if request.method == "POST" else None
+
+
 def add_service_errors(form, exc):
     """Put a service's ValidationError on the form: field errors by field, the rest on top."""
     if hasattr(exc, "error_dict"):

@@ -22,6 +22,7 @@ from .forms import (
     RoleForm,
     SignUpForm,
     add_service_errors,
+    posted,
 )
 from .models import Invitation, Membership
 from .tenancy import (
@@ -34,10 +35,6 @@ from .tenancy import (
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
-
-def _posted(request):
-    """The form data of a POST, even an empty one (a form bound to it shows what is missing)."""
-    return request.POST if request.method == "POST" else None
 
 
 def healthz(request):
@@ -58,7 +55,7 @@ def home(request):
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignUpForm(_posted(request))
+    form = SignUpForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             data = form.cleaned_data
@@ -85,7 +82,7 @@ def organisation_list(request):
 
 @login_required
 def organisation_create(request):
-    form = OrganisationNameForm(_posted(request))
+    form = OrganisationNameForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             org = services.organisation_create(actor=request.user, name=form.cleaned_data["name"])
@@ -100,7 +97,7 @@ def organisation_create(request):
 def organisation_settings(request):
     ensure_owner(request)
     # A copy: a rejected change must not show up in the page around the form.
-    form = OrganisationSettingsForm(_posted(request), instance=copy.copy(request.org))
+    form = OrganisationSettingsForm(posted(request), instance=copy.copy(request.org))
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_update(
@@ -116,7 +113,7 @@ def organisation_settings(request):
 
 @org_view
 def member_list(request):
-    form = InviteForm(_posted(request))
+    form = InviteForm(posted(request))
     if request.method == "POST":
         ensure_owner(request)
         if form.is_valid():
@@ -210,7 +207,7 @@ def invitation_accept(request, token):
         if request.method == "POST":
             return redirect_to_login(request.path)
         return render(request, "motmap/invitation_accept.html", {**context, "needs_login": True})
-    form = None if user else AcceptInvitationForm(_posted(request), email=invitation.email)
+    form = None if user else AcceptInvitationForm(posted(request), email=invitation.email)
     if request.method == "POST" and (form is None or form.is_valid()):
         return _accept_invitation(request, token, user, form)
     if user:

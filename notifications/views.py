@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from motmap.forms import posted
 from motmap.tenancy import org_view
 
 from . import calendar, services
@@ -17,16 +18,12 @@ from .forms import CalendarLinkForm, NotificationSettingsForm
 from .models import CalendarFeed, Kind
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
 @org_view
 def notification_settings(request):
     """Each member chooses, for themselves only, how they hear about each kind of notice."""
     membership = request.membership
     current = services.frequencies([membership])[membership.pk]
-    form = NotificationSettingsForm(_posted(request), membership=membership, current=current)
+    form = NotificationSettingsForm(posted(request), membership=membership, current=current)
     if request.method == "POST" and form.is_valid():
         services.settings_update(
             actor=request.user, membership=membership, choices=form.cleaned_data

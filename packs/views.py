@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from journeys.models import Journey
+from motmap.forms import posted
 from motmap.tenancy import get_for_org, org_view
 from reviews.models import Review, ReviewStatus
 
@@ -201,7 +202,7 @@ class OrgPackForm(forms.Form):
 @org_view
 def org_pack_list(request):
     """Whole-organisation packs: start one (editors), follow it, download it (members)."""
-    form = OrgPackForm(request.POST if request.method == "POST" else None, org=request.org)
+    form = OrgPackForm(posted(request), org=request.org)
     if request.method == "POST":
         if not request.membership.can_edit:
             raise PermissionDenied(_("Only managers and owners can start a pack."))

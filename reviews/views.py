@@ -18,7 +18,7 @@ from ideas.services import idea_change_status
 from journeys.forms import org_users
 from journeys.models import Journey
 from journeys.services import journey_set_next_review
-from motmap.forms import add_service_errors
+from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 from touchpoints.services import EditConflict
 
@@ -52,9 +52,6 @@ def _to_review(review, anchor=""):
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-def _bound(request):
-    return request.POST if request.method == "POST" else None
-
 
 @require_safe
 @org_view
@@ -77,7 +74,7 @@ def review_start(request, journey_id):
     journey = _journey(request, journey_id)
     users = list(org_users(request.org))
     initial = {"held_on": services.local_today(request.org), "attendees": [str(request.user.pk)]}
-    form = ReviewForm(_bound(request), users=users, initial=initial)
+    form = ReviewForm(posted(request), users=users, initial=initial)
     open_review = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -110,7 +107,7 @@ def review_edit(request, review_id):
         "attendees": [str(pk) for pk in review.attendees.values_list("pk", flat=True)],
         "guests": review.guests,
     }
-    form = ReviewForm(_bound(request), users=list(org_users(request.org)), initial=initial)
+    form = ReviewForm(posted(request), users=list(org_users(request.org)), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.review_update(actor=request.user, review=review, **form.cleaned_data)
@@ -316,7 +313,7 @@ def review_complete(request, review_id):
     if review.is_completed:
         messages.info(request, services.completed_message())
         return _to_review(review)
-    form = CompleteForm(_bound(request), initial={"summary": review.summary})
+    form = CompleteForm(posted(request), initial={"summary": review.summary})
     if request.method == "POST" and form.is_valid():
         try:
             services.review_complete(actor=request.user, review=review, **form.cleaned_data)
@@ -367,7 +364,7 @@ def action_edit(request, action_id):
         "touchpoint": str(action.touchpoint_id or ""),
     }
     form = ActionForm(
-        _bound(request),
+        posted(request),
         users=users,
         touchpoints=touchpoints,
         initial=initial,
@@ -412,7 +409,7 @@ def action_close(request, action_id):
 def journey_next_review(request, journey_id):
     ensure_editor(request)
     journey = _journey(request, journey_id)
-    form = NextReviewForm(_bound(request), initial={"next_review_on": journey.next_review_on})
+    form = NextReviewForm(posted(request), initial={"next_review_on": journey.next_review_on})
     if request.method == "POST" and form.is_valid():
         try:
             journey_set_next_review(actor=request.user, journey=journey, **form.cleaned_data)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from journeys.models import Journey
-from motmap.forms import add_service_errors
+from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 from reviews.selectors import touchpoint_trend
 
@@ -46,7 +46,7 @@ def touchpoint_create(request, journey_id):
         return redirect("stage_list", org_slug=request.org.slug, journey_id=journey.pk)
     initial = {"stage": request.GET.get("stage")} if request.GET.get("stage") else {}
     form = TouchpointForm(
-        request.POST if request.method == "POST" else None, journey=journey, initial=initial
+        posted(request), journey=journey, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
@@ -83,7 +83,7 @@ def touchpoint_edit(request, touchpoint_id):
     ensure_editor(request)
     touchpoint = _touchpoint(request, touchpoint_id)
     form = TouchpointForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         instance=touchpoint,
         journey=touchpoint.journey,
     )
