@@ -74,8 +74,8 @@ class JourneySerializer(StrictSerializer):
     review_every_weeks = serializers.IntegerField(
         min_value=1, max_value=104, allow_null=True, required=False
     )
-    next_review_on = serializers.DateField(read_only=True)
-    archived_at = serializers.DateTimeField(read_only=True)
+    next_review_on = serializers.DateField(read_only=True, allow_null=True)
+    archived_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 

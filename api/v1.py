@@ -74,6 +74,7 @@ class JourneyList(OrgAPIView, generics.ListAPIView):
             return Journey.objects.none()
         return Journey.objects.for_org(self.org).select_related("owner")
 
+    @extend_schema(responses={201: JourneySerializer})
     def post(self, request, org_slug):
         data = self.validated()
         journey = journey_services.journey_create(
@@ -130,6 +131,7 @@ class StageList(JourneyScopedMixin, OrgAPIView, generics.ListAPIView):
             return Stage.objects.none()
         return self.get_journey().stages.all()
 
+    @extend_schema(responses={201: StageSerializer})
     def post(self, request, org_slug, journey_id):
         data = self.validated()
         stage = journey_services.stage_create(
@@ -187,6 +189,7 @@ class StageMove(JourneyScopedMixin, OrgAPIView):
 
     serializer_class = MoveSerializer
     queryset = Stage.objects.none()
+    pagination_class = None  # answers the journey's stages in their new order, all of them
 
     @extend_schema(responses=StageSerializer(many=True))
     def post(self, request, org_slug, journey_id, stage_id):
@@ -225,6 +228,7 @@ class TouchpointList(OrgAPIView, generics.ListAPIView):
             return Touchpoint.objects.none()
         return Touchpoint.objects.for_org(self.org).select_related("owner", "stage")
 
+    @extend_schema(responses={201: TouchpointSerializer})
     def post(self, request, org_slug):
         data = dict(self.validated())
         journey = data.pop("journey")
@@ -255,6 +259,12 @@ def if_match_version(request, touchpoint):
     if not value.isdigit() or len(value) > 10:
         raise PreconditionFailed(_("If-Match does not match this touchpoint's ETag."))
     return int(value)
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=True,
+    description="The ETag you read (a GET answers it); `*` to overwrite whatever is there.",
+)
 
 
 class TouchpointDetail(OrgAPIView, generics.RetrieveAPIView):
@@ -294,9 +304,11 @@ class TouchpointDetail(OrgAPIView, generics.RetrieveAPIView):
         response["ETag"] = etag(touchpoint)
         return response
 
+    @extend_schema(parameters=[IF_MATCH], responses=TouchpointSerializer)
     def put(self, request, org_slug, touchpoint_id):
         return self._update(request, partial=False)
 
+    @extend_schema(parameters=[IF_MATCH], responses=TouchpointSerializer)
     def patch(self, request, org_slug, touchpoint_id):
         return self._update(request, partial=True)
 
