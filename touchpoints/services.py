@@ -326,6 +326,9 @@ def _same(name, old, new):
         return (old or "").strip() == (new or "").strip()
     if name == "owner":
         return getattr(old, "pk", None) == getattr(new, "pk", None)
+    if isinstance(old, str) and isinstance(new, str):
+        # A spreadsheet may save the line breaks in a cell as LF: that changes nothing.
+        return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
     return old == new
 
 

@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import secrets
 
 import pytest
 from django.core import signing
@@ -466,3 +467,25 @@ def test_hostile_cells_never_give_a_500(client_for, bob, journey, value):
         assert confirm(client, journey, response).status_code < 500
     else:
         nothing_saved(journey, before)
+
+
+def test_line_breaks_saved_as_lf_by_a_spreadsheet_change_nothing(bob, journey):
+    desk = journey.touchpoints.get(name="Check-in desk")
+    desk.moment = "First line\r\nsecond line"
+    desk.save()
+    content = f'id,stage,name,moment\n{desk.pk},Airport,Check-in desk,"First line\nsecond line"\n'
+    rows = csv_io.read_touchpoints(content, organisation=journey.organisation).rows
+    result = services.touchpoint_import(actor=bob, journey=journey, rows=rows, save=True)
+    assert [row.action for row in result.rows] == ["unchanged"]
+    desk.refresh_from_db()
+    assert (desk.moment, desk.version) == ("First line\r\nsecond line", 1)
+
+
+def test_a_preview_too_large_to_post_back_asks_to_split(client_for, bob, journey, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_100
+    content = "stage,name,moment\n" + "".join(
+        f"Airport,Gate {n},{secrets.token_hex(40)}\n" for n in range(60)
+    )
+    page = upload(client_for(bob), journey, content).content.decode()
+    assert "too large to confirm in one go" in page
+    assert 'name="payload"' not in page
