@@ -30,7 +30,10 @@ from .models import Channel, Habit, Rating, Touchpoint
 from .services import ImportRow
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
-MAX_IMPORT_ROWS = 2000
+# Every row goes through the same services as the pages, a few milliseconds each, twice
+# (preview, then confirm): 1,000 rows stay well inside a web worker's time, and far beyond the
+# few dozen touchpoints of a real journey.
+MAX_IMPORT_ROWS = 1000
 PAYLOAD_MAX_AGE = 60 * 60  # seconds a preview may be confirmed
 
 
