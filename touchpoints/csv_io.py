@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.core import signing
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from journeys.forms import org_users
 from motmap.spreadsheet import safe_cell, unescape_cell
@@ -72,8 +73,8 @@ def _choice(choices, what):
     return parse
 
 
-_channel = _choice(Channel, "channel")
-_rating_name = _choice(Rating, "rating")
+_channel = _choice(Channel, gettext_lazy("channel"))
+_rating_name = _choice(Rating, gettext_lazy("rating"))
 
 
 def _rating(text, context):
