@@ -267,10 +267,12 @@ def _import_confirm(request, journey):
     form = TouchpointImportForm(organisation=request.org)
     try:
         text, versions = csv_io.unpack(request.POST["payload"], journey=journey, user=request.user)
+        parsed = csv_io.read_touchpoints(text, organisation=request.org)
+        if parsed.errors:  # the preview read it without; refuse rather than save part of it
+            raise signing.BadSignature(parsed.errors)
     except signing.BadSignature:
         context = _import_context(journey, form, refused=True)
         return render(request, "touchpoints/touchpoint_import.html", context, status=400)
-    parsed = csv_io.read_touchpoints(text, organisation=request.org)
     result = services.touchpoint_import(
         actor=request.user, journey=journey, rows=parsed.rows, versions=versions, save=True
     )

@@ -489,3 +489,13 @@ def test_a_preview_too_large_to_post_back_asks_to_split(client_for, bob, journey
     page = upload(client_for(bob), journey, content).content.decode()
     assert "too large to confirm in one go" in page
     assert 'name="payload"' not in page
+
+
+def test_a_payload_the_confirm_cannot_read_whole_saves_nothing(
+    client_for, bob, journey, monkeypatch
+):
+    client = client_for(bob)
+    preview = upload(client, journey, "stage,name\nAirport,Gate 8\nAirport,Gate 9\n")
+    monkeypatch.setattr(csv_io, "MAX_IMPORT_ROWS", 1)
+    assert confirm(client, journey, preview).status_code == 400
+    assert not Touchpoint.objects.filter(name__startswith="Gate").exists()
