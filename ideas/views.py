@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from motmap.forms import add_service_errors, posted
+from motmap.spreadsheet import safe_cell
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 from touchpoints.models import Touchpoint
 
@@ -273,15 +274,6 @@ def idea_wall(request):
     )
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """A cell Excel shows as text: a leading formula character is escaped with a quote."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
 @require_safe
 @org_view
 def idea_export(request):
@@ -314,7 +306,7 @@ def idea_export(request):
     for idea in ideas.iterator(chunk_size=500):
         writer.writerow(
             [
-                _cell(v)
+                safe_cell(v)
                 for v in (
                     idea.number,
                     idea.title,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from touchpoints.views import touchpoint_create
+from touchpoints.views import touchpoint_create, touchpoint_export, touchpoint_import
 
 from . import views
 
@@ -20,4 +20,6 @@ urlpatterns = [
         name="stage_delete",
     ),
     path("<uuid:journey_id>/touchpoints/new/", touchpoint_create, name="touchpoint_create"),
+    path("<uuid:journey_id>/touchpoints.csv", touchpoint_export, name="touchpoint_export"),
+    path("<uuid:journey_id>/touchpoints/import/", touchpoint_import, name="touchpoint_import"),
 ]

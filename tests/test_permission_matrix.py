@@ -79,6 +79,9 @@ ACCESS = {
     "touchpoint_qr_svg": (MEMBER, NOT_ALLOWED),
     "touchpoint_qr_png": (MEMBER, NOT_ALLOWED),
     "touchpoint_card": (MEMBER, NOT_ALLOWED),
+    # CSV: whoever reads the board may export it; importing is editing the board.
+    "touchpoint_export": (MEMBER, NOT_ALLOWED),
+    "touchpoint_import": (EDITOR, EDITOR),
     "idea_list": (MEMBER, NOT_ALLOWED),
     "idea_submit": (MEMBER, MEMBER),
     "idea_mine": (MEMBER, NOT_ALLOWED),

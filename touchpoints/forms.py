@@ -1,8 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from journeys.forms import MemberChoiceField, org_users
 
+from . import csv_io
 from .models import (
     MAX_CONTACTS_PER_DAY,
     MAX_DURATION_SECONDS,
@@ -83,3 +86,40 @@ class TouchpointForm(forms.ModelForm):
         data = dict(self.cleaned_data)
         data.pop("version", None)
         return data
+
+
+class TouchpointImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        error_messages={
+            "required": _("Choose a CSV file to upload."),
+            "empty": _("The file is empty."),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=_(
+            "A CSV file as exported here or saved from a spreadsheet as “CSV UTF-8”, "
+            "comma or semicolon separated. Nothing is saved before you confirm the preview."
+        ),
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.text = ""
+        self.parsed = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > csv_io.MAX_IMPORT_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(max)s. Split it into smaller files.")
+                % {"max": filesizeformat(csv_io.MAX_IMPORT_BYTES)}
+            )
+        try:
+            self.text = csv_io.decode(upload.read())
+        except csv_io.CellError as exc:
+            raise ValidationError(str(exc)) from None
+        self.parsed = csv_io.read_touchpoints(self.text, organisation=self.organisation)
+        if self.parsed.errors:
+            raise ValidationError(self.parsed.errors)
+        return upload

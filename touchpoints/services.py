@@ -1,13 +1,17 @@
-"""Writes with rules for touchpoints: create, edit (with a version check), move, delete."""
+"""Writes with rules for touchpoints: create, edit (with a version check), move, delete, and
+import many at once (all or nothing)."""
+
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from journeys.models import Stage
-from journeys.services import check_direction, renumber
+from journeys.services import check_direction, renumber, stage_create
 from motmap.models import Membership
 from motmap.tenancy import require_editor
 
@@ -179,3 +183,191 @@ def touchpoint_delete(*, actor, touchpoint):
     stage_id = touchpoint.stage_id
     touchpoint.delete()
     renumber(list(Touchpoint.objects.filter(stage_id=stage_id).order_by("position")))
+
+
+# --- import: many touchpoints at once, all or nothing ------------------------------------------
+
+CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
+
+
+@dataclass
+class ImportRow:
+    """One touchpoint to import, as read from a file (see touchpoints.csv_io).
+
+    `number` is the row number as the spreadsheet shows it; `id` a touchpoint id (or "" for a
+    new touchpoint); `fields` the values of the columns present, as the services take them;
+    `errors` (column, message) pairs. `touchpoint_import` fills in `action` and `changed`.
+    """
+
+    number: int
+    id: str = ""
+    stage: str = ""
+    fields: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    action: str = ""
+    changed: list = field(default_factory=list)
+    current_name: str = ""
+
+    def error_on(self, column):
+        return any(col == column for col, _message in self.errors)
+
+
+@dataclass
+class ImportResult:
+    rows: list
+    new_stages: list = field(default_factory=list)
+    versions: dict = field(default_factory=dict)  # touchpoint id -> the version it was read at
+    saved: bool = False
+
+    def count(self, action):
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def error_rows(self):
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def has_changes(self):
+        return any(row.action in (CREATE, UPDATE) for row in self.rows)
+
+
+_NOT_IN_JOURNEY = gettext_lazy(
+    "No touchpoint of this journey has this id. Leave the id empty to add a new touchpoint."
+)
+_CHANGED_SINCE = gettext_lazy(
+    "Someone changed this touchpoint since the preview. Upload the file again to see the changes."
+)
+
+
+class _Rollback(Exception):
+    pass
+
+
+# Service error keys that are not named like the file's columns.
+_COLUMN_OF_FIELD = {"owner": "owner_email", "__all__": "", "position": ""}
+
+
+@transaction.atomic
+def touchpoint_import(*, actor, journey, rows, versions=None, save=False):
+    """Create and update the touchpoints of `journey` from `rows` (ImportRow), row by row with
+    the same rules as the pages, and say for each row what happens or what is wrong.
+
+    Nothing is kept unless `save` is true and no row has an error: the whole import is one
+    transaction. `versions` (touchpoint id -> version, as returned by a preview) makes a row
+    whose touchpoint someone changed since that preview an error instead of an overwrite.
+    Rows that change nothing are left alone (no new version).
+    """
+    require_editor(actor, journey.organisation)
+    result = ImportResult(rows=rows)
+    try:
+        with transaction.atomic():
+            _import_rows(actor=actor, journey=journey, result=result, versions=versions or {})
+            if not save or result.error_rows:
+                raise _Rollback
+    except _Rollback:
+        return result
+    result.saved = True
+    return result
+
+
+def _import_rows(*, actor, journey, result, versions):
+    existing = {str(tp.pk): tp for tp in journey.touchpoints.select_related("stage", "owner")}
+    stages = _Stages(actor=actor, journey=journey, result=result)
+    seen = set()
+    for row in result.rows:
+        current = None
+        if row.id and not row.error_on("id"):
+            current = existing.get(row.id)
+            if current is None:
+                row.errors.append(("id", str(_NOT_IN_JOURNEY)))
+            elif row.id in seen:
+                row.errors.append(("id", _("This id is on an earlier row too.")))
+                current = None
+            seen.add(row.id)
+        if current is not None:
+            row.current_name = current.name
+            result.versions[row.id] = current.version
+        stage = stages.find(row, current)
+        if row.errors:
+            row.action = ERROR
+            continue
+        try:
+            if current is None:
+                touchpoint_create(actor=actor, journey=journey, stage=stage, **row.fields)
+                row.action = CREATE
+            else:
+                _import_update(actor, row, current, stage, versions.get(row.id, current.version))
+        except EditConflict:
+            row.errors.append(("", str(_CHANGED_SINCE)))
+        except ValidationError as exc:
+            for name, messages in _messages_by_field(exc):
+                row.errors.extend((_COLUMN_OF_FIELD.get(name, name), m) for m in messages)
+        if row.errors:
+            row.action = ERROR
+
+
+def _import_update(actor, row, current, stage, version):
+    changes = {"stage": stage} if stage.pk != current.stage_id else {}
+    for name, value in row.fields.items():
+        if not _same(name, getattr(current, name), value):
+            changes[name] = value
+    row.changed = [name for name in EDITABLE_FIELDS if name in changes]
+    if not changes:
+        row.action = UNCHANGED
+        return
+    touchpoint_update(actor=actor, touchpoint=current, version=version, **changes)
+    row.action = UPDATE
+
+
+def _same(name, old, new):
+    if name == "habits":
+        return set(old or []) == set(new or [])
+    if name == "name":
+        return (old or "").strip() == (new or "").strip()
+    if name == "owner":
+        return getattr(old, "pk", None) == getattr(new, "pk", None)
+    if isinstance(old, str) and isinstance(new, str):
+        # A spreadsheet may save the line breaks in a cell as LF: that changes nothing.
+        return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
+    return old == new
+
+
+def _messages_by_field(exc):
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict.items()
+    return [("", exc.messages)]
+
+
+class _Stages:
+    """The journey's stages by name (case and spaces ignored); a new name makes a new stage."""
+
+    def __init__(self, *, actor, journey, result):
+        self.actor, self.journey, self.result = actor, journey, result
+        self.by_key = {}
+        for stage in journey.stages.order_by("position"):
+            self.by_key.setdefault(self.key(stage.name), stage)
+        self.refused = {}
+
+    @staticmethod
+    def key(name):
+        return " ".join((name or "").split()).casefold()
+
+    def find(self, row, current):
+        if row.error_on("stage"):
+            return None
+        key = self.key(row.stage)
+        if current is not None and self.key(current.stage.name) == key:
+            return current.stage  # stays put, even where two stages share a name
+        if key in self.by_key:
+            return self.by_key[key]
+        if key not in self.refused:
+            try:
+                stage = stage_create(actor=self.actor, journey=self.journey, name=row.stage)
+            except ValidationError as exc:
+                self.refused[key] = " ".join(exc.messages)
+            else:
+                self.by_key[key] = stage
+                self.result.new_stages.append(stage.name)
+                return stage
+        row.errors.append(("stage", self.refused[key]))
+        return None

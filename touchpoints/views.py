@@ -5,11 +5,15 @@ import io
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from journeys.models import Journey
@@ -17,10 +21,10 @@ from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 from reviews.selectors import touchpoint_trend
 
-from . import services
-from .forms import TouchpointForm
+from . import csv_io, services
+from .forms import TouchpointForm, TouchpointImportForm
 from .models import Touchpoint
-from .selectors import conflicting_fields, touchpoint_history
+from .selectors import FIELD_LABELS, conflicting_fields, touchpoint_history
 
 
 def _touchpoint(request, touchpoint_id):
@@ -204,3 +208,92 @@ def touchpoint_card(request, touchpoint_id):
         "touchpoints/touchpoint_card.html",
         {"touchpoint": touchpoint, "idea_url": _idea_form_url(request, touchpoint)},
     )
+
+
+@require_safe
+@org_view
+def touchpoint_export(request, journey_id):
+    """The journey's touchpoints as CSV: every member may read the board, so may export it."""
+    journey = get_for_org(Journey.objects, request.org, pk=journey_id)
+    stem = slugify(journey.name) or "journey"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{stem}-touchpoints-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
+    response.write("\ufeff")  # BOM: Excel opens UTF-8 correctly
+    csv_io.write_touchpoints(journey, response)
+    return response
+
+
+@org_view
+def touchpoint_import(request, journey_id):
+    """Upload a CSV, see a preview of every row (nothing saved), then confirm: all or nothing."""
+    ensure_editor(request)
+    journey = get_for_org(Journey.objects, request.org, pk=journey_id)
+    if request.method == "POST" and "payload" in request.POST:
+        return _import_confirm(request, journey)
+    form = TouchpointImportForm(posted(request), request.FILES or None, organisation=request.org)
+    context = _import_context(journey, form)
+    if request.method == "POST" and form.is_valid():
+        result = services.touchpoint_import(
+            actor=request.user, journey=journey, rows=form.parsed.rows
+        )
+        context = _import_context(journey, form, form.parsed, result)
+        if result.has_changes and not result.error_rows:
+            context["payload"] = csv_io.pack(
+                form.text, versions=result.versions, journey=journey, user=request.user
+            )
+            context["too_big"] = len(context["payload"]) > _max_post_bytes()
+    return render(request, "touchpoints/touchpoint_import.html", context)
+
+
+def _import_context(journey, form, parsed=None, result=None, **extra):
+    context = {"journey": journey, "form": form, "parsed": parsed, "result": result, **extra}
+    context["columns"] = ", ".join(column.name for column in csv_io.COLUMNS)
+    if result is not None:
+        actions = (services.CREATE, services.UPDATE, services.UNCHANGED)
+        context["counts"] = {action: result.count(action) for action in actions}
+        for row in result.rows:
+            row.changed_labels = [FIELD_LABELS.get(name, name) for name in row.changed]
+    return context
+
+
+def _max_post_bytes():
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return float("inf") if limit is None else limit - 10_000
+
+
+def _import_confirm(request, journey):
+    form = TouchpointImportForm(organisation=request.org)
+    try:
+        text, versions = csv_io.unpack(request.POST["payload"], journey=journey, user=request.user)
+        parsed = csv_io.read_touchpoints(text, organisation=request.org)
+        if parsed.errors:  # the preview read it without; refuse rather than save part of it
+            raise signing.BadSignature(parsed.errors)
+    except signing.BadSignature:
+        context = _import_context(journey, form, refused=True)
+        return render(request, "touchpoints/touchpoint_import.html", context, status=400)
+    result = services.touchpoint_import(
+        actor=request.user, journey=journey, rows=parsed.rows, versions=versions, save=True
+    )
+    if result.saved:
+        messages.success(request, _import_summary(result))
+        return redirect("journey_board", org_slug=request.org.slug, journey_id=journey.pk)
+    context = _import_context(journey, form, parsed, result)
+    return render(request, "touchpoints/touchpoint_import.html", context, status=409)
+
+
+def _import_summary(result):
+    created, updated = result.count(services.CREATE), result.count(services.UPDATE)
+    if not created and not updated:
+        return _("Nothing changed: the journey already matches the file.")
+    text = ngettext(
+        "%(created)d touchpoint created, %(updated)d updated.",
+        "%(created)d touchpoints created, %(updated)d updated.",
+        created,
+    ) % {"created": created, "updated": updated}
+    if result.new_stages:
+        text += " " + ngettext(
+            "%(n)d new stage.", "%(n)d new stages.", len(result.new_stages)
+        ) % {"n": len(result.new_stages)}
+    return text
