@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_owner, get_for_org, org_view
@@ -30,6 +30,7 @@ def _to_detail(endpoint):
     return redirect("webhook_detail", org_slug=endpoint.organisation.slug, endpoint_id=endpoint.pk)
 
 
+@require_GET
 @org_view
 def webhook_list(request):
     ensure_owner(request)
@@ -75,6 +76,7 @@ def webhook_edit(request, endpoint_id):
 
 
 @never_cache
+@require_GET
 @org_view
 def webhook_detail(request, endpoint_id):
     endpoint = _endpoint(request, endpoint_id)
@@ -138,6 +140,7 @@ def _delivery(request, endpoint_id, delivery_id):
 
 
 @never_cache
+@require_GET
 @org_view
 def webhook_delivery(request, endpoint_id, delivery_id):
     delivery = _delivery(request, endpoint_id, delivery_id)

@@ -61,7 +61,11 @@ def test_an_anonymous_idea_never_reveals_its_author(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         idea_services.idea_submit(
-            actor=carol, touchpoint=touchpoint, title="Quiet idea", today="a", proposal="b",
+            actor=carol,
+            touchpoint=touchpoint,
+            title="Quiet idea",
+            today="a",
+            proposal="b",
             anonymous=True,
         )
     body = receiver.requests[0]["body"].decode()
@@ -120,8 +124,11 @@ def test_action_overdue_is_delivered_once_when_the_sweep_first_finds_it(
 ):
     with time_machine.travel(datetime(2027, 5, 1, tzinfo=UTC), tick=False):
         action = Action.objects.create(
-            organisation=nordic, journey=journey, title="Greet every caller",
-            owner=carol, due_on=date(2027, 5, 10),
+            organisation=nordic,
+            journey=journey,
+            title="Greet every caller",
+            owner=carol,
+            due_on=date(2027, 5, 10),
         )
         reminders.reschedule_action(action)
     # On the due date: a reminder, not yet overdue.

@@ -80,9 +80,7 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_given_up_and_turned_off
     assert WebhookDelivery.objects.count() == 1
 
 
-def test_a_success_resets_the_failure_count(
-    endpoint, receiver, django_capture_on_commit_callbacks
-):
+def test_a_success_resets_the_failure_count(endpoint, receiver, django_capture_on_commit_callbacks):
     receiver.status = 503
     start = timezone.now()
     with time_machine.travel(start, tick=False):
