@@ -114,17 +114,14 @@ def endpoint_enable(*, actor, endpoint):
 
 
 @transaction.atomic
-def endpoint_disable(*, actor, endpoint, reason=None):
-    """An owner pauses an endpoint. Deliveries waiting for a retry give up."""
-    if actor is not None:
-        _check_endpoint(actor, endpoint)
-    reason = reason or _("Turned off by %(name)s.") % {"name": actor.display_name}
+def endpoint_disable(*, actor, endpoint):
+    """An owner turns an endpoint off. Deliveries waiting for a retry give up."""
+    _check_endpoint(actor, endpoint)
+    reason = _("Turned off by %(name)s.") % {"name": actor.display_name}
     changed = WebhookEndpoint.objects.filter(pk=endpoint.pk, active=True).update(
         active=False, disabled_at=timezone.now(), disabled_reason=reason[:300]
     )
-    WebhookDelivery.objects.filter(
-        endpoint=endpoint, next_attempt_at__isnull=False
-    ).update(
+    WebhookDelivery.objects.filter(endpoint=endpoint, next_attempt_at__isnull=False).update(
         status=DeliveryStatus.GAVE_UP,
         next_attempt_at=None,
         last_error=_("The endpoint was turned off."),

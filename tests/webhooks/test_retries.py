@@ -156,3 +156,27 @@ def test_a_ping_is_tried_once(endpoint, receiver, alice, django_capture_on_commi
     endpoint.refresh_from_db()
     assert endpoint.active and endpoint.consecutive_failures == 0
     assert receiver.json()["event"] == "ping"
+
+
+def test_https_to_a_server_without_tls_is_a_failed_attempt(endpoint, receiver):
+    endpoint.url = receiver.url.replace("http://", "https://")
+    endpoint.save()
+    delivery = services.emit(Event.IDEA_CREATED, endpoint.organisation, {})[0]
+    assert webhook_delivery.send_one(delivery.pk) is True
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error.startswith("Could not deliver")
+    assert delivery.last_response_code is None
+
+
+def test_turning_an_endpoint_off_stops_its_retries(endpoint, receiver, alice):
+    receiver.status = 500
+    delivery = services.emit(Event.IDEA_CREATED, endpoint.organisation, {})[0]
+    send_due_webhooks.delay()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    services.endpoint_disable(actor=alice, endpoint=endpoint)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.GAVE_UP
+    assert delivery.next_attempt_at is None
+    assert webhook_delivery.due_ids(now=timezone.now() + timedelta(days=2)) == []
