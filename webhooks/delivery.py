@@ -122,6 +122,19 @@ def _clean_text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
+def _read_some(response, started):
+    """At most RESPONSE_MAX_BYTES of the answer, and stop reading when the attempt has taken
+    twice the timeout (a server dripping bytes cannot hold a worker)."""
+    deadline = started + 2 * settings.WEBHOOK_TIMEOUT_SECONDS
+    data = b""
+    while len(data) < RESPONSE_MAX_BYTES and time.monotonic() < deadline:
+        chunk = response.read1(RESPONSE_MAX_BYTES - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def post(url, body: bytes, headers) -> Result:
     """POST `body` to `url` once. Never raises: the outcome is in the Result."""
     started = time.monotonic()
@@ -139,7 +152,7 @@ def post(url, body: bytes, headers) -> Result:
             connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()
             result.code = response.status
-            result.excerpt = _clean_text(response.read(RESPONSE_MAX_BYTES))
+            result.excerpt = _clean_text(_read_some(response, started))
             if not result.ok:
                 result.error = _("The endpoint answered %(code)s %(reason)s.") % {
                     "code": response.status,
