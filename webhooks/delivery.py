@@ -167,7 +167,7 @@ def post(url, body: bytes, headers) -> Result:
             "n": settings.WEBHOOK_TIMEOUT_SECONDS
         }
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        result.error = (_("Could not deliver: %(error)s") % {"error": exc or type(exc).__name__})
+        result.error = _("Could not deliver: %(error)s") % {"error": exc or type(exc).__name__}
     result.error = _clean_text(result.error.encode())[:ERROR_MAX]
     result.duration_ms = int((time.monotonic() - started) * 1000)
     return result
@@ -204,9 +204,7 @@ def send_one(delivery_id):
     until = claim(delivery_id)
     if until is None:
         return False
-    delivery = WebhookDelivery.objects.select_related("endpoint__organisation").get(
-        pk=delivery_id
-    )
+    delivery = WebhookDelivery.objects.select_related("endpoint__organisation").get(pk=delivery_id)
     endpoint = delivery.endpoint
     mine = WebhookDelivery.objects.filter(pk=delivery_id, next_attempt_at=until)
     if not endpoint.active and delivery.event != Event.PING:
@@ -269,9 +267,7 @@ def record(delivery, endpoint, result, headers, until):
 
 def disable_failing(endpoint, delivery, result):
     """Turn off an endpoint whose delivery gave up and email the organisation's owners."""
-    reason = _(
-        "A delivery (%(event)s) failed for %(hours)s hours; last error: %(error)s"
-    ) % {
+    reason = _("A delivery (%(event)s) failed for %(hours)s hours; last error: %(error)s") % {
         "event": delivery.event,
         "hours": settings.WEBHOOK_RETRY_HOURS,
         "error": result.error or result.code,
@@ -299,8 +295,12 @@ def disable_failing(endpoint, delivery, result):
             render_email(
                 to=m.user.email,
                 template="webhook_disabled",
-                context={"endpoint": endpoint, "reason": reason, "endpoint_path": path,
-                         "owner": m.user},
+                context={
+                    "endpoint": endpoint,
+                    "reason": reason,
+                    "endpoint_path": path,
+                    "owner": m.user,
+                },
                 organisation=org,
             )
             for m in owners

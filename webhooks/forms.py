@@ -10,8 +10,10 @@ class EndpointForm(forms.Form):
         label=_("URL"),
         max_length=MAX_URL_LENGTH,
         widget=forms.URLInput(attrs={"size": 60, "placeholder": "https://"}),
-        help_text=_("An https:// (or http://) address on a public server. Events are POSTed "
-                    "to it as JSON, signed with the endpoint’s secret."),
+        help_text=_(
+            "An https:// (or http://) address on a public server. Events are POSTed "
+            "to it as JSON, signed with the endpoint’s secret."
+        ),
     )
     events = forms.MultipleChoiceField(
         label=_("Events"),

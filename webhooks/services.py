@@ -106,7 +106,10 @@ def endpoint_enable(*, actor, endpoint):
     """Turn an endpoint back on (after it was disabled for failing, or by an owner)."""
     _check_endpoint(actor, endpoint)
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-        active=True, disabled_at=None, disabled_reason="", consecutive_failures=0,
+        active=True,
+        disabled_at=None,
+        disabled_reason="",
+        consecutive_failures=0,
         failing_since=None,
     )
     endpoint.refresh_from_db()
