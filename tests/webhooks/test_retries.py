@@ -180,3 +180,24 @@ def test_turning_an_endpoint_off_stops_its_retries(endpoint, receiver, alice):
     assert delivery.status == DeliveryStatus.GAVE_UP
     assert delivery.next_attempt_at is None
     assert webhook_delivery.due_ids(now=timezone.now() + timedelta(days=2)) == []
+
+
+def test_with_the_broker_down_the_sweep_sends_it_later(
+    endpoint, receiver, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    from webhooks.tasks import send_webhook
+
+    with mock.patch.object(send_webhook, "delay", side_effect=OperationalError("down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            delivery = services.emit(Event.IDEA_CREATED, endpoint.organisation, {})[0]
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0
+    assert receiver.requests == []
+    assert send_due_webhooks.delay().get() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert len(receiver.requests) == 1
