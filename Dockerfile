@@ -35,6 +35,7 @@ COPY reviews ./reviews
 COPY notifications ./notifications
 COPY packs ./packs
 COPY api ./api
+COPY webhooks ./webhooks
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

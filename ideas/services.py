@@ -23,6 +23,9 @@ from motmap.tenancy import require_editor, require_role
 from notifications.models import Kind
 from notifications.services import Notice, deliver
 from touchpoints.models import Habit
+from webhooks import payloads as webhook_payloads
+from webhooks.models import Event as WebhookEvent
+from webhooks.services import emit
 
 from .models import (
     COMMENT_MAX,
@@ -190,6 +193,7 @@ def idea_submit(
     )
     _count_submission(actor)
     _notify_new_idea(actor=actor, idea=idea, anonymous=anonymous)
+    emit(WebhookEvent.IDEA_CREATED, org, webhook_payloads.idea_created(idea))
     return idea, True
 
 
@@ -390,6 +394,11 @@ def idea_change_status(*, actor, idea, status, note="", duplicate_of=None):
     if status == IdeaStatus.DUPLICATE:
         _merge_votes(idea, duplicate_of)
     _notify_decision(actor=actor, idea=idea, event=event)
+    emit(
+        WebhookEvent.IDEA_STATUS_CHANGED,
+        idea.organisation,
+        webhook_payloads.idea_status_changed(idea, previous=previous, actor=actor, note=note),
+    )
     return idea
 
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "notifications",
     "packs",
     "api",
+    "webhooks",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -201,6 +202,15 @@ REMINDER_HOUR = env.int("REMINDER_HOUR", default=8)
 REMINDER_SWEEP_SECONDS = env.float("REMINDER_SWEEP_SECONDS", default=300.0)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=500)
 
+# Webhooks: an attempt's timeout; retries after 1, 2, 4 ... minutes (capped) for a number of
+# hours, then the endpoint is turned off. The beat sweeps due deliveries every few seconds.
+# Private, loopback and link-local targets are refused unless allowed (development only).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_RETRY_MAX_MINUTES = env.int("WEBHOOK_RETRY_MAX_MINUTES", default=60)
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything the on-commit task did not send (broker down, worker died) goes now.
     "flush-outbox": {"task": "motmap.tasks.flush_outbox", "schedule": 60.0},
@@ -212,6 +222,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-digests": {
         "task": "notifications.tasks.send_due_digests",
         "schedule": REMINDER_SWEEP_SECONDS,
+    },
+    # Webhook deliveries due (first attempts the broker missed, and retries).
+    "send-due-webhooks": {
+        "task": "webhooks.tasks.send_due_webhooks",
+        "schedule": WEBHOOK_SWEEP_SECONDS,
     },
 }
 

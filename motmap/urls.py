@@ -22,6 +22,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/notifications/", include("notifications.urls")),
     path("o/<slug:org_slug>/reviews/", include("reviews.urls")),
     path("o/<slug:org_slug>/api-tokens/", include("api.urls")),
+    path("o/<slug:org_slug>/webhooks/", include("webhooks.urls")),
     # The REST API: its own permission matrix (tests/api/test_permission_matrix.py).
     path("api/", include(("api.api_urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),

@@ -34,6 +34,9 @@ from motmap.models import EDITOR_ROLES, Membership
 from notifications.models import Kind
 from notifications.services import Notice, deliver
 from touchpoints.models import Touchpoint
+from webhooks import payloads as webhook_payloads
+from webhooks.models import Event as WebhookEvent
+from webhooks.services import emit_once
 
 from . import schedule
 from .models import Action, ActionStatus
@@ -155,9 +158,19 @@ def _action_batch(now, batch_size):
         [a.owner_id for a in actions] + [a.journey.owner_id for a in actions],
     )
     notices = []
+    overdue_events = []
     for action in actions:
         overdue = schedule.days_until(action.due_on, now, action.organisation.tzinfo) < 0
         people = [action.owner_id] + ([action.journey.owner_id] if overdue else [])
+        if overdue:  # the first sweep that finds it overdue tells the webhooks, once
+            days = -schedule.days_until(action.due_on, now, action.organisation.tzinfo)
+            overdue_events.append(
+                (
+                    action.organisation,
+                    action.pk,
+                    webhook_payloads.action_overdue(action, days_overdue=days),
+                )
+            )
         for user_id in dict.fromkeys(people):
             membership = memberships.get((action.organisation_id, user_id))
             if membership:
@@ -166,6 +179,7 @@ def _action_batch(now, batch_size):
         action.reminder_claim = None
     Action.objects.bulk_update(actions, ["next_reminder_at", "reminder_claim"])
     deliver(notices)
+    emit_once(WebhookEvent.ACTION_OVERDUE, overdue_events)
     return found, len(actions)
 
 

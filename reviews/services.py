@@ -18,6 +18,9 @@ from motmap.tenancy import require_editor, require_role
 from packs.services import store_review_pack
 from touchpoints.models import Rating, Touchpoint, TouchpointChange
 from touchpoints.services import touchpoint_update
+from webhooks import payloads as webhook_payloads
+from webhooks.models import Event as WebhookEvent
+from webhooks.services import emit
 
 from . import schedule
 from .models import Action, ActionStatus, Review, ReviewRating, ReviewStatus
@@ -410,4 +413,9 @@ def review_complete(*, actor, review, summary=None, store_pack=True):
     review.save(update_fields=["next_review_on"])
     if store_pack:  # the pack of this meeting as it was, made by the worker once this commits
         store_review_pack(review)
+    emit(
+        WebhookEvent.REVIEW_COMPLETED,
+        review.organisation,
+        webhook_payloads.review_completed(review, journey=journey, actor=actor),
+    )
     return review

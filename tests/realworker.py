@@ -51,15 +51,16 @@ def _reset_router():
 
 
 @contextmanager
-def real_broker(queue):
+def real_broker(queue, tasks=("motmap.tasks.send_outbox_email",)):
     """Send tasks to the broker (not eagerly), on a queue of this test's own.
 
     The own queue keeps the message from any other worker listening on the same Redis.
+    `tasks`: the names of the tasks the test sends (routed to that queue).
     """
     conf = celery_app.conf
     saved = conf.task_always_eager, conf.task_routes
     conf.task_always_eager = False
-    conf.task_routes = {"motmap.tasks.send_outbox_email": {"queue": queue}}
+    conf.task_routes = {name: {"queue": queue} for name in tasks}
     _reset_router()
     try:
         with celery_app.connection_for_write() as conn:

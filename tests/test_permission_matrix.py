@@ -27,6 +27,7 @@ from notifications.models import Kind
 from packs.models import PackStatus, StoredPack
 from reviews import services as review_services
 from tests.factories import StageFactory
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
     "public",
@@ -122,6 +123,18 @@ ACCESS = {
     # Personal API tokens: every member has their own; only the holder revokes one.
     "api_token_list": (MEMBER, MEMBER),
     "api_token_revoke": (NOT_ALLOWED, AUTHOR),
+    # Webhooks: owners only (their secret signs the organisation's data sent out).
+    "webhook_list": (OWNER, NOT_ALLOWED),
+    "webhook_create": (OWNER, OWNER),
+    "webhook_detail": (OWNER, NOT_ALLOWED),
+    "webhook_edit": (OWNER, OWNER),
+    "webhook_delete": (OWNER, OWNER),
+    "webhook_rotate_secret": (NOT_ALLOWED, OWNER),
+    "webhook_enable": (NOT_ALLOWED, OWNER),
+    "webhook_disable": (NOT_ALLOWED, OWNER),
+    "webhook_ping": (NOT_ALLOWED, OWNER),
+    "webhook_delivery": (OWNER, NOT_ALLOWED),
+    "webhook_delivery_replay": (NOT_ALLOWED, OWNER),
 }
 # Pages that show the organisation's name to whoever holds the link, by design (the link is the
 # secret): invitations, one-click unsubscribe, the private calendar feed.
@@ -181,7 +194,15 @@ def world(personas, journey, mallory_journey, alice, carol, nordic):
     api_token, _ = api_services.api_token_create(
         actor=carol, organisation=nordic, name="Carol's script"
     )
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=nordic, url="https://hooks.example.com/motmap", events=["idea.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="idea.created", status=DeliveryStatus.SUCCEEDED
+    )
     return {
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
         "api_token_id": api_token.pk,
         "pack_id": pack.pk,
         "review_id": review.pk,
