@@ -3,7 +3,8 @@
 A journey's next review is its cadence after the last review held (or after its creation).
 Review reminders go out at the organisation's morning (REMINDER_HOUR, 08:00 by default, in its
 time zone) on: the due date minus the organisation's `reminder_days_before`, the due date, then
-every 7 days while overdue. An action's reminders go out on its due date, then every 7 days
+every 7 days while overdue. An action's reminders go out on its due date, the morning after
+(when it becomes overdue: its journey's owner is told too, and the webhooks), then every 7 days
 while it is open. A missed sweep (the worker was down for a week) sends one reminder, not a
 backlog: the next reminder is always the first one after *now*.
 """
@@ -55,7 +56,10 @@ def next_review_reminder(due_on: date, days_before: int, tz, after: datetime) ->
 
 def next_action_reminder(due_on: date, tz, after: datetime) -> datetime:
     """The first reminder later than `after` for an action due on `due_on`."""
-    return _first_weekly_after(due_on, tz, after)
+    on_the_day = morning(due_on, tz)
+    if on_the_day > after:
+        return on_the_day
+    return _first_weekly_after(due_on + timedelta(days=1), tz, after)
 
 
 def days_until(due_on: date, moment: datetime, tz) -> int:

@@ -235,7 +235,7 @@ def test_the_sweep_makes_a_fixed_number_of_queries_per_batch(
     assert OutboxEmail.objects.count() == 30  # carol: at once
 
 
-def test_action_reminders_go_to_the_owner_on_the_due_date_then_weekly(journey, nordic, carol):
+def test_action_reminders_go_on_the_due_date_the_day_after_then_weekly(journey, nordic, carol):
     with time_machine.travel(datetime(2027, 5, 1, tzinfo=UTC), tick=False):
         action = Action.objects.create(
             organisation=nordic,
@@ -248,7 +248,8 @@ def test_action_reminders_go_to_the_owner_on_the_due_date_then_weekly(journey, n
     assert action.next_reminder_at == datetime(2027, 5, 10, 6, 0, tzinfo=UTC)
     for moment in (
         datetime(2027, 5, 10, 6, 0, tzinfo=UTC),
-        datetime(2027, 5, 17, 6, 0, tzinfo=UTC),
+        datetime(2027, 5, 11, 6, 0, tzinfo=UTC),
+        datetime(2027, 5, 17, 6, 0, tzinfo=UTC),  # nothing: the next one is on the 18th
     ):
         with time_machine.travel(moment, tick=False):
             sweep()
@@ -257,11 +258,14 @@ def test_action_reminders_go_to_the_owner_on_the_due_date_then_weekly(journey, n
         "[Nordic Air] Action due today: Greet every caller by name",
         "[Nordic Air] Action overdue: Greet every caller by name",
     ]
+    with time_machine.travel(datetime(2027, 5, 18, 6, 0, tzinfo=UTC), tick=False):
+        sweep()
+    assert len(mail.outbox) == 3
     assert "/o/nordic-air/reviews/#actions" in mail.outbox[0].body
     Action.objects.filter(pk=action.pk).update(status=ActionStatus.DONE)
-    with time_machine.travel(datetime(2027, 5, 24, 6, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(datetime(2027, 5, 25, 6, 0, tzinfo=UTC), tick=False):
         sweep()
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
 
 
 @pytest.mark.django_db(transaction=True)

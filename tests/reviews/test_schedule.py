@@ -56,12 +56,14 @@ def test_when_the_early_reminder_has_passed_the_next_is_the_due_date():
     ) == datetime(2027, 4, 5, 6, 0, tzinfo=UTC)
 
 
-def test_action_reminders_fall_on_the_due_date_then_weekly():
+def test_action_reminders_fall_on_the_due_date_the_day_after_then_weekly():
     due = date(2027, 10, 25)  # Oslo leaves summer time on 31 October 2027
     first = schedule.next_action_reminder(due, OSLO, datetime(2027, 10, 1, tzinfo=UTC))
     assert first == datetime(2027, 10, 25, 6, 0, tzinfo=UTC)
-    assert schedule.next_action_reminder(due, OSLO, first) == datetime(
-        2027, 11, 1, 7, 0, tzinfo=UTC
+    overdue = schedule.next_action_reminder(due, OSLO, first)
+    assert overdue == datetime(2027, 10, 26, 6, 0, tzinfo=UTC)
+    assert schedule.next_action_reminder(due, OSLO, overdue) == datetime(
+        2027, 11, 2, 7, 0, tzinfo=UTC
     )
 
 
