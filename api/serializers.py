@@ -50,6 +50,13 @@ class OrgObjectField(serializers.UUIDField):
         self.queryset_for_org = queryset_for_org
         super().__init__(**kwargs)
 
+    def get_attribute(self, instance):
+        # The id from `<field>_id`, without loading the object: one query less per item.
+        attname = f"{self.source}_id"
+        if "." not in self.source and hasattr(instance, attname):
+            return getattr(instance, attname)
+        return super().get_attribute(instance)
+
     def to_representation(self, value):
         return str(value.pk) if hasattr(value, "pk") else str(value)
 

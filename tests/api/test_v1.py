@@ -242,3 +242,23 @@ def test_anonymous_is_401(client, journey):
     assert response.json() == {
         "errors": {}, "detail": "Authentication credentials were not provided."
     }
+
+
+def test_touchpoint_list_queries_do_not_grow_with_the_page_size(token_client, bob, nordic, journey):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import TouchpointFactory
+
+    stage = journey.stages.first()
+    for i in range(110):
+        TouchpointFactory(stage=stage, position=10 + i, owner=bob if i % 2 else None)
+    client = token_client(bob, nordic)
+    client.get(f"{BASE}/touchpoints/")  # the token's first use is noted once
+    counts = []
+    for size in (10, 100):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"{BASE}/touchpoints/?page_size={size}")
+        assert len(response.json()["results"]) == size
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
