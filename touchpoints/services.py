@@ -230,6 +230,7 @@ FEED_MAX_ROWS = 10_000
 FEED_BATCH_SIZE = 1_000
 FEED_VALUE_FIELDS = ("contacts_per_day", "rating_current")
 FEED_ROW_FIELDS = ("external_id", *FEED_VALUE_FIELDS)
+RATINGS = frozenset(Rating.values)
 EXTERNAL_ID_MAX_LENGTH = Touchpoint._meta.get_field("external_id").max_length
 
 
@@ -293,7 +294,7 @@ def _feed_row(row):
             ]
     if "rating_current" in row:
         value = row["rating_current"]
-        if _whole_number(value) and value in Rating.values:
+        if _whole_number(value) and value in RATINGS:
             values["rating_current"] = value
         else:
             errors["rating_current"] = [
@@ -338,7 +339,9 @@ def _feed_check(organisation, rows):
         found.update(
             Touchpoint.objects.filter(
                 organisation=organisation, external_id__in=[ext for _i, ext, _v in chunk]
-            ).values_list("external_id", "pk")
+            )
+            .order_by()  # not the default order: it joins the stages
+            .values_list("external_id", "pk")
         )
     for index, external_id, _values in wanted:
         if external_id not in found:
