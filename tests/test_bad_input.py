@@ -19,7 +19,7 @@ FIELDS = [
     "new_password2", "reminders", "decisions", "new_ideas", "comments", "action",
     "reminder_days_before", "List-Unsubscribe", "paper", "quarter", "review",
     "held_on", "attendees", "guests", "rating", "due_on", "summary",
-    "next_review_on", "back", "read_only",
+    "next_review_on", "back", "read_only", "external_id",
 ]
 HOSTILE = {
     "nul": "a\x00b",
