@@ -1,8 +1,11 @@
 """The bulk feed (touchpoint_feed) and the external ID it finds touchpoints by."""
 
+import threading
+import time
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
@@ -377,3 +380,61 @@ def test_page_form_sets_the_external_id_and_refuses_a_taken_one(client_for, bob,
     )
     second.refresh_from_db()
     assert (second.external_id, second.version) == ("", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_feed_waits_for_the_first_and_loses_nothing(alice, bob, nordic):
+    """Two feeds on the same rows: the second reads the values the first wrote (row locks)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks: one writer at a time anyway")
+    make_touchpoints(nordic, 2)
+    first_done, release, results = threading.Event(), threading.Event(), {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                touchpoint_feed(
+                    actor=bob,
+                    organisation=nordic,
+                    rows=[
+                        {"external_id": "tp-0", "rating_current": 2},
+                        {"external_id": "tp-1", "rating_current": 2},
+                    ],
+                )
+                first_done.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_done.wait(10)
+            results["second"] = touchpoint_feed(
+                actor=alice,
+                organisation=nordic,
+                rows=[
+                    {"external_id": "tp-1", "rating_current": 2},  # what the first wrote
+                    {"external_id": "tp-0", "contacts_per_day": 5},
+                ],
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_done.wait(10)
+    time.sleep(0.5)
+    assert "second" not in results  # waiting for the first's row locks
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    assert results["second"] == {"received": 2, "updated": 1, "unchanged": 1}
+    tps = {tp.external_id: tp for tp in Touchpoint.objects.all()}
+    assert (tps["tp-0"].rating_current, tps["tp-0"].contacts_per_day, tps["tp-0"].version) == (
+        2,
+        5,
+        3,
+    )
+    assert (tps["tp-1"].rating_current, tps["tp-1"].version) == (2, 2)
+    assert TouchpointChange.objects.filter(touchpoint=tps["tp-1"]).count() == 1
