@@ -112,6 +112,8 @@ def test_a_ten_megabyte_body_is_a_413(feeder, nordic):
         '{"rows": {"external_id": "tp-0"}}',
         '{"rows": null}',
         '{"rows": [], "dry_run": true}',
+        '{"rows": [{"\\ud800": 1, "external_id": "tp-0", "rating_current": 1}]}',
+        '{"rows": [{"external_id": "tp-\\udc00", "rating_current": 1}]}',
         "[" * 5000,
     ],
 )

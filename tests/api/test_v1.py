@@ -53,7 +53,10 @@ def test_bad_journey_gets_400_with_field_errors_and_changes_nothing(
     assert Journey.objects.count() == 1
 
 
-@pytest.mark.parametrize("body", ["{bad json", "\x00", '{"name": "a"', "[" * 5000])
+@pytest.mark.parametrize(
+    "body",
+    ["{bad json", "\x00", '{"name": "a"', "[" * 5000, '{"\\ud800": 1}', '{"name": "\\udfff"}'],
+)
 def test_malformed_json_is_400(body, token_client, bob, nordic, journey):
     response = send(token_client(bob, nordic), "post", f"{BASE}/journeys/", body)
     assert response.status_code == 400
