@@ -91,8 +91,8 @@ def _check(touchpoint):
         raise ValidationError(errors)
 
 
-def _changes(*, actor, touchpoint, before, now):
-    """The history rows of the tracked fields that differ from `before` (unsaved)."""
+def _changes(*, actor, touchpoint, before, now, fields=TouchpointChange.TRACKED_FIELDS):
+    """The history rows of the tracked `fields` that differ from `before` (unsaved)."""
     return [
         TouchpointChange(
             touchpoint=touchpoint,
@@ -102,7 +102,7 @@ def _changes(*, actor, touchpoint, before, now):
             old_value="" if before.get(field) is None else str(before.get(field)),
             new_value=str(getattr(touchpoint, field)),
         )
-        for field in TouchpointChange.TRACKED_FIELDS
+        for field in fields
         if before.get(field) != getattr(touchpoint, field)
     ]
 
@@ -230,6 +230,7 @@ FEED_MAX_ROWS = 10_000
 FEED_BATCH_SIZE = 1_000
 FEED_VALUE_FIELDS = ("contacts_per_day", "rating_current")
 FEED_ROW_FIELDS = ("external_id", *FEED_VALUE_FIELDS)
+FEED_TRACKED_FIELDS = tuple(f for f in TouchpointChange.TRACKED_FIELDS if f in FEED_VALUE_FIELDS)
 RATINGS = frozenset(Rating.values)
 EXTERNAL_ID_MAX_LENGTH = Touchpoint._meta.get_field("external_id").max_length
 
@@ -404,9 +405,7 @@ def _feed_write(actor, organisation, batch):
     )
     current = {
         tp.pk: tp
-        for tp in locked.order_by("pk").only(
-            "pk", "external_id", *FEED_VALUE_FIELDS, *TouchpointChange.TRACKED_FIELDS, "version"
-        )
+        for tp in locked.order_by("pk").only("pk", "external_id", *FEED_VALUE_FIELDS, "version")
     }
     now = timezone.now()
     changed, history, gone = [], [], []
@@ -420,12 +419,14 @@ def _feed_write(actor, organisation, batch):
             continue
         if all(getattr(touchpoint, f) == v for f, v in values.items()):
             continue
-        before = {f: getattr(touchpoint, f) for f in TouchpointChange.TRACKED_FIELDS}
+        before = {f: getattr(touchpoint, f) for f in FEED_TRACKED_FIELDS}
         for field, value in values.items():
             setattr(touchpoint, field, value)
         touchpoint.version += 1
         changed.append(touchpoint)
-        history += _changes(actor=actor, touchpoint=touchpoint, before=before, now=now)
+        history += _changes(
+            actor=actor, touchpoint=touchpoint, before=before, now=now, fields=FEED_TRACKED_FIELDS
+        )
     if gone:
         raise FeedRejected(gone)
     bulk_set(Touchpoint, changed, [*FEED_VALUE_FIELDS, "version"], updated_at=now)
