@@ -30,6 +30,7 @@ org_patterns = [
         name="stage-move",
     ),
     path("touchpoints/", v1.TouchpointList.as_view(), name="touchpoint-list"),
+    path("touchpoints/feed/", v1.TouchpointFeed.as_view(), name="touchpoint-feed"),
     path(
         "touchpoints/<uuid:touchpoint_id>/", v1.TouchpointDetail.as_view(),
         name="touchpoint-detail",

@@ -8,7 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from touchpoints.services import EditConflict
+from touchpoints.services import EditConflict, FeedRejected
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -50,6 +50,10 @@ def django_errors(exc):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, FeedRejected):
+        # The bulk feed's row errors: {"errors": {"rows": [{"index", "external_id", "errors"}]}}
+        body = {"errors": {"rows": exc.rows}, "detail": exc.messages[0]}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_errors(exc))
     elif isinstance(exc, EditConflict):

@@ -24,6 +24,9 @@ from .serializers import (
     JourneySerializer,
     MoveSerializer,
     StageSerializer,
+    TouchpointFeedErrorSerializer,
+    TouchpointFeedResultSerializer,
+    TouchpointFeedSerializer,
     TouchpointSerializer,
     TouchpointUpdateSerializer,
 )
@@ -334,3 +337,26 @@ class TouchpointMove(OrgAPIView):
         response = Response(TouchpointSerializer(touchpoint).data)
         response["ETag"] = etag(touchpoint)
         return response
+
+
+class TouchpointFeed(OrgAPIView):
+    """The bulk feed: contacts per day and/or current rating of many touchpoints at once.
+
+    Touchpoints are found by their `external_id`. All or nothing: any bad row and nothing
+    changes (400 listing every bad row). Rows already current are left alone, so the same feed
+    twice changes nothing the second time.
+    """
+
+    serializer_class = TouchpointFeedSerializer
+    queryset = Touchpoint.objects.none()
+
+    @extend_schema(
+        request=TouchpointFeedSerializer,
+        responses={200: TouchpointFeedResultSerializer, 400: TouchpointFeedErrorSerializer},
+    )
+    def post(self, request, org_slug):
+        data = self.validated()
+        result = touchpoint_services.touchpoint_feed(
+            actor=request.user, organisation=self.org, rows=data["rows"]
+        )
+        return Response(result)

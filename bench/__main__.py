@@ -9,6 +9,7 @@ Runs against a throw-away test database (SQLite, or PostgreSQL when DATABASE_URL
 
 import os
 import statistics
+import sys
 import time
 
 import django
@@ -26,7 +27,7 @@ SIZES = (15, 60, 200)
 REPEAT = 15
 
 
-def build(org, owner, n, name=None):
+def build(org, owner, n, name=None, external_prefix=""):
     from journeys.models import Journey, Stage
     from touchpoints.models import Touchpoint
 
@@ -35,21 +36,25 @@ def build(org, owner, n, name=None):
         Stage(journey=journey, name=f"Stage {i + 1}", position=i + 1) for i in range(6)
     )
     Touchpoint.objects.bulk_create(
-        Touchpoint(
-            organisation=org,
-            journey=journey,
-            stage=stages[i % 6],
-            position=i + 1,
-            name=f"Touchpoint {i + 1}",
-            desired_outcome="Greeted by name, helped at once, thanked.\n" * 3,
-            customer_wants="Speed and a smile.",
-            rating_current=(i % 5) - 2,
-            rating_target=2,
-            contacts_per_day=100 + i * 37,
-            duration_seconds=15 + i % 90,
-            owner=owner,
-        )
-        for i in range(n)
+        (
+            Touchpoint(
+                organisation=org,
+                journey=journey,
+                stage=stages[i % 6],
+                position=i + 1,
+                name=f"Touchpoint {i + 1}",
+                external_id=f"{external_prefix}{i + 1}" if external_prefix else "",
+                desired_outcome="Greeted by name, helped at once, thanked.\n" * 3,
+                customer_wants="Speed and a smile.",
+                rating_current=(i % 5) - 2,
+                rating_target=2,
+                contacts_per_day=100 + i * 37,
+                duration_seconds=15 + i % 90,
+                owner=owner,
+            )
+            for i in range(n)
+        ),
+        batch_size=1000,
     )
     return journey
 
@@ -351,8 +356,137 @@ def pack_table(org, user):
     print("that same HTML (median of 3), in this run.\n")
 
 
+def _counted(fn):
+    """(seconds, queries) of one call."""
+    queries = []
+
+    def count(run, sql, *args):
+        queries.append(sql)
+        return run(sql, *args)
+
+    start = time.perf_counter()
+    with connection.execute_wrapper(count):
+        fn()
+    return time.perf_counter() - start, len(queries)
+
+
+def feed_table(client, org, user):
+    """The bulk feed of 10,000 touchpoints beside a plain bulk UPDATE of the same rows.
+
+    Every run changes every row (the values alternate), so each run writes 10,000 rows and
+    10,000 history rows; "none change" sends the values that are already there.
+    """
+    import json
+
+    from motmap.bulk import bulk_set
+    from touchpoints.models import Touchpoint
+    from touchpoints.services import FEED_BATCH_SIZE, touchpoint_feed
+
+    n, runs = 10_000, 5
+    journey = build(org, user, n, name="Bench feed", external_prefix="EXT-")
+    url = f"/api/v1/orgs/{org.slug}/touchpoints/feed/"
+    flip = iter(range(1_000_000))
+
+    def rows(count=n):
+        k = next(flip)
+        return [
+            {"external_id": f"EXT-{i + 1}", "contacts_per_day": 200 + k, "rating_current": k % 2}
+            for i in range(count)
+        ]
+
+    def service(body):
+        return lambda: touchpoint_feed(actor=user, organisation=org, rows=body)
+
+    def api(body):
+        data = json.dumps({"rows": body})
+        return lambda: client.post(url, data, content_type="application/json")
+
+    def plain_update():
+        k = next(flip)
+        objs = list(Touchpoint.objects.filter(journey=journey).only("pk"))
+        for tp in objs:
+            tp.contacts_per_day, tp.rating_current = 200 + k, k % 2
+        return lambda: bulk_set(Touchpoint, objs, ["contacts_per_day", "rating_current"])
+
+    def django_bulk_update():
+        k = next(flip)
+        objs = list(Touchpoint.objects.filter(journey=journey).only("pk"))
+        for tp in objs:
+            tp.contacts_per_day, tp.rating_current = 200 + k, k % 2
+        return lambda: Touchpoint.objects.bulk_update(
+            objs, ["contacts_per_day", "rating_current"], batch_size=FEED_BATCH_SIZE
+        )
+
+    def measure(make, repeat=runs):
+        samples, queries = [], 0
+        for _ in range(repeat):
+            fn = make()
+            seconds, queries = _counted(fn)
+            samples.append(seconds)
+        return statistics.median(samples), queries
+
+    reference, ref_queries = measure(plain_update)
+    _, one_batch = measure(lambda: service(rows(FEED_BATCH_SIZE)), repeat=1)
+    figures = [
+        ("feed, service, all change", *measure(lambda: service(rows()))),
+        ("feed, API view, all change", *measure(lambda: api(rows()))),
+    ]
+    same = rows()
+    touchpoint_feed(actor=user, organisation=org, rows=same)
+    figures.append(("feed, service, none change", *measure(lambda: service(same))))
+    figures.append(("reference: one bulk UPDATE", reference, ref_queries))
+    figures.append(("Django bulk_update", *measure(django_bulk_update, repeat=1)))
+    batches = -(-n // FEED_BATCH_SIZE)
+    per_batch = (figures[0][2] - one_batch) / (batches - 1)
+    print(f"bulk feed, {n:,} touchpoints, batches of {FEED_BATCH_SIZE:,} (median of {runs})")
+    header = f"{'what':<28} {'ms':>8} {'ratio':>6} {'queries':>8}"
+    print(header)
+    print("-" * len(header))
+    for what, seconds, queries in figures:
+        print(f"{what:<28} {seconds * 1000:>8.0f} {seconds / reference:>6.1f} {queries:>8}")
+    print(
+        f"queries per batch of {FEED_BATCH_SIZE:,}: {per_batch:g} (1 batch: {one_batch} queries, "
+        f"{batches} batches: {figures[0][2]}). Reference: one UPDATE ... FROM (VALUES ...) of\n"
+        "the same rows and values, nothing else. The feed also checks every row, finds and locks\n"
+        "the touchpoints, compares, bumps versions and writes a history row per rating change.\n"
+    )
+
+
+def list_api_table(client, org):
+    """The touchpoint list API: the query count must not grow with the page size."""
+    from touchpoints.models import Touchpoint
+
+    base = f"/api/v1/orgs/{org.slug}/touchpoints/"
+    total = Touchpoint.objects.for_org(org).count()
+    reference = timed(lambda: list(Touchpoint.objects.for_org(org).values()[:100]))
+    print(f"touchpoint list API, {total:,} touchpoints in the organisation")
+    header = f"{'page_size':>9} {'ms':>8} {'reference ms':>12} {'ratio':>6} {'queries':>8}"
+    print(header)
+    print("-" * len(header))
+    for size in (10, 100):
+        url = f"{base}?page_size={size}"
+        response = client.get(url)
+        assert response.status_code == 200 and len(response.json()["results"]) == size
+        queries = count_queries(client, url)
+        ms = timed(lambda url=url: client.get(url))
+        print(
+            f"{size:>9} {ms * 1000:>8.1f} {reference * 1000:>12.2f} {ms / reference:>6.0f} "
+            f"{queries:>8}"
+        )
+    print("reference: the first 100 touchpoint rows with one plain query.\n")
+
+
+TABLES = ("board", "ideas", "weight", "sweep", "pack", "feed", "list")
+
+
 def main():
+    """`python -m bench [table ...]`: all tables, or only those named (see TABLES)."""
     from motmap.models import Membership, Organisation, Role, User
+
+    tables = sys.argv[1:] or TABLES
+    unknown = set(tables) - set(TABLES)
+    if unknown:
+        sys.exit(f"unknown table(s): {', '.join(sorted(unknown))}; choose from {', '.join(TABLES)}")
 
     settings.AXES_ENABLED = False
     setup_test_environment()
@@ -364,11 +498,20 @@ def main():
         client = Client()
         client.force_login(user)
         print(f"database: {connection.vendor}; median of {REPEAT} runs each\n")
-        board_table(client, org, user)
-        ideas_table(client, org, user)
-        submit_page_weight(user)
-        reminder_sweep_table(org, user)
-        pack_table(org, user)
+        if "board" in tables:
+            board_table(client, org, user)
+        if "ideas" in tables:
+            ideas_table(client, org, user)
+        if "weight" in tables:
+            submit_page_weight(user)
+        if "sweep" in tables:
+            reminder_sweep_table(org, user)
+        if "pack" in tables:
+            pack_table(org, user)
+        if "feed" in tables:
+            feed_table(client, org, user)
+        if "list" in tables:
+            list_api_table(client, org)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

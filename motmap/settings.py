@@ -251,7 +251,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR /
 
 # REST API (/api/v1/): personal tokens or the session; errors as {"errors": {...}, "detail": ...}.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")
-API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1_000_000)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5_000_000)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -20,6 +20,7 @@ FIELDS = [
     "reminder_days_before", "List-Unsubscribe", "paper", "quarter", "review",
     "held_on", "attendees", "guests", "rating", "due_on", "summary",
     "next_review_on", "back", "read_only", "file", "payload", "url", "events", "event",
+    "external_id",
 ]
 HOSTILE = {
     "nul": "a\x00b",

@@ -16,7 +16,7 @@ class TouchpointAdmin(admin.ModelAdmin):
         "organisation",
     ]
     list_filter = ["organisation", "channel", "rating_current"]
-    search_fields = ["name", "journey__name"]
+    search_fields = ["name", "external_id", "journey__name"]
     list_select_related = ["journey", "stage", "organisation"]
     readonly_fields = ["version"]
 

@@ -162,6 +162,7 @@ COLUMNS = (
     Column("owner_email", lambda tp: tp.owner.email if tp.owner else "", _owner, "owner"),
     Column("frontline_role", _attr("frontline_role"), _text, "frontline_role"),
     Column("habits", lambda tp: "|".join(tp.habits or []), _habits, "habits"),
+    Column("external_id", _attr("external_id"), _text, "external_id"),
 )
 BY_NAME = {column.name: column for column in COLUMNS}
 REQUIRED = ("stage", "name")

@@ -66,7 +66,9 @@ class TouchpointForm(forms.ModelForm):
             "duration_seconds",
             "owner",
             "habits",
+            "external_id",
         ]
+        labels = {"external_id": _("External ID")}
         widgets = {
             "moment": forms.Textarea(attrs={"rows": 3}),
             "desired_outcome": forms.Textarea(attrs={"rows": 5}),

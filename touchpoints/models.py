@@ -66,6 +66,12 @@ class Touchpoint(UUIDModel):
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="touchpoints")
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(_("name"), max_length=120)
+    external_id = models.CharField(
+        _("external ID"),
+        max_length=100,
+        blank=True,
+        help_text=_("ID in your other systems, if any (the API's bulk feed finds it by this)."),
+    )
     channel = models.CharField(
         _("channel"), max_length=12, choices=Channel.choices, default=Channel.IN_PERSON
     )
@@ -131,6 +137,12 @@ class Touchpoint(UUIDModel):
             models.CheckConstraint(
                 condition=models.Q(rating_target__gte=-2, rating_target__lte=2),
                 name="touchpoint_rating_target_range",
+            ),
+            # The backstop of the rule in touchpoints.services: one external ID, one touchpoint.
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="touchpoint_external_id_unique_per_org",
             ),
         ]
         indexes = [models.Index(fields=["organisation", "journey"])]

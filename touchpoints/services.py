@@ -1,24 +1,28 @@
 """Writes with rules for touchpoints: create, edit (with a version check), move, delete, and
-import many at once (all or nothing)."""
+import many at once from a file (all or nothing), and the bulk feed of volumes and ratings from
+other systems."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from journeys.models import Stage
 from journeys.services import check_direction, renumber, stage_create
+from motmap.bulk import bulk_set
 from motmap.models import Membership
 from motmap.tenancy import require_editor
 
-from .models import Habit, Touchpoint, TouchpointChange
+from .models import MAX_CONTACTS_PER_DAY, Habit, Rating, Touchpoint, TouchpointChange
 
 EDITABLE_FIELDS = (
     "name",
+    "external_id",
     "channel",
     "stage",
     "moment",
@@ -42,11 +46,28 @@ class EditConflict(Exception):
         self.current = current
 
 
+def _external_id_taken(touchpoint):
+    return (
+        Touchpoint.objects.filter(
+            organisation_id=touchpoint.organisation_id, external_id=touchpoint.external_id
+        )
+        .exclude(pk=touchpoint.pk)
+        .exists()
+    )
+
+
+def _external_id_taken_message():
+    return _("Another touchpoint of this organisation has this external ID.")
+
+
 def _check(touchpoint):
     touchpoint.name = (touchpoint.name or "").strip()
+    touchpoint.external_id = (touchpoint.external_id or "").strip()
     errors = {}
     if not touchpoint.name:
         errors["name"] = _("Give the touchpoint a name.")
+    if touchpoint.external_id and _external_id_taken(touchpoint):
+        errors["external_id"] = _external_id_taken_message()
     if touchpoint.stage_id and touchpoint.stage.journey_id != touchpoint.journey_id:
         errors["stage"] = _("Choose a stage of this journey.")
     if (
@@ -72,9 +93,9 @@ def _check(touchpoint):
         raise ValidationError(errors)
 
 
-def _record_changes(*, actor, touchpoint, before):
-    now = timezone.now()
-    TouchpointChange.objects.bulk_create(
+def _changes(*, actor, touchpoint, before, now, fields=TouchpointChange.TRACKED_FIELDS):
+    """The history rows of the tracked `fields` that differ from `before` (unsaved)."""
+    return [
         TouchpointChange(
             touchpoint=touchpoint,
             actor=actor,
@@ -83,9 +104,27 @@ def _record_changes(*, actor, touchpoint, before):
             old_value="" if before.get(field) is None else str(before.get(field)),
             new_value=str(getattr(touchpoint, field)),
         )
-        for field in TouchpointChange.TRACKED_FIELDS
+        for field in fields
         if before.get(field) != getattr(touchpoint, field)
+    ]
+
+
+def _record_changes(*, actor, touchpoint, before):
+    TouchpointChange.objects.bulk_create(
+        _changes(actor=actor, touchpoint=touchpoint, before=before, now=timezone.now())
     )
+
+
+@contextmanager
+def _external_id_guard(touchpoint):
+    """Two saves racing for one external ID: the loser gets the field error, not a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        if touchpoint.external_id and _external_id_taken(touchpoint):
+            raise ValidationError({"external_id": _external_id_taken_message()}) from None
+        raise
 
 
 def _end_of(stage):
@@ -103,7 +142,8 @@ def touchpoint_create(*, actor, journey, stage, **fields):
     )
     _check(touchpoint)
     touchpoint.position = _end_of(stage)
-    touchpoint.save()
+    with _external_id_guard(touchpoint):
+        touchpoint.save()
     _record_changes(actor=actor, touchpoint=touchpoint, before={})
     return touchpoint
 
@@ -126,11 +166,12 @@ def touchpoint_update(*, actor, touchpoint, version, **fields):
     if current.stage_id != old_stage_id:
         current.position = _end_of(current.stage)
     # The version check and the write are one conditional UPDATE: a concurrent save loses.
-    updated = Touchpoint.objects.filter(pk=current.pk, version=version).update(
-        **{f: getattr(current, f) for f in (*EDITABLE_FIELDS, "position")},
-        version=version + 1,
-        updated_at=timezone.now(),
-    )
+    with _external_id_guard(current):
+        updated = Touchpoint.objects.filter(pk=current.pk, version=version).update(
+            **{f: getattr(current, f) for f in (*EDITABLE_FIELDS, "position")},
+            version=version + 1,
+            updated_at=timezone.now(),
+        )
     if not updated:
         raise EditConflict(Touchpoint.objects.get(pk=current.pk))
     current.version = version + 1
@@ -371,3 +412,213 @@ class _Stages:
                 return stage
         row.errors.append(("stage", self.refused[key]))
         return None
+
+
+# --- the bulk feed -------------------------------------------------------------------------
+
+FEED_MAX_ROWS = 10_000
+FEED_BATCH_SIZE = 1_000
+FEED_VALUE_FIELDS = ("contacts_per_day", "rating_current")
+FEED_ROW_FIELDS = ("external_id", *FEED_VALUE_FIELDS)
+FEED_TRACKED_FIELDS = tuple(f for f in TouchpointChange.TRACKED_FIELDS if f in FEED_VALUE_FIELDS)
+RATINGS = frozenset(Rating.values)
+EXTERNAL_ID_MAX_LENGTH = Touchpoint._meta.get_field("external_id").max_length
+
+
+class FeedRejected(ValidationError):
+    """Rows of a feed are wrong, so nothing was changed.
+
+    `rows` lists them in order: {"index": position in the request (from 0), "external_id": as
+    sent (or None), "errors": {field: [messages]}}.
+    """
+
+    def __init__(self, rows):
+        self.rows = rows
+        super().__init__(
+            ngettext(
+                "%(count)s row has errors; nothing was changed.",
+                "%(count)s rows have errors; nothing was changed.",
+                len(rows),
+            )
+            % {"count": len(rows)}
+        )
+
+
+def _whole_number(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _feed_external_id(value):
+    """(the external ID, or None) and an error message, or None when it is fine."""
+    if value is None:
+        return None, _("Give the touchpoint's external ID.")
+    if not isinstance(value, str):
+        return None, _("Send the external ID as a string.")
+    value = value.strip()
+    if not value:
+        return None, _("Give the touchpoint's external ID.")
+    if len(value) > EXTERNAL_ID_MAX_LENGTH or "\x00" in value:
+        return value, _("No touchpoint of this organisation has this external ID.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None, _("The external ID is not valid text.")
+    return value, None
+
+
+def _feed_row(row):
+    """One row as sent -> (external ID or None, {field: value}, {field: [messages]})."""
+    if not isinstance(row, dict):
+        return None, {}, {"non_field_errors": [_("Send each row as a JSON object.")]}
+    errors = {str(key): [_("Unknown field.")] for key in row if key not in FEED_ROW_FIELDS}
+    external_id, problem = _feed_external_id(row.get("external_id"))
+    if problem:
+        errors["external_id"] = [problem]
+    values = {}
+    if "contacts_per_day" in row:
+        value = row["contacts_per_day"]
+        if _whole_number(value) and 0 <= value <= MAX_CONTACTS_PER_DAY:
+            values["contacts_per_day"] = value
+        else:
+            errors["contacts_per_day"] = [
+                _("Send a whole number from 0 to %(max)s.") % {"max": MAX_CONTACTS_PER_DAY}
+            ]
+    if "rating_current" in row:
+        value = row["rating_current"]
+        if _whole_number(value) and value in RATINGS:
+            values["rating_current"] = value
+        else:
+            errors["rating_current"] = [
+                _("Send one of %(choices)s (%(labels)s).")
+                % {
+                    "choices": ", ".join(str(v) for v in Rating.values),
+                    "labels": ", ".join(str(label) for label in Rating.labels),
+                }
+            ]
+    if not any(field in row for field in FEED_VALUE_FIELDS):
+        errors["non_field_errors"] = [_("Send contacts_per_day, rating_current or both.")]
+    return external_id, values, errors
+
+
+def _chunks(items, size=None):
+    size = size or FEED_BATCH_SIZE
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _feed_check(organisation, rows):
+    """Check every row; the rows to write as [(touchpoint id, index, external ID, values)].
+
+    Raises FeedRejected listing every bad row. One query per batch finds the touchpoints.
+    """
+    errors, wanted, first_index = {}, [], {}
+    for index, row in enumerate(rows):
+        external_id, values, row_errors = _feed_row(row)
+        if external_id is not None and "external_id" not in row_errors:
+            if external_id in first_index:
+                row_errors["external_id"] = [
+                    _("Row %(index)s has this external ID too: send each touchpoint once.")
+                    % {"index": first_index[external_id]}
+                ]
+            else:
+                first_index[external_id] = index
+        if row_errors:
+            errors[index] = (external_id, row_errors)
+        else:
+            wanted.append((index, external_id, values))
+    found = {}
+    for chunk in _chunks(wanted):
+        found.update(
+            Touchpoint.objects.filter(
+                organisation=organisation, external_id__in=[ext for _i, ext, _v in chunk]
+            )
+            .order_by()  # not the default order: it joins the stages
+            .values_list("external_id", "pk")
+        )
+    for index, external_id, _values in wanted:
+        if external_id not in found:
+            errors[index] = (
+                external_id,
+                {"external_id": [_("No touchpoint of this organisation has this external ID.")]},
+            )
+    if errors:
+        raise FeedRejected(
+            [
+                {"index": index, "external_id": ext, "errors": row_errors}
+                for index, (ext, row_errors) in sorted(errors.items())
+            ]
+        )
+    # In the order of their ids: two feeds lock shared rows in the same order (no deadlock).
+    return sorted(
+        ((found[ext], index, ext, values) for index, ext, values in wanted),
+        key=lambda item: item[0],
+    )
+
+
+@transaction.atomic
+def touchpoint_feed(*, actor, organisation, rows):
+    """Set contacts per day and/or the current rating of touchpoints found by external ID.
+
+    `rows`: [{"external_id": str, "contacts_per_day": int, "rating_current": int}, ...], at
+    most FEED_MAX_ROWS, each with one or both values. All or nothing: every row is checked
+    first and any error raises FeedRejected (or a ValidationError on `rows`) with nothing
+    changed. Rows whose values are already current are left alone (no version bump, no
+    history), so sending the same feed twice changes nothing the second time. Changed rows get
+    a new version (an edit begun before the feed conflicts) and history for tracked fields.
+
+    Queries: a fixed few, plus per batch of FEED_BATCH_SIZE rows one SELECT to find them, one
+    SELECT ... FOR UPDATE of their current values, one UPDATE and one INSERT of history.
+    Returns {"received": n, "updated": u, "unchanged": n - u}.
+    """
+    require_editor(actor, organisation)
+    if not isinstance(rows, list):
+        raise ValidationError({"rows": _("Send the rows as a JSON list.")})
+    if len(rows) > FEED_MAX_ROWS:
+        raise ValidationError(
+            {
+                "rows": _(
+                    "At most %(max)s rows in one request; this one has %(count)s. "
+                    "Send them in several requests."
+                )
+                % {"max": f"{FEED_MAX_ROWS:,}", "count": f"{len(rows):,}"}
+            }
+        )
+    updated = 0
+    for batch in _chunks(_feed_check(organisation, rows)):
+        updated += _feed_write(actor, organisation, batch)
+    return {"received": len(rows), "updated": updated, "unchanged": len(rows) - updated}
+
+
+def _feed_write(actor, organisation, batch):
+    """Write one batch of checked rows: lock, compare, update what differs, record history."""
+    locked = Touchpoint.objects.select_for_update().filter(
+        organisation=organisation, pk__in=[pk for pk, *_rest in batch]
+    )
+    current = {
+        tp.pk: tp
+        for tp in locked.order_by("pk").only("pk", "external_id", *FEED_VALUE_FIELDS, "version")
+    }
+    now = timezone.now()
+    changed, history, gone = [], [], []
+    for pk, index, external_id, values in batch:
+        touchpoint = current.get(pk)
+        if touchpoint is None or touchpoint.external_id != external_id:
+            message = _("This touchpoint was deleted or given another external ID meanwhile.")
+            gone.append(
+                {"index": index, "external_id": external_id, "errors": {"external_id": [message]}}
+            )
+            continue
+        if all(getattr(touchpoint, f) == v for f, v in values.items()):
+            continue
+        before = {f: getattr(touchpoint, f) for f in FEED_TRACKED_FIELDS}
+        for name, value in values.items():
+            setattr(touchpoint, name, value)
+        touchpoint.version += 1
+        changed.append(touchpoint)
+        history += _changes(
+            actor=actor, touchpoint=touchpoint, before=before, now=now, fields=FEED_TRACKED_FIELDS
+        )
+    if gone:
+        raise FeedRejected(gone)
+    bulk_set(Touchpoint, changed, [*FEED_VALUE_FIELDS, "version"], updated_at=now)
+    TouchpointChange.objects.bulk_create(history)
+    return len(changed)

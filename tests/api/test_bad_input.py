@@ -11,7 +11,7 @@ API_FIELDS = [
     "name", "description", "segment", "owner", "review_cadence", "review_every_weeks",
     "journey", "stage", "channel", "moment", "desired_outcome", "customer_wants",
     "rating_current", "rating_target", "contacts_per_day", "duration_seconds",
-    "frontline_role", "habits", "direction", "version", "id",
+    "frontline_role", "habits", "direction", "version", "id", "external_id", "rows",
 ]
 ODD_VALUES = {**HOSTILE, "null": None, "list": ["a", None], "object": {"a": 1},
               "float": 1e308, "bool": True}

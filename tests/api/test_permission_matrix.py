@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from api import services
 from journeys.models import Journey
 from tests.factories import StageFactory
+from touchpoints.models import Touchpoint
 
 READ, WRITE, PUBLIC, NOT_ALLOWED = "read", "write", "public", 405
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -33,6 +34,7 @@ ACCESS = {
     "stage-detail": {"get": READ, "put": WRITE, "patch": WRITE, "delete": WRITE},
     "stage-move": {"post": WRITE},
     "touchpoint-list": {"get": READ, "post": WRITE},
+    "touchpoint-feed": {"post": WRITE},
     "touchpoint-detail": {"get": READ, "put": WRITE, "patch": WRITE, "delete": WRITE},
     "touchpoint-move": {"post": WRITE},
     "schema": {"get": PUBLIC},
@@ -66,6 +68,7 @@ def api_world(personas, journey, mallory_journey, nordic, other_org, alice, mall
     empty_journey = Journey.objects.create(organisation=nordic, name="Empty journey")
     empty_stage = StageFactory(journey=journey, name="Empty stage", position=3)
     tp = journey.touchpoints.get(name="Check-in desk")
+    Touchpoint.objects.filter(pk=tp.pk).update(external_id="desk-1")
     _, read_only = services.api_token_create(
         actor=alice, organisation=nordic, name="ro", read_only=True
     )
@@ -89,6 +92,7 @@ def url_for(name, world, org_slug=None):
         "stage-detail": {"journey_id": world["journey"].pk, "stage_id": world["stage"].pk},
         "stage-move": {"journey_id": world["journey"].pk, "stage_id": world["stage"].pk},
         "touchpoint-list": {},
+        "touchpoint-feed": {},
         "touchpoint-detail": {"touchpoint_id": world["touchpoint"].pk},
         "touchpoint-move": {"touchpoint_id": world["touchpoint"].pk},
     }
@@ -107,6 +111,8 @@ def body_for(name, method, world):
         return {"name": "Renamed journey"}
     if name in ("stage-list", "stage-detail"):
         return {"name": "New stage"}
+    if name == "touchpoint-feed":
+        return {"rows": [{"external_id": "desk-1", "contacts_per_day": 5100}]}
     if name == "touchpoint-list" or name == "touchpoint-detail":
         return {
             "name": "Kiosk",
@@ -176,7 +182,7 @@ def test_api_permission_matrix(name, method, persona, api_world, personas):
 
 
 ORG_OBJECT_URLS = [n for n in sorted(ACCESS) if n not in ("schema", "swagger-ui", "redoc")
-                   and n not in ("journey-list", "touchpoint-list")]
+                   and n not in ("journey-list", "touchpoint-list", "touchpoint-feed")]
 
 
 @pytest.mark.parametrize("name", ORG_OBJECT_URLS)

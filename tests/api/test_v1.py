@@ -53,7 +53,10 @@ def test_bad_journey_gets_400_with_field_errors_and_changes_nothing(
     assert Journey.objects.count() == 1
 
 
-@pytest.mark.parametrize("body", ["{bad json", "\x00", '{"name": "a"', "[" * 5000])
+@pytest.mark.parametrize(
+    "body",
+    ["{bad json", "\x00", '{"name": "a"', "[" * 5000, '{"\\ud800": 1}', '{"name": "\\udfff"}'],
+)
 def test_malformed_json_is_400(body, token_client, bob, nordic, journey):
     response = send(token_client(bob, nordic), "post", f"{BASE}/journeys/", body)
     assert response.status_code == 400
@@ -242,3 +245,23 @@ def test_anonymous_is_401(client, journey):
     assert response.json() == {
         "errors": {}, "detail": "Authentication credentials were not provided."
     }
+
+
+def test_touchpoint_list_queries_do_not_grow_with_the_page_size(token_client, bob, nordic, journey):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import TouchpointFactory
+
+    stage = journey.stages.first()
+    for i in range(110):
+        TouchpointFactory(stage=stage, position=10 + i, owner=bob if i % 2 else None)
+    client = token_client(bob, nordic)
+    client.get(f"{BASE}/touchpoints/")  # the token's first use is noted once
+    counts = []
+    for size in (10, 100):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"{BASE}/touchpoints/?page_size={size}")
+        assert len(response.json()["results"]) == size
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
