@@ -98,7 +98,7 @@ def test_export_is_utf8_with_bom_comma_crlf_in_customer_order(client_for, carol,
     )
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeffid,stage,name,channel,moment,")
-    assert body.split("\r\n")[0].endswith("owner_email,frontline_role,habits")
+    assert body.split("\r\n")[0].endswith("owner_email,frontline_role,habits,external_id")
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"), newline="")))
     assert [r["name"] for r in rows] == ["Café phone ☕ booking", "Check-in desk", "Boarding gate"]
     desk = rows[1]
@@ -172,6 +172,28 @@ def test_changed_rows_update_with_the_same_rules(client_for, bob, journey):
     lounge = Touchpoint.objects.get(name="Lounge welcome")
     assert (lounge.stage.name, lounge.stage.position, lounge.rating_current) == ("Lounge", 3, 2)
     assert (lounge.rating_target, lounge.contacts_per_day, lounge.channel) == (2, 0, "in_person")
+
+
+def test_external_ids_go_out_and_come_back_and_stay_unique(client_for, bob, journey):
+    """The ID the bulk feed matches on travels with the file; a taken one is a row error."""
+    desk = journey.touchpoints.get(name="Check-in desk")
+    Touchpoint.objects.filter(pk=desk.pk).update(external_id="desk-1")
+    client = client_for(bob)
+    exported = client.get(export_url(journey)).content.decode("utf-8-sig")
+    assert [r["external_id"] for r in csv.DictReader(io.StringIO(exported)) if r["id"] == str(
+        desk.pk)] == ["desk-1"]
+    content = (
+        "stage,name,external_id\r\n"
+        "Airport,Kiosk,kiosk-7\r\n"
+        "Airport,Second desk,desk-1\r\n"
+    )
+    preview = upload(client, journey, content)
+    assert "has this external ID" in preview.content.decode()  # the check-in desk has desk-1
+    assert 'name="payload"' not in preview.content.decode()
+    assert not Touchpoint.objects.filter(name="Kiosk").exists()
+    preview = upload(client, journey, "stage,name,external_id\r\nAirport,Kiosk,kiosk-7\r\n")
+    assert confirm(client, journey, preview).status_code == 302
+    assert Touchpoint.objects.get(name="Kiosk").external_id == "kiosk-7"
 
 
 @pytest.mark.parametrize("bom", [True, False], ids=["bom", "no-bom"])
