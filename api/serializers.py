@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from journeys.models import Journey, ReviewCadence, Stage
@@ -178,14 +179,34 @@ class TouchpointFeedResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
 
 
-class FeedRowErrorSerializer(serializers.Serializer):
-    index = serializers.IntegerField(help_text="The row's position in `rows`, from 0.")
-    external_id = serializers.CharField(allow_null=True)
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+ROW_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "index": {"type": "integer", "description": "The row's position in `rows`, from 0."},
+        "external_id": {"type": "string", "nullable": True},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["index", "external_id", "errors"],
+}
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "One entry per bad row; a sentence when `rows` itself is wrong (missing, "
+        "not a list, too many rows).",
+        "items": {"oneOf": [ROW_ERROR_SCHEMA, {"type": "string"}]},
+    }
+)
+class FeedRowErrorsField(serializers.ListField):
+    pass
 
 
 class FeedErrorsSerializer(serializers.Serializer):
-    rows = FeedRowErrorSerializer(many=True)
+    rows = FeedRowErrorsField(required=False)
 
 
 class TouchpointFeedErrorSerializer(serializers.Serializer):
