@@ -1,4 +1,6 @@
-"""Filters shared by the API's lists: a strict true/false, and ordering names with aliases."""
+"""Filters shared by the API's lists: strict true/false, safe date-times, ordering aliases."""
+
+import datetime
 
 import django_filters
 from django import forms
@@ -36,3 +38,23 @@ class AliasOrderingFilter(OrderingFilter):
             ("-" if term.startswith("-") else "") + aliases.get(term.lstrip("-"), term.lstrip("-"))
             for term in super().get_ordering(request, queryset, view)
         ]
+
+
+class SafeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time that also exists in UTC (the database's): year 1 at +14:00
+    is an error (400), not an overflow."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None:
+            try:
+                value.astimezone(datetime.UTC)
+            except OverflowError:
+                raise forms.ValidationError(
+                    _("Choose a date and time between the years 1 and 9999."), code="invalid"
+                ) from None
+        return value
+
+
+class SafeIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = SafeIsoDateTimeField

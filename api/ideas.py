@@ -17,7 +17,7 @@ from ideas.models import OPEN_STATUSES, Comment, Idea, IdeaStatus
 from motmap.tenancy import get_for_org
 
 from .base import MEMBER
-from .filters import AliasOrderingFilter, StrictBooleanFilter
+from .filters import AliasOrderingFilter, SafeIsoDateTimeFilter, StrictBooleanFilter
 from .openapi import READ_ERRORS, answers
 from .serializers import (
     CommentSerializer,
@@ -44,10 +44,10 @@ class IdeaFilter(django_filters.FilterSet):
     mine = StrictBooleanFilter(
         method="filter_mine", help_text="true: only the ideas you sent with your name"
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = SafeIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="created at or after"
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = SafeIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="created before"
     )
 

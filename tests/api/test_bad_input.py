@@ -12,6 +12,13 @@ API_FIELDS = [
     "journey", "stage", "channel", "moment", "desired_outcome", "customer_wants",
     "rating_current", "rating_target", "contacts_per_day", "duration_seconds",
     "frontline_role", "habits", "direction", "version", "id",
+    "touchpoint", "title", "today", "proposal", "anonymous", "submission_token", "status",
+    "note", "duplicate_of", "body", "review", "due_on",
+]
+API_QUERY = [
+    "journey", "stage", "channel", "ordering", "cursor", "page_size", "move_to",
+    "status", "touchpoint", "mine", "created_after", "created_before", "held_after",
+    "held_before", "review", "owner", "overdue", "due_after", "due_before",
 ]
 ODD_VALUES = {**HOSTILE, "null": None, "list": ["a", None], "object": {"a": 1},
               "float": 1e308, "bool": True}
@@ -24,8 +31,7 @@ def test_hostile_api_input_never_gives_a_500(name, value, persona, api_world, pe
     url = url_for(name, api_world)
     client = client_as(persona, personas, api_world)
     body = json.dumps({field: ODD_VALUES[value] for field in API_FIELDS})
-    query = {field: ODD_VALUES[value] for field in ("journey", "stage", "channel", "ordering",
-                                                   "cursor", "page_size", "move_to")}
+    query = {field: ODD_VALUES[value] for field in API_QUERY}
     assert client.get(url, {k: str(v) for k, v in query.items()}).status_code < 500
     for method in METHODS[1:]:
         response = getattr(client, method)(

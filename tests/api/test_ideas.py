@@ -383,3 +383,12 @@ def test_idea_and_comment_lists_do_not_grow_with_the_page(client_for, nordic, ca
     assert _list_queries(client, f"{BASE}/ideas/", 5) == _list_queries(client, f"{BASE}/ideas/", 50)
     url = f"{BASE}/ideas/{idea.pk}/comments/"
     assert _list_queries(client, url, 5) == _list_queries(client, url, 50)
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01", "today"]
+)
+def test_dates_out_of_range_in_utc_are_400_not_500(value, client_for, carol, journey):
+    response = client_for(carol).get(f"{BASE}/ideas/", {"created_after": value})
+    assert response.status_code == 400
+    assert "created_after" in response.json()["errors"]
