@@ -25,6 +25,7 @@ from .serializers import (
     IdeaSerializer,
     IdeaStatusSerializer,
     IdeaUpdateSerializer,
+    NoBodySerializer,
     VoteSerializer,
 )
 from .v1 import OrgAPIView, _fake
@@ -149,6 +150,7 @@ class IdeaWithdraw(IdeaScopedMixin, OrgAPIView):
     """Its author takes back an idea nobody has looked at yet: it is deleted."""
 
     write_role = MEMBER
+    serializer_class = NoBodySerializer  # OPTIONS describes what to send: nothing
     queryset = Idea.objects.none()
 
     @extend_schema(request=None, responses=answers({204: None}))
@@ -161,6 +163,7 @@ class IdeaVote(IdeaScopedMixin, OrgAPIView):
     """POST votes for the idea, DELETE takes the vote back; sending either twice is harmless."""
 
     write_role = MEMBER
+    serializer_class = VoteSerializer
     queryset = Idea.objects.none()
 
     def _set(self, request, voted):

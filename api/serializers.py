@@ -153,6 +153,10 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(read_only=True)
 
 
+class NoBodySerializer(serializers.Serializer):
+    """An action that takes no body."""
+
+
 # --- ideas ---------------------------------------------------------------------------------
 
 

@@ -38,3 +38,9 @@ def test_hostile_api_input_never_gives_a_500(name, value, persona, api_world, pe
             url, body, content_type="application/json", HTTP_IF_MATCH=str(ODD_VALUES[value])[:50]
         )
         assert response.status_code < 500, (url, method, value, response.status_code)
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_options_describes_every_endpoint(name, api_world, personas):  # noqa: F811
+    response = client_as("bob", personas, api_world).options(url_for(name, api_world))
+    assert response.status_code == 200, (name, response.status_code)
