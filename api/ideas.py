@@ -77,11 +77,14 @@ class IdeaScopedMixin:
             self._idea = get_for_org(self.ideas(), self.org, pk=self.kwargs["idea_id"])
         return self._idea
 
-    def idea_answer(self, pk, status_code=status.HTTP_200_OK):
-        """The idea as it is now, with its history, as IdeaDetailSerializer shows it."""
-        idea = get_for_org(self.ideas(), self.org, pk=pk)
+    def idea_answer(self, idea, status_code=status.HTTP_200_OK):
+        """The idea with its history, as IdeaDetailSerializer shows it."""
         idea.event_list = list(selectors.idea_events(idea))
         return Response(IdeaDetailSerializer(idea).data, status=status_code)
+
+    def fresh(self, idea):
+        """The idea as a service left it (counts, status), read again."""
+        return get_for_org(self.ideas(), self.org, pk=idea.pk)
 
 
 class IdeaList(IdeaScopedMixin, OrgAPIView, generics.ListAPIView):
@@ -122,7 +125,9 @@ class IdeaList(IdeaScopedMixin, OrgAPIView, generics.ListAPIView):
             anonymous=data["is_anonymous"],
             submission_token=data.get("submission_token"),
         )
-        return self.idea_answer(idea.pk, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return self.idea_answer(
+            self.fresh(idea), status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class IdeaDetail(IdeaScopedMixin, OrgAPIView):
@@ -134,7 +139,7 @@ class IdeaDetail(IdeaScopedMixin, OrgAPIView):
 
     @extend_schema(responses=answers({200: IdeaDetailSerializer}, DETAIL_READ_ERRORS))
     def get(self, request, org_slug, idea_id):
-        return self.idea_answer(self.get_idea().pk)
+        return self.idea_answer(self.get_idea())
 
     @extend_schema(request=IdeaUpdateSerializer, responses=answers({200: IdeaDetailSerializer}))
     def patch(self, request, org_slug, idea_id):
@@ -143,7 +148,7 @@ class IdeaDetail(IdeaScopedMixin, OrgAPIView):
         texts = {name: data.get(name, getattr(idea, name))
                  for name in ("title", "today", "proposal", "habits")}
         services.idea_update(actor=request.user, idea=idea, **texts)
-        return self.idea_answer(idea.pk)
+        return self.idea_answer(self.fresh(idea))
 
 
 class IdeaWithdraw(IdeaScopedMixin, OrgAPIView):
@@ -197,7 +202,7 @@ class IdeaStatusChange(IdeaScopedMixin, OrgAPIView):
             note=data["note"],
             duplicate_of=data.get("duplicate_of"),
         )
-        return self.idea_answer(idea.pk)
+        return self.idea_answer(self.fresh(idea))
 
 
 class CommentList(IdeaScopedMixin, OrgAPIView, generics.ListAPIView):
