@@ -9,7 +9,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from . import v1
+from . import ideas, reviews, v1
 
 # The docs pages load their own scripts and styles from /static/ (the sidecar, no CDN). Their
 # widgets set styles inline and Redoc searches in a blob: worker: allowed on these two pages only.
@@ -38,6 +38,26 @@ org_patterns = [
     path(
         "touchpoints/<uuid:touchpoint_id>/move/", v1.TouchpointMove.as_view(),
         name="touchpoint-move",
+    ),
+    path("ideas/", ideas.IdeaList.as_view(), name="idea-list"),
+    path("ideas/<uuid:idea_id>/", ideas.IdeaDetail.as_view(), name="idea-detail"),
+    path(
+        "ideas/<uuid:idea_id>/withdraw/", ideas.IdeaWithdraw.as_view(), name="idea-withdraw"
+    ),
+    path("ideas/<uuid:idea_id>/vote/", ideas.IdeaVote.as_view(), name="idea-vote"),
+    path("ideas/<uuid:idea_id>/status/", ideas.IdeaStatusChange.as_view(), name="idea-status"),
+    path("ideas/<uuid:idea_id>/comments/", ideas.CommentList.as_view(), name="comment-list"),
+    path(
+        "ideas/<uuid:idea_id>/comments/<uuid:comment_id>/",
+        ideas.CommentDetail.as_view(),
+        name="comment-detail",
+    ),
+    path("reviews/", reviews.ReviewList.as_view(), name="review-list"),
+    path("reviews/<uuid:review_id>/", reviews.ReviewDetail.as_view(), name="review-detail"),
+    path("actions/", reviews.ActionList.as_view(), name="action-list"),
+    path("actions/<uuid:action_id>/", reviews.ActionDetail.as_view(), name="action-detail"),
+    path(
+        "actions/<uuid:action_id>/close/", reviews.ActionClose.as_view(), name="action-close"
     ),
 ]
 

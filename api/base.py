@@ -26,12 +26,20 @@ def check_body_size(request):
         )
 
 
+EDITOR, MEMBER = "editor", "member"  # who may write through a view (`write_role`)
+
+
 class OrgScopedMixin:
     """Resolves `org_slug` for the user (404 when not a member) and checks the token's org.
 
-    Writes need an editor role: checked up front with the same tenancy helper the services use
-    (the services check again), so staff get 403 and not a list of field errors.
+    Writes need the view's `write_role`: EDITOR (the default) is checked up front with the same
+    tenancy helper the services use, so staff get 403 and not a list of field errors; MEMBER
+    lets any member write (ideas, votes, comments: as on the pages, staff too). The services
+    check again either way (the author of an idea, the owner of an action...). A read-only
+    token is refused every write (api.permissions.ReadOnlyToken).
     """
+
+    write_role = EDITOR
 
     def initial(self, request, *args, **kwargs):
         check_body_size(request)
@@ -42,7 +50,7 @@ class OrgScopedMixin:
             raise exceptions.PermissionDenied(_("This token belongs to another organisation."))
         self.membership = membership
         self.org = membership.organisation
-        if request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS and self.write_role == EDITOR:
             require_editor(request.user, self.org)
         self._tz = timezone.override(self.org.tzinfo)
         self._tz.__enter__()

@@ -5,7 +5,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ideas.models import COMMENT_MAX, TEXT_MAX, TITLE_MAX, Idea, IdeaStatus
 from journeys.models import Journey, ReviewCadence, Stage
+from reviews.models import ActionStatus, Review, ReviewStatus
+from reviews.services import CLOSING
+from reviews.services import TITLE_MAX as ACTION_TITLE_MAX
 from touchpoints.models import MAX_CONTACTS_PER_DAY, Channel, Habit, Rating, Touchpoint
 from touchpoints.services import FEED_MAX_ROWS
 
@@ -52,10 +56,9 @@ class OrgObjectField(serializers.UUIDField):
         super().__init__(**kwargs)
 
     def get_attribute(self, instance):
-        # The id from `<field>_id`, without loading the object: one query less per item.
-        attname = f"{self.source}_id"
-        if "." not in self.source and hasattr(instance, attname):
-            return getattr(instance, attname)
+        """The id of a foreign key, read without loading the object."""
+        if len(self.source_attrs) == 1 and hasattr(instance, f"{self.source}_id"):
+            return getattr(instance, f"{self.source}_id")
         return super().get_attribute(instance)
 
     def to_representation(self, value):
@@ -63,6 +66,8 @@ class OrgObjectField(serializers.UUIDField):
 
     def run_validation(self, data=serializers.empty):
         pk = super().run_validation(data)
+        if pk is None:  # null, where the field allows it
+            return None
         obj = self.queryset_for_org(self.context["org"]).filter(pk=pk).first()
         if obj is None:
             raise serializers.ValidationError(_("There is no such object in this organisation."))
@@ -214,3 +219,221 @@ class TouchpointFeedErrorSerializer(serializers.Serializer):
 
     errors = FeedErrorsSerializer()
     detail = serializers.CharField()
+
+
+
+class NoBodySerializer(serializers.Serializer):
+    """An action that takes no body."""
+
+
+# --- ideas ---------------------------------------------------------------------------------
+
+
+def _touchpoints_of(org):
+    return Touchpoint.objects.for_org(org).select_related("journey", "organisation")
+
+
+def _ideas_of(org):
+    return Idea.objects.for_org(org)
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A stored "" (no value) shown as null."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
+class IdeaEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(read_only=True)
+    from_status = BlankAsNullChoiceField(
+        choices=IdeaStatus.choices, read_only=True, allow_null=True,
+        help_text="null for the submission",
+    )
+    to_status = serializers.ChoiceField(choices=IdeaStatus.choices, read_only=True)
+    note = serializers.CharField(read_only=True)
+    actor = MemberEmailField(
+        read_only=True, help_text="null for an anonymous submission (or a deleted account)"
+    )
+
+
+class IdeaSerializer(StrictSerializer):
+    id = serializers.UUIDField(read_only=True)
+    number = serializers.IntegerField(read_only=True)
+    touchpoint = OrgObjectField(_touchpoints_of)
+    journey = serializers.UUIDField(source="touchpoint.journey_id", read_only=True)
+    stage = serializers.UUIDField(source="touchpoint.stage_id", read_only=True)
+    title = serializers.CharField(max_length=TITLE_MAX)
+    today = serializers.CharField(max_length=TEXT_MAX, help_text="what happens today")
+    proposal = serializers.CharField(max_length=TEXT_MAX, help_text="the wow idea")
+    habits = serializers.ListField(
+        child=serializers.ChoiceField(choices=Habit.choices), required=False, max_length=20
+    )
+    anonymous = serializers.BooleanField(
+        source="is_anonymous",
+        default=False,
+        help_text="Store no author anywhere: nobody can tell who sent it, and it cannot be "
+        "edited or withdrawn later.",
+    )
+    submission_token = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        write_only=True,
+        help_text="Any new UUID per idea: sending the same idea again with it creates nothing "
+        "(200 with the idea sent before).",
+    )
+    author = MemberEmailField(read_only=True, help_text="null for an anonymous idea")
+    status = serializers.ChoiceField(choices=IdeaStatus.choices, read_only=True)
+    decision_note = serializers.CharField(read_only=True)
+    duplicate_of = serializers.UUIDField(source="duplicate_of_id", read_only=True, allow_null=True)
+    vote_count = serializers.IntegerField(read_only=True)
+    comment_count = serializers.IntegerField(read_only=True)
+    has_voted = serializers.BooleanField(read_only=True, help_text="whether you voted for it")
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    status_changed_at = serializers.DateTimeField(read_only=True)
+    implemented_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class IdeaDetailSerializer(IdeaSerializer):
+    events = IdeaEventSerializer(
+        source="event_list", many=True, read_only=True, help_text="status history, oldest first"
+    )
+
+
+class IdeaUpdateSerializer(IdeaDetailSerializer):
+    """The author changes the texts while the idea is new; the rest is shown, not changed."""
+
+    touchpoint = serializers.UUIDField(source="touchpoint_id", read_only=True)
+    anonymous = serializers.BooleanField(source="is_anonymous", read_only=True)
+    submission_token = None
+
+
+class IdeaStatusSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=IdeaStatus.choices)
+    note = serializers.CharField(
+        max_length=TEXT_MAX, allow_blank=True, required=False, default="",
+        help_text="the reason: needed to decline; the author and the voters read it",
+    )
+    duplicate_of = OrgObjectField(
+        _ideas_of, required=False, allow_null=True,
+        help_text="the id of the original idea, for status duplicate",
+    )
+
+
+class VoteSerializer(serializers.Serializer):
+    voted = serializers.BooleanField(read_only=True)
+    vote_count = serializers.IntegerField(read_only=True)
+
+
+class CommentSerializer(StrictSerializer):
+    id = serializers.UUIDField(read_only=True)
+    idea = serializers.UUIDField(source="idea_id", read_only=True)
+    author = MemberEmailField(read_only=True)
+    body = serializers.CharField(max_length=COMMENT_MAX)
+    by_manager = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+# --- reviews and actions -------------------------------------------------------------------
+
+
+class ReviewRatingSerializer(serializers.Serializer):
+    touchpoint = serializers.UUIDField(
+        source="touchpoint_id", read_only=True, allow_null=True,
+        help_text="null once the touchpoint is deleted (its names are kept)",
+    )
+    position = serializers.IntegerField(read_only=True)
+    stage_name = serializers.CharField(read_only=True)
+    touchpoint_name = serializers.CharField(read_only=True)
+    previous_rating = serializers.IntegerField(read_only=True, allow_null=True)
+    rating = serializers.IntegerField(read_only=True, allow_null=True)
+    target_rating = serializers.IntegerField(read_only=True, allow_null=True)
+    note = serializers.CharField(read_only=True)
+
+
+class EmailsField(serializers.ListField):
+    """People (a many-to-many, prefetched) as their emails."""
+
+    child = serializers.EmailField()
+
+    def to_representation(self, data):
+        return [user.email for user in data.all()]
+
+
+class ReviewSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    journey = serializers.UUIDField(source="journey_id", read_only=True)
+    held_on = serializers.DateField(read_only=True)
+    status = serializers.ChoiceField(choices=ReviewStatus.choices, read_only=True)
+    attendees = EmailsField(read_only=True, help_text="the members who took part")
+    guests = serializers.CharField(read_only=True)
+    summary = serializers.CharField(read_only=True)
+    started_at = serializers.DateTimeField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    next_review_on = serializers.DateField(read_only=True, allow_null=True)
+
+
+class ReviewDetailSerializer(ReviewSerializer):
+    ratings = ReviewRatingSerializer(source="rating_list", many=True, read_only=True)
+    actions = serializers.ListField(
+        child=serializers.UUIDField(), source="action_ids", read_only=True,
+        help_text="the ids of the actions agreed in it",
+    )
+
+
+def _reviews_of(org):
+    return Review.objects.for_org(org).select_related("journey", "organisation")
+
+
+def _journeys_with_org(org):
+    return Journey.objects.for_org(org).select_related("organisation")
+
+
+class ActionSerializer(StrictSerializer):
+    id = serializers.UUIDField(read_only=True)
+    journey = OrgObjectField(
+        _journeys_with_org, required=False, help_text="required unless `review` is given"
+    )
+    review = OrgObjectField(
+        _reviews_of, required=False, allow_null=True,
+        help_text="an open review the action is agreed in (its journey is the action's)",
+    )
+    touchpoint = OrgObjectField(
+        _touchpoints_of, required=False, allow_null=True, help_text="a touchpoint of the journey"
+    )
+    title = serializers.CharField(max_length=ACTION_TITLE_MAX)
+    owner = MemberEmailField(required=True, help_text="the member who owns it")
+    due_on = serializers.DateField()
+    status = serializers.ChoiceField(choices=ActionStatus.choices, read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    created_by = MemberEmailField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def validate(self, attrs):
+        journey, review = attrs.get("journey"), attrs.get("review")
+        if review is None and journey is None:
+            raise serializers.ValidationError(
+                {"journey": [_("Give the journey of the action (or the review it is agreed in).")]}
+            )
+        if review is not None and journey is not None and review.journey_id != journey.pk:
+            raise serializers.ValidationError(
+                {"review": [_("This review is of another journey.")]}
+            )
+        return attrs
+
+
+class ActionUpdateSerializer(ActionSerializer):
+    """An action stays in its journey and review: they are shown, not changed."""
+
+    journey = serializers.UUIDField(source="journey_id", read_only=True)
+    review = serializers.UUIDField(source="review_id", read_only=True, allow_null=True)
+
+    def validate(self, attrs):
+        return attrs
+
+
+class ActionCloseSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in CLOSING])

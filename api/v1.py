@@ -2,6 +2,7 @@
 
 Every view is scoped by the organisation in the URL (OrgScopedMixin, via motmap.tenancy): an
 object of another organisation is 404; writes need an editor (the services check again).
+Ideas, reviews and actions are in api/ideas.py and api/reviews.py.
 """
 
 import django_filters

@@ -1,4 +1,4 @@
-"""Reads for the ideas pages, shared by views (and later the API)."""
+"""Reads for the ideas pages, shared by the views and the API."""
 
 from django.db.models import Count, Exists, Min, OuterRef, Q
 
@@ -62,10 +62,19 @@ def ideas_for(org, user, filters=None):
     return qs.order_by(*ORDERINGS.get(filters.get("sort") or "votes", ORDERINGS["votes"]))
 
 
+def idea_events(idea):
+    """The status history of one idea, oldest first, with who changed it."""
+    return IdeaEvent.objects.filter(idea=idea).select_related("actor").order_by("at")
+
+
+def idea_comments(idea):
+    return Comment.objects.filter(idea=idea).select_related("author").order_by("created_at")
+
+
 def idea_detail(idea, user):
     """Events, comments and the user's vote for one idea."""
-    events = IdeaEvent.objects.filter(idea=idea).select_related("actor").order_by("at")
-    comments = Comment.objects.filter(idea=idea).select_related("author").order_by("created_at")
+    events = idea_events(idea)
+    comments = idea_comments(idea)
     has_voted = Vote.objects.filter(idea=idea, user=user).exists()
     return {"events": list(events), "comments": list(comments), "has_voted": has_voted}
 

@@ -255,6 +255,22 @@ def vote_toggle(*, actor, idea):
     return not deleted
 
 
+@transaction.atomic
+def vote_set(*, actor, idea, voted):
+    """Vote (True) or take the vote back (False); nothing changes when it is so already.
+
+    Idempotent, for clients that may send the same request twice: the idea is locked, so two
+    identical requests at once cannot undo each other. The rules are vote_toggle's.
+    """
+    require_role(actor, idea.organisation)
+    Idea.objects.select_for_update().filter(pk=idea.pk).first()
+    if Vote.objects.filter(idea=idea, user=actor).exists() != voted:
+        vote_toggle(actor=actor, idea=idea)
+    else:
+        idea.refresh_from_db(fields=["vote_count"])
+    return voted
+
+
 def _clean_comment(body):
     body = (body or "").strip()
     if not body:

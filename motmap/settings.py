@@ -280,7 +280,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "motmap API",
-    "DESCRIPTION": "Journeys, stages and touchpoints of an organisation. See docs/api.md.",
+    "DESCRIPTION": "Journeys, stages, touchpoints, ideas, reviews and actions of an "
+    "organisation. See docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -289,7 +290,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RatingEnum": "touchpoints.models.Rating"},
+    "ENUM_NAME_OVERRIDES": {
+        "RatingEnum": "touchpoints.models.Rating",
+        "IdeaStatusEnum": "ideas.models.IdeaStatus",
+        "ReviewStatusEnum": "reviews.models.ReviewStatus",
+        "ActionStatusEnum": "reviews.models.ActionStatus",
+        "ActionCloseStatusEnum": ["done", "dropped"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",

@@ -122,12 +122,25 @@ class ActionStatus(models.TextChoices):
     DROPPED = "dropped", _("Dropped")
 
 
+def overdue_q(today):
+    """Open and due before `today` (the organisation's date)."""
+    return models.Q(status=ActionStatus.OPEN, due_on__lt=today)
+
+
 class ActionQuerySet(OrgScopedQuerySet):
     def open(self):
         return self.filter(status=ActionStatus.OPEN)
 
     def overdue(self, today):
-        return self.open().filter(due_on__lt=today)
+        return self.filter(overdue_q(today))
+
+    def with_is_overdue(self, today):
+        """Each action with `is_overdue`, to filter and show in one query."""
+        return self.annotate(
+            is_overdue=models.ExpressionWrapper(
+                overdue_q(today), output_field=models.BooleanField()
+            )
+        )
 
 
 class Action(UUIDModel):

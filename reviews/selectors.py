@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 
 from ideas.models import WAITING_STATUSES, Idea
@@ -12,6 +13,7 @@ from journeys.models import Journey
 from .models import Action, Review, ReviewRating, ReviewStatus
 
 DUE_SOON_DAYS = 30
+User = get_user_model()
 
 
 @dataclass
@@ -223,4 +225,24 @@ def dashboard(org, today):
         open_actions=[a for a in actions if not a.is_overdue],
         overdue_actions=[a for a in actions if a.is_overdue],
         recent=recent,
+    )
+
+
+def org_reviews(org):
+    """The organisation's reviews with their attendees (a list of any length: two queries)."""
+    return Review.objects.for_org(org).prefetch_related(
+        Prefetch("attendees", queryset=User.objects.order_by("email"))
+    )
+
+
+def review_ratings(review):
+    return ReviewRating.objects.filter(review=review).order_by("position")
+
+
+def org_actions(org, today):
+    """The organisation's actions with who owns and made them, and `is_overdue` on `today`."""
+    return (
+        Action.objects.for_org(org)
+        .with_is_overdue(today)
+        .select_related("owner", "created_by")
     )

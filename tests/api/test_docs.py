@@ -1,5 +1,6 @@
 """Run the curl examples of docs/api.md, in order, with the test client."""
 
+import datetime
 import re
 import shlex
 from pathlib import Path
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 from django.test import Client
 
 from api import services
+from tests.factories import ActionFactory, IdeaFactory
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
@@ -58,12 +60,17 @@ def test_examples_exist():
 
 def test_every_curl_example_answers_as_documented(bob, nordic, journey, touchpoint):
     _, raw = services.api_token_create(actor=bob, organisation=nordic, name="docs")
+    idea = IdeaFactory(touchpoint=touchpoint)
+    action = ActionFactory(journey=journey, owner=bob)
     variables = {
         "BASE": "http://testserver/api/v1/orgs/nordic-air",
         "TOKEN": raw,
         "JOURNEY_ID": str(journey.pk),
         "STAGE_ID": str(touchpoint.stage_id),
         "TOUCHPOINT_ID": str(touchpoint.pk),
+        "IDEA_ID": str(idea.pk),
+        "ACTION_ID": str(action.pk),
+        "DUE_ON": (datetime.date.today() + datetime.timedelta(days=30)).isoformat(),
     }
     client = Client()
     for command, status in examples():

@@ -54,3 +54,36 @@ def test_redoc_is_served_from_static(client, db):
 def test_pages_keep_the_strict_csp(client, db):
     csp = client.get("/accounts/login/")["Content-Security-Policy"]
     assert "unsafe-inline" not in csp
+
+
+def test_ideas_reviews_and_actions_are_described_with_their_errors(client, db):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    paths = schema["paths"]
+    prefix = "/api/v1/orgs/{org_slug}/"
+    operations = {
+        "ideas/": ("get", "post"),
+        "ideas/{idea_id}/": ("get", "patch"),
+        "ideas/{idea_id}/withdraw/": ("post",),
+        "ideas/{idea_id}/vote/": ("post", "delete"),
+        "ideas/{idea_id}/status/": ("post",),
+        "ideas/{idea_id}/comments/": ("get", "post"),
+        "ideas/{idea_id}/comments/{comment_id}/": ("get", "patch", "delete"),
+        "reviews/": ("get",),
+        "reviews/{review_id}/": ("get",),
+        "actions/": ("get", "post"),
+        "actions/{action_id}/": ("get", "put", "patch"),
+        "actions/{action_id}/close/": ("post",),
+    }
+    for path, methods in operations.items():
+        assert set(paths[prefix + path]) - {"parameters"} == set(methods), path
+        for method in methods:
+            responses = paths[prefix + path][method]["responses"]
+            assert {"401", "403", "404"} <= set(responses), (path, method)
+            if method != "get":
+                assert "400" in responses, (path, method)
+            error = responses["404"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/Error"}
+    filters = {p["name"] for p in paths[prefix + "actions/"]["get"]["parameters"]}
+    assert {"overdue", "owner", "due_before", "due_after", "ordering", "cursor"} <= filters
+    mine = next(p for p in paths[prefix + "ideas/"]["get"]["parameters"] if p["name"] == "mine")
+    assert mine["schema"]["type"] == "boolean"

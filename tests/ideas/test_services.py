@@ -575,6 +575,22 @@ def test_a_non_member_cannot_vote(mallory, idea):
     assert not Vote.objects.exists()
 
 
+def test_vote_set_changes_only_what_differs(alice, bob, idea):
+    services.vote_toggle(actor=alice, idea=idea)
+    for _ in range(2):
+        assert services.vote_set(actor=bob, idea=idea, voted=True) is True
+        assert idea.vote_count == 2 == fresh(idea).vote_count
+    for _ in range(2):
+        assert services.vote_set(actor=bob, idea=idea, voted=False) is False
+        assert idea.vote_count == 1 == fresh(idea).vote_count
+    assert list(Vote.objects.values_list("user", flat=True)) == [alice.pk]
+
+
+def test_vote_set_refuses_a_non_member(mallory, idea):
+    with pytest.raises(PermissionDenied):
+        services.vote_set(actor=mallory, idea=idea, voted=False)
+
+
 # --- comments -------------------------------------------------------------------------------
 
 
