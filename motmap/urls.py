@@ -27,3 +27,5 @@ urlpatterns = [
     path("api/", include(("api.api_urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "motmap.views.not_found"

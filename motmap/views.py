@@ -8,9 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -35,6 +36,14 @@ from .tenancy import (
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
+
+
+def not_found(request, exception=None):
+    """404: under /api/ in the API's error shape (a malformed id never matches a URL), the
+    site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": {}, "detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def healthz(request):

@@ -7,6 +7,7 @@ never a 5xx, the status code and the content type are documented, and the body m
 documented schema.
 """
 
+import datetime
 import json
 
 import pytest
@@ -18,7 +19,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks as st_checks
 
 from api import services
-from tests.factories import StageFactory
+from ideas import services as idea_services
+from reviews import services as review_services
+from tests.factories import ActionFactory, StageFactory
 from touchpoints.models import Touchpoint
 
 CHECKS = [
@@ -42,10 +45,18 @@ schema = _load_schema()
 
 
 @pytest.fixture
-def bob_world(personas, journey, bob, nordic):
+def bob_world(personas, journey, bob, carol, nordic):
     """The ids a path may name: bob's organisation and one object of each kind."""
     touchpoint = journey.touchpoints.order_by("position").first()
     stage = StageFactory(journey=journey, name="Spare stage", position=9)
+    idea, _ = idea_services.idea_submit(
+        actor=carol, touchpoint=touchpoint, title="Warm towels", today="Cold.", proposal="Warm."
+    )
+    comment = idea_services.comment_add(actor=bob, idea=idea, body="Hot ones, please")
+    review = review_services.review_start(
+        actor=bob, journey=journey, held_on=datetime.date.today(), attendees=[bob, carol]
+    )
+    action = ActionFactory(journey=journey, review=review, owner=carol, created_by=bob)
     _, raw = services.api_token_create(actor=bob, organisation=nordic, name="schemathesis")
     return {
         "headers": {"Authorization": f"Bearer {raw}"},
@@ -54,6 +65,10 @@ def bob_world(personas, journey, bob, nordic):
             "journey_id": str(journey.pk),
             "stage_id": str(stage.pk),
             "touchpoint_id": str(touchpoint.pk),
+            "idea_id": str(idea.pk),
+            "comment_id": str(comment.pk),
+            "review_id": str(review.pk),
+            "action_id": str(action.pk),
         },
     }
 

@@ -265,3 +265,14 @@ def test_touchpoint_list_queries_do_not_grow_with_the_page_size(token_client, bo
         assert len(response.json()["results"]) == size
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_url_that_matches_nothing_under_api_is_a_json_404(token_client, bob, nordic, client):
+    api = token_client(bob, nordic)
+    for url in ("/api/v1/orgs/nordic-air/ideas/NOT-A-UUID/", "/api/v1/nothing/"):
+        response = api.get(url)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"errors": {}, "detail": "Not found."}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
