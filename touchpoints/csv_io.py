@@ -201,12 +201,19 @@ def _normalise(header):
     return HEADER_ALIASES.get(name, name)
 
 
+LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def _delimiter(text):
     """Comma or semicolon: the one that splits the header into more known column names."""
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
 
     def score(delimiter):
-        names = {_normalise(h) for h in next(csv.reader([first_line], delimiter=delimiter))}
+        try:
+            cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:  # e.g. a header cell over the field limit: reading it says so
+            cells = []
+        names = {_normalise(h) for h in cells}
         return (len(names & set(BY_NAME)), first_line.count(delimiter))
 
     return max((",", ";"), key=score)
@@ -237,6 +244,7 @@ def read_touchpoints(text, *, organisation):
     if not text.strip():
         parsed.errors.append(_("The file is empty."))
         return parsed
+    text = LONE_CR.sub("\n", text)  # "CSV (Macintosh)" ends lines with CR alone
     parsed.delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=parsed.delimiter)
     try:

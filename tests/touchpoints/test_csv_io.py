@@ -521,3 +521,25 @@ def test_a_payload_the_confirm_cannot_read_whole_saves_nothing(
     monkeypatch.setattr(csv_io, "MAX_IMPORT_ROWS", 1)
     assert confirm(client, journey, preview).status_code == 400
     assert not Touchpoint.objects.filter(name__startswith="Gate").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "stage,name\rAirport,Counter\r",  # "CSV (Macintosh)": lines end with CR alone
+        'stage,name,"x\ry"\r\nAirport,Counter,\r\n',  # a CR inside a quoted header cell
+    ],
+    ids=["mac-line-ends", "cr-in-header"],
+)
+def test_lines_ended_by_cr_alone_are_read(client_for, bob, journey, content):
+    preview = upload(client_for(bob), journey, content)
+    assert preview.status_code == 200
+    assert "1 new touchpoint" in preview.content.decode()
+
+
+def test_a_header_cell_over_the_csv_field_limit_is_a_clear_error(client_for, bob, journey):
+    before = snapshot(journey)
+    preview = upload(client_for(bob), journey, "a" * 200_000 + ",stage,name\r\nAirport,x\r\n")
+    assert preview.status_code == 200
+    assert "cannot be read as CSV" in preview.content.decode()
+    assert snapshot(journey) == before
