@@ -412,18 +412,6 @@ class ActionSerializer(StrictSerializer):
     created_at = serializers.DateTimeField(read_only=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
-    def validate(self, attrs):
-        journey, review = attrs.get("journey"), attrs.get("review")
-        if review is None and journey is None:
-            raise serializers.ValidationError(
-                {"journey": [_("Give the journey of the action (or the review it is agreed in).")]}
-            )
-        if review is not None and journey is not None and review.journey_id != journey.pk:
-            raise serializers.ValidationError(
-                {"review": [_("This review is of another journey.")]}
-            )
-        return attrs
-
 
 class ActionUpdateSerializer(ActionSerializer):
     """An action stays in its journey and review: they are shown, not changed."""

@@ -274,7 +274,13 @@ def _check_action(*, org, journey, title, owner, touchpoint, due_on, check_due=T
 @transaction.atomic
 def action_create(*, actor, title, owner, due_on, review=None, journey=None, touchpoint=None):
     """Agree an action, in a review (`review`) or on a journey between reviews (`journey`)."""
+    if review is None and journey is None:
+        raise ValidationError(
+            {"journey": _("Give the journey of the action (or the review it is agreed in).")}
+        )
     if review is not None:
+        if journey is not None and review.journey_id != journey.pk:
+            raise ValidationError({"review": _("This review is of another journey.")})
         journey = review.journey
     org = journey.organisation
     require_editor(actor, org)

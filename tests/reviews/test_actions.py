@@ -80,6 +80,15 @@ def test_a_touchpoint_of_another_journey_is_refused(bob, nordic, review):
     assert "touchpoint" in exc.value.message_dict
 
 
+def test_a_review_of_another_journey_or_neither_is_refused(bob, nordic, review):
+    other = TouchpointFactory(stage__journey__organisation=nordic).journey
+    for where, field in (({"journey": other, "review": review}, "review"), ({}, "journey")):
+        with pytest.raises(ValidationError) as exc:
+            services.action_create(actor=bob, title="Check", owner=bob, due_on=TODAY, **where)
+        assert field in exc.value.message_dict
+    assert not Action.objects.exists()
+
+
 def test_staff_cannot_create_actions(carol, review):
     with pytest.raises(PermissionDenied):
         add(carol, review, owner=carol)
