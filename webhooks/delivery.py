@@ -25,6 +25,7 @@ import json
 import logging
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -59,8 +60,17 @@ def body_of(payload) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+MAX_ADDRESSES = 3  # tried in turn when a host has several; more would only add waiting
+
+
+def attempt_seconds():
+    """The most one attempt may take, from connecting to the answer's last byte."""
+    return int(settings.WEBHOOK_TIMEOUT_SECONDS) * 3
+
+
 def claim_seconds():
-    return int(settings.WEBHOOK_TIMEOUT_SECONDS) * 3 + 60
+    """A claim outlasts the longest attempt, so no second worker sends it meanwhile."""
+    return attempt_seconds() + 60
 
 
 def backoff(attempts):
@@ -83,11 +93,14 @@ class Result:
         return self.code is not None and 200 <= self.code < 300
 
 
-def _connect(addresses, port, timeout):
+def _connect(addresses, port, timeout, deadline):
     last = None
-    for address in addresses:
+    for address in addresses[:MAX_ADDRESSES]:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
         try:
-            return socket.create_connection((address, port), timeout)
+            return socket.create_connection((address, port), min(timeout, left))
         except OSError as exc:
             last = exc
     raise last or OSError("no address")
@@ -96,26 +109,57 @@ def _connect(addresses, port, timeout):
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the addresses the URL check approved, not to a fresh DNS answer."""
 
-    def __init__(self, host, port, *, addresses, **kwargs):
+    def __init__(self, host, port, *, addresses, deadline, **kwargs):
         super().__init__(host, port, **kwargs)
         self._addresses = addresses
+        self._deadline = deadline
 
     def connect(self):
         if not self._addresses:
             return super().connect()
-        self.sock = _connect(self._addresses, self.port, self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout, self._deadline)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, addresses, **kwargs):
+    def __init__(self, host, port, *, addresses, deadline, **kwargs):
         super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
         self._addresses = addresses
+        self._deadline = deadline
 
     def connect(self):
         if not self._addresses:
             return super().connect()
-        sock = _connect(self._addresses, self.port, self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        # Kept on the connection during the handshake too, so the watchdog can cut it.
+        self.sock = _connect(self._addresses, self.port, self.timeout, self._deadline)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
+
+
+class _Watchdog:
+    """Cuts the connection when the attempt's time is up. Timeouts on each read are not
+    enough: a server that sends a byte of its headers now and then would hold the worker (and,
+    past the claim, let a second worker send the event again)."""
+
+    def __init__(self, connection, seconds):
+        self.fired = False
+        self._connection = connection
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def _fire(self):
+        self.fired = True
+        sock = self._connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
 
 
 def _clean_text(raw: bytes) -> str:
@@ -123,9 +167,8 @@ def _clean_text(raw: bytes) -> str:
 
 
 def _read_some(response, started):
-    """At most RESPONSE_MAX_BYTES of the answer, and stop reading when the attempt has taken
-    twice the timeout (a server dripping bytes cannot hold a worker)."""
-    deadline = started + 2 * settings.WEBHOOK_TIMEOUT_SECONDS
+    """At most RESPONSE_MAX_BYTES of the answer, read while the attempt has time left."""
+    deadline = started + attempt_seconds()
     data = b""
     while len(data) < RESPONSE_MAX_BYTES and time.monotonic() < deadline:
         chunk = response.read1(RESPONSE_MAX_BYTES - len(data))
@@ -145,27 +188,36 @@ def post(url, body: bytes, headers) -> Result:
         port = parts.port or (443 if https else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         cls = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+        left = started + attempt_seconds() - time.monotonic()
         connection = cls(
-            parts.hostname, port, addresses=addresses, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+            parts.hostname, port, addresses=addresses, deadline=started + attempt_seconds(),
+            timeout=min(settings.WEBHOOK_TIMEOUT_SECONDS, max(left, 0.1)),
         )
+        watchdog = _Watchdog(connection, max(left, 0.1))
         try:
-            connection.request("POST", target, body=body, headers=headers)
-            response = connection.getresponse()
-            result.code = response.status
-            result.excerpt = _clean_text(_read_some(response, started))
-            if not result.ok:
-                result.error = _("The endpoint answered %(code)s %(reason)s.") % {
-                    "code": response.status,
-                    "reason": response.reason,
-                }
+            with watchdog:
+                connection.request("POST", target, body=body, headers=headers)
+                response = connection.getresponse()
+                result.code = response.status
+                result.excerpt = _clean_text(_read_some(response, started))
+        except (OSError, http.client.HTTPException):
+            if watchdog.fired and result.code is None:
+                raise TimeoutError from None
+            if result.code is None:
+                raise
         finally:
             connection.close()
+        if not result.ok:
+            result.error = _("The endpoint answered %(code)s %(reason)s.") % {
+                "code": response.status,
+                "reason": response.reason,
+            }
     except ValidationError as exc:
         result.error = _("Refused: %(reason)s") % {"reason": " ".join(exc.messages)}
     except TimeoutError:
-        result.error = _("No answer within %(n)s seconds.") % {
-            "n": settings.WEBHOOK_TIMEOUT_SECONDS
-        }
+        result.error = _(
+            "No answer in time (%(n)s seconds at most for each step, %(total)s in all)."
+        ) % {"n": settings.WEBHOOK_TIMEOUT_SECONDS, "total": attempt_seconds()}
     except (OSError, http.client.HTTPException, ValueError) as exc:
         result.error = _("Could not deliver: %(error)s") % {"error": exc or type(exc).__name__}
     result.error = _clean_text(result.error.encode())[:ERROR_MAX]

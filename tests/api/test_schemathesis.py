@@ -12,7 +12,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -45,7 +47,19 @@ schema = _load_schema()
 
 
 @pytest.fixture
-def bob_world(personas, journey, bob, carol, nordic):
+def keep_the_test_connection():
+    """The requests go through the WSGI handler, which closes the database connection after
+    each one (as in production); the test's transaction needs it open, as Django's test client
+    keeps it."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bob_world(keep_the_test_connection, personas, journey, bob, carol, nordic):
     """The ids a path may name: bob's organisation and one object of each kind."""
     touchpoint = journey.touchpoints.order_by("position").first()
     stage = StageFactory(journey=journey, name="Spare stage", position=9)

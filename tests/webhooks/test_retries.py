@@ -201,3 +201,45 @@ def test_with_the_broker_down_the_sweep_sends_it_later(
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED
     assert len(receiver.requests) == 1
+
+
+def test_a_server_dripping_its_headers_cannot_hold_the_worker(endpoint, settings):
+    """One byte every 0.3 s never trips a read's timeout: the attempt's deadline cuts it."""
+    import socket
+    import threading
+    import time
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                if stop.is_set():
+                    break
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    break
+                time.sleep(0.3)
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    endpoint.url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    endpoint.save(update_fields=["url"])
+    delivery = services.emit(Event.IDEA_CREATED, endpoint.organisation, {})[0]
+    started = time.monotonic()
+    try:
+        webhook_delivery.send_one(delivery.pk)
+    finally:
+        stop.set()
+        listener.close()
+    took = time.monotonic() - started
+    assert took < webhook_delivery.attempt_seconds() + 2, took
+    assert webhook_delivery.claim_seconds() > webhook_delivery.attempt_seconds()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error.startswith("No answer in time")

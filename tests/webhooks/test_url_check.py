@@ -148,7 +148,7 @@ def test_the_connection_goes_to_the_checked_address_not_a_new_dns_answer(
     )
     used = []
 
-    def connect(addresses, port, timeout):
+    def connect(addresses, port, timeout, deadline):
         used.append((list(addresses), port))
         raise OSError("connection refused")
 
