@@ -28,8 +28,11 @@ def resolve(host, port):
 
 def _is_public(address):
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address carried inside IPv6 (mapped, 6to4, Teredo) is judged as IPv4.
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None:
+            ip = inner
     return not (
         ip.is_private
         or ip.is_loopback

@@ -54,6 +54,8 @@ REFUSED = {
     "http://0.0.0.0/": "private, local or reserved",
     "http://[::1]/in": "private, local or reserved",
     "http://[::ffff:127.0.0.1]/in": "private, local or reserved",
+    "http://[2002:7f00:1::]/6to4": "private, local or reserved",
+    "http://[2002:a9fe:a9fe::1]/6to4-metadata": "private, local or reserved",
     "http://224.0.0.1/": "private, local or reserved",
     "https://motmap.example.com/hook": "this motmap server",
     "https://sneaky.example.com/hook": "private, local or reserved",  # resolves to 127.0.0.1
