@@ -47,6 +47,17 @@ def _review(request, review_id):
     )
 
 
+def _open_review(request, review_id):
+    """(review, None) for an editor changing an open review; (review, redirect back to it with
+    a message) when it is already completed and can no longer change."""
+    ensure_editor(request)
+    review = _review(request, review_id)
+    if review.is_completed:
+        messages.info(request, services.completed_message())
+        return review, _to_review(review)
+    return review, None
+
+
 def _to_review(review, anchor=""):
     url = reverse("review_detail", args=[review.organisation.slug, review.pk])
     return redirect(f"{url}#{anchor}" if anchor else url)
@@ -97,11 +108,9 @@ def review_start(request, journey_id):
 @org_view
 def review_edit(request, review_id):
     """Correct the date, attendees and guests of an open review."""
-    ensure_editor(request)
-    review = _review(request, review_id)
-    if review.is_completed:
-        messages.info(request, services.completed_message())
-        return _to_review(review)
+    review, closed = _open_review(request, review_id)
+    if closed:
+        return closed
     initial = {
         "held_on": review.held_on,
         "attendees": [str(pk) for pk in review.attendees.values_list("pk", flat=True)],
@@ -123,11 +132,9 @@ def review_edit(request, review_id):
 @org_view
 def review_cancel(request, review_id):
     """GET says what cancelling does; POST cancels (an open review only)."""
-    ensure_editor(request)
-    review = _review(request, review_id)
-    if review.is_completed:
-        messages.info(request, services.completed_message())
-        return _to_review(review)
+    review, closed = _open_review(request, review_id)
+    if closed:
+        return closed
     if request.method == "POST":
         try:  # completed or cancelled by someone else meanwhile: say so on the board
             kept = services.review_cancel(actor=request.user, review=review)
@@ -308,11 +315,9 @@ def review_idea_decide(request, review_id, idea_id):
 
 @org_view
 def review_complete(request, review_id):
-    ensure_editor(request)
-    review = _review(request, review_id)
-    if review.is_completed:
-        messages.info(request, services.completed_message())
-        return _to_review(review)
+    review, closed = _open_review(request, review_id)
+    if closed:
+        return closed
     form = CompleteForm(posted(request), initial={"summary": review.summary})
     if request.method == "POST" and form.is_valid():
         try:
