@@ -298,8 +298,6 @@ class TouchpointDetail(OrgAPIView, generics.RetrieveAPIView):
         touchpoint = self.get_object()
         version = if_match_version(request, touchpoint)
         data = self.validated(partial=partial, instance=touchpoint)
-        if version != touchpoint.version:
-            raise PreconditionFailed()
         touchpoint = touchpoint_services.touchpoint_update(
             actor=request.user, touchpoint=touchpoint, version=version, **data
         )
