@@ -6,6 +6,11 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The port served, for settings.PORT (a webhook back to this server on it is refused).
+export PORT
+# A development SECRET_KEY of this checkout's own, made once (settings read it when no
+# SECRET_KEY is set). Production sets SECRET_KEY or SECRET_KEY_FILE instead.
+DEV_KEY := var/secret_key
 
 .PHONY: run test e2e bench lint format ci install migrate demo clean
 
@@ -16,7 +21,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP)
+$(DEV_KEY):
+	@mkdir -p var
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(DEV_KEY)
+	@echo "Wrote a development SECRET_KEY to $(DEV_KEY)."
+
+install: $(STAMP) $(DEV_KEY)
 
 migrate: install
 	@mkdir -p var

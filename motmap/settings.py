@@ -1,25 +1,65 @@
 """motmap settings: one module, every value read from the environment.
 
-Every setting is listed with its default in `.env.example` and in README.md.
+Every setting is listed with its default in `.env.example` and in README.md. Any of them may
+instead be given as NAME_FILE, the path of a file that holds the value (Docker and Kubernetes
+secrets): see `motmap.envfiles`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+from motmap.envfiles import FileAwareEnv
 
-env = environ.Env()
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = FileAwareEnv()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# Local state of a development checkout (SQLite aside): the development key, the file broker
+# and cache, uploads. Production keeps none of it there (it sets SECRET_KEY and real services).
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-in-production-0123456789")
+
+# The key that signs sessions, password-reset, invitation and unsubscribe links. There is no
+# built-in default: anyone who knew it could forge all of those. `make` writes a random one for
+# this checkout into var/secret_key (development only; var/ is never copied into the image).
+DEVELOPMENT_KEY_FILE = VAR_DIR / "secret_key"
+# Keys that were published (an earlier default): never accepted with DEBUG off.
+PUBLISHED_KEYS = {"insecure-dev-key-change-me-in-production-0123456789"}
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and DEVELOPMENT_KEY_FILE.is_file():
+    SECRET_KEY = DEVELOPMENT_KEY_FILE.read_text(encoding="utf-8").strip()
+HOW_TO_MAKE_A_KEY = (
+    "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))' and set it "
+    "as SECRET_KEY (or put it in a file and set SECRET_KEY_FILE to its path). For development, "
+    "`make run` writes one into var/secret_key."
+)
+if not SECRET_KEY:
+    raise ImproperlyConfigured(f"SECRET_KEY is not set. {HOW_TO_MAKE_A_KEY}")
+if not DEBUG and (SECRET_KEY in PUBLISHED_KEYS or SECRET_KEY.startswith("django-insecure-")):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is a published development value and DEBUG is off. {HOW_TO_MAKE_A_KEY}"
+    )
+# Older keys still accepted for signatures while a new SECRET_KEY is rolled out (nobody is
+# logged out, links already sent keep working); remove them once they are no longer needed.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS is empty and DEBUG is off: set it to the host names this site answers "
+        "to, e.g. ALLOWED_HOSTS=motmap.example.com"
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The port the application server listens on (`make run` serves on it, the image's gunicorn
+# binds it). A webhook to this server's own addresses on this port or SITE_URL's is refused.
+PORT = env.int("PORT", default=8000)
 
 INSTALLED_APPS = [
     "motmap",
@@ -136,6 +176,14 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
 # Security headers. CSP: nothing from outside, no inline script or style.
+# Behind HTTPS: HSTS tells browsers to use HTTPS only for this many seconds (start small, e.g.
+# 3600, then a year: 31536000); SECURE_SSL_REDIRECT sends http:// requests to https:// (the
+# health check stays reachable over http for load balancers and container checks).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
