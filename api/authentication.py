@@ -1,8 +1,16 @@
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from motmap import lockout, ratelimit
+
 from .services import api_token_authenticate
+
+# Failed token authentications per client address in a clock hour (API_TOKEN_FAILURES_PER_HOUR):
+# past it every token from there is refused with 429 until the hour ends, so tokens cannot be
+# guessed at speed. Counted in the cache (motmap.ratelimit): with the cache away it is not applied.
+TOKEN_FAILURES = ratelimit.Limit("api-token-failures", 60 * 60)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -16,12 +24,23 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Give one token after Bearer."))
+        address = lockout.client_ip(request)
+        wait = ratelimit.wait_seconds(
+            TOKEN_FAILURES, address, settings.API_TOKEN_FAILURES_PER_HOUR
+        )
+        if wait:
+            raise exceptions.Throttled(
+                wait, _("Too many invalid tokens from your address. Try again later.")
+            )
         try:
             raw = header[1].decode("ascii")
         except UnicodeError:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        token = api_token_authenticate(raw)
+            raw = None
+        token = api_token_authenticate(raw) if raw else None
         if token is None:
+            ratelimit.hit(TOKEN_FAILURES, address)
+            if raw is None:
+                raise exceptions.AuthenticationFailed(_("Invalid token."))
             raise exceptions.AuthenticationFailed(_("Invalid, revoked or expired token."))
         return token.user, token
 

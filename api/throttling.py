@@ -1,16 +1,29 @@
+import logging
+
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from motmap import lockout
+
 from .models import ApiToken
+
+logger = logging.getLogger(__name__)
 
 
 class ApiTokenRateThrottle(SimpleRateThrottle):
-    """Requests per token (per person for session use, per address for the anonymous)."""
+    """Requests per token (per person for session use, per address for the anonymous).
+
+    Counted in the cache; when the cache cannot be reached the request is let through and a
+    warning logged (motmap.ratelimit says why a limit fails open)."""
 
     scope = "api"
 
     def get_rate(self):
         return settings.API_THROTTLE_RATE
+
+    def get_ident(self, request):
+        # DRF's own trusts X-Forwarded-For from anyone; ours only behind our own proxy.
+        return lockout.client_ip(request)
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiToken):
@@ -24,4 +37,13 @@ class ApiTokenRateThrottle(SimpleRateThrottle):
     def allow_request(self, request, view):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:  # the cache is away: do not refuse the API with it
+            logger.warning(
+                "The cache could not count API requests (%s: %s); not throttled meanwhile.",
+                type(exc).__name__,
+                exc,
+            )
+            self.history = []
+            return True

@@ -5,12 +5,7 @@ Keyword-only, atomic, taking the acting user. Anonymous ideas keep no trace of t
 the cache (which expires), never in a table.
 """
 
-import hashlib
-import math
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -18,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap import ratelimit
 from motmap.models import EDITOR_ROLES, Membership, Organisation
 from motmap.tenancy import require_editor, require_role
 from notifications.models import Kind
@@ -70,17 +66,14 @@ TRANSITIONS = {
 }
 
 
-def _rate_key(user, bucket):
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:ideas:{user.pk}:{bucket}".encode()).hexdigest()
-    return f"idea-rate:{digest[:32]}"
-
-
-def _bucket():
-    return int(time.time() // RATE_WINDOW_SECONDS)
+# Ideas one member may send per clock hour (anonymous ones included): a count in the cache only.
+IDEA_RATE = ratelimit.Limit("ideas", RATE_WINDOW_SECONDS)
 
 
 def _check_rate(user):
-    if (cache.get(_rate_key(user, _bucket())) or 0) >= settings.IDEAS_PER_HOUR:
+    """Refuse an idea over the hourly limit. With the cache away the idea is taken: the limit
+    is a guard against floods, and the front line must not lose an idea to a cache outage."""
+    if ratelimit.wait_seconds(IDEA_RATE, str(user.pk), settings.IDEAS_PER_HOUR):
         raise ValidationError(
             _("You have sent %(n)d ideas this hour. Thank you! Please send more later.")
             % {"n": settings.IDEAS_PER_HOUR}
@@ -88,16 +81,9 @@ def _check_rate(user):
 
 
 def _count_submission(user):
-    """Count one more idea in the member's clock hour.
-
-    Only a count is kept, and the entry expires at a fixed time (the end of the next hour),
-    never at a time derived from the submission: nothing in the cache can be matched with an
-    anonymous idea's time of creation.
-    """
-    bucket = _bucket()
-    key = _rate_key(user, bucket)
-    expires_in = max(1, math.ceil((bucket + 2) * RATE_WINDOW_SECONDS - time.time()))
-    cache.set(key, (cache.get(key) or 0) + 1, expires_in)
+    """Count one more idea in the member's clock hour (see motmap.ratelimit: only a count is
+    kept, expiring at a fixed hour, so nothing cached can be matched with an anonymous idea)."""
+    ratelimit.hit(IDEA_RATE, str(user.pk))
 
 
 def _clean_texts(*, title, today, proposal, habits):

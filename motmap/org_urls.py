@@ -11,6 +11,11 @@ urlpatterns = [
     path("members/<uuid:membership_id>/role/", views.member_role, name="member_role"),
     path("members/<uuid:membership_id>/remove/", views.member_remove, name="member_remove"),
     path(
+        "members/<uuid:membership_id>/unpause/",
+        views.member_login_unpause,
+        name="member_login_unpause",
+    ),
+    path(
         "invitations/<uuid:invitation_id>/revoke/",
         views.invitation_revoke,
         name="invitation_revoke",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import outbox
+from . import lockout, outbox
 from .models import Invitation, Membership, Organisation, Role
 from .tenancy import require_owner
 
@@ -293,3 +293,11 @@ def membership_leave(*, actor, organisation):
     if membership.role == Role.OWNER and len(owners) <= 1:
         raise ValidationError(_("The last owner cannot leave. Make someone else owner first."))
     membership.delete()
+
+
+@transaction.atomic
+def membership_login_unpause(*, actor, membership):
+    """An owner lifts the login pause of a member (every address): see motmap.lockout.
+    Returns how many paused or counting addresses were forgotten."""
+    require_owner(actor, membership.organisation)
+    return lockout.lift_pause(membership.user.email)

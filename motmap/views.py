@@ -2,8 +2,10 @@
 
 import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -14,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import lockout, ratelimit, services
 from .forms import (
     AcceptInvitationForm,
     InviteForm,
     OrganisationNameForm,
     OrganisationSettingsForm,
+    OutboxPasswordResetForm,
     RoleForm,
     SignUpForm,
     add_service_errors,
@@ -35,7 +38,10 @@ from .tenancy import (
 )
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
+# Password-reset requests counted per client address and per email address asked for (each
+# against PASSWORD_RESETS_PER_HOUR): no mailbox is flooded, and no address sends them in bulk.
+RESETS_BY_ADDRESS = ratelimit.Limit("password-reset-address", 60 * 60)
+RESETS_BY_EMAIL = ratelimit.Limit("password-reset-email", 60 * 60)
 
 
 def not_found(request, exception=None):
@@ -44,6 +50,33 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"errors": {}, "detail": _("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def too_many_requests(request, seconds):
+    """429 with Retry-After: the page says when to try again."""
+    minutes = max(1, -(-seconds // 60))
+    response = render(request, "429.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, its email through the outbox, in a bounded number per hour."""
+
+    form_class = OutboxPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        counted = [(RESETS_BY_ADDRESS, lockout.client_ip(request))]
+        email = lockout.normalise_username(request.POST.get("email"))
+        if email:
+            counted.append((RESETS_BY_EMAIL, email))
+        allowed = settings.PASSWORD_RESETS_PER_HOUR
+        wait = max(ratelimit.wait_seconds(limit, ident, allowed) for limit, ident in counted)
+        if wait:
+            return too_many_requests(request, wait)
+        for limit, ident in counted:
+            ratelimit.hit(limit, ident)
+        return super().post(request, *args, **kwargs)
 
 
 def healthz(request):
@@ -139,10 +172,18 @@ def member_list(request):
 
 
 def _render_members(request, *, form=None, status=200):
-    memberships = Membership.objects.filter(organisation=request.org).select_related("user")
+    memberships = list(
+        Membership.objects.filter(organisation=request.org)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    if request.membership.is_owner:  # owners see whose logins are paused, and lift it
+        paused = lockout.paused_logins(m.user.email for m in memberships)
+        for m in memberships:
+            m.paused_login = paused.get(m.user.email.lower())
     invitations = Invitation.objects.pending().filter(organisation=request.org)
     context = {
-        "memberships": memberships.order_by("user__full_name", "user__email"),
+        "memberships": memberships,
         "invitations": invitations.select_related("invited_by"),
         "invite_form": form or InviteForm(),
         "role_choices": RoleForm.base_fields["role"].choices,
@@ -184,6 +225,17 @@ def member_remove(request, membership_id):
             messages.success(request, _("You left %(org)s.") % {"org": request.org})
             return redirect("home")
         messages.success(request, _("%(name)s was removed.") % {"name": membership.user})
+    return redirect("member_list", org_slug=request.org.slug)
+
+
+@require_POST
+@org_view
+def member_login_unpause(request, membership_id):
+    membership = get_object_or_404(Membership, organisation=request.org, pk=membership_id)
+    services.membership_login_unpause(actor=request.user, membership=membership)
+    messages.success(
+        request, _("%(name)s can log in again from every address.") % {"name": membership.user}
+    )
     return redirect("member_list", org_slug=request.org.slug)
 
 

@@ -61,6 +61,7 @@ ACCESS = {
     "member_list": (MEMBER, OWNER),
     "member_role": (NOT_ALLOWED, OWNER),
     "member_remove": (NOT_ALLOWED, OWNER),
+    "member_login_unpause": (NOT_ALLOWED, OWNER),
     "invitation_revoke": (NOT_ALLOWED, OWNER),
     "journey_create": (EDITOR, EDITOR),
     "journey_board": (MEMBER, NOT_ALLOWED),
