@@ -27,7 +27,10 @@ ERRORS_EVERYWHERE = {
     "401": "No credentials, or a revoked or unknown token.",
     "403": "Your role, or a read-only token, does not allow this.",
     "404": "No such object in this organisation (or no such organisation for you).",
-    "429": "Too many requests for this token; `Retry-After` says when to try again.",
+    "429": "Too many requests for this token, or too many invalid tokens from this address; "
+    "`Retry-After` says when to try again.",
+    "503": "The database is briefly unreachable (a restart): try again after `Retry-After` "
+    "seconds.",
 }
 ERRORS_WITH_BODY = {
     "413": "The body is larger than the limit.",
@@ -67,4 +70,5 @@ def add_error_responses(result, generator, request, public):
             for code, description in errors.items():
                 responses.setdefault(code, _error_response(description))
             responses["429"].setdefault("headers", RETRY_AFTER)
+            responses["503"].setdefault("headers", RETRY_AFTER)
     return result

@@ -7,6 +7,7 @@ measured in the same run: fetching the same touchpoint rows with one plain query
 Runs against a throw-away test database (SQLite, or PostgreSQL when DATABASE_URL is set).
 """
 
+import logging
 import os
 import statistics
 import sys
@@ -221,7 +222,7 @@ def reminder_sweep_table(org, manager):
     ids = [j.pk for j in journeys]
     from motmap import outbox
 
-    outbox._enqueue = lambda email_id: None  # sending is the worker's work, not the sweep's
+    outbox.enqueue_on_commit = lambda *args, **kwargs: None  # sending is the worker's work
     print("reminder sweep, 10,000 journeys (each due one: an email to the touchpoint owner and a")
     print("digest notice for the journey owner, written in the sweep's transaction)")
     header = (
@@ -302,12 +303,21 @@ def pack_table(org, user):
         )
         for days in (300, 200, 100):
             review = Review.objects.create(
-                organisation=org, journey=journey, held_on=timezone.localdate(),
-                status="completed", completed_at=timezone.now() - timedelta(days=days),
+                organisation=org,
+                journey=journey,
+                held_on=timezone.localdate(),
+                status="completed",
+                completed_at=timezone.now() - timedelta(days=days),
             )
             ReviewRating.objects.bulk_create(
-                ReviewRating(review=review, touchpoint=tp, position=i, touchpoint_name=tp.name,
-                             rating=(i + days // 100) % 5 - 2, target_rating=2)
+                ReviewRating(
+                    review=review,
+                    touchpoint=tp,
+                    position=i,
+                    touchpoint_name=tp.name,
+                    rating=(i + days // 100) % 5 - 2,
+                    target_rating=2,
+                )
                 for i, tp in enumerate(tps)
             )
         return journey
@@ -476,7 +486,148 @@ def list_api_table(client, org):
     print("reference: the first 100 touchpoint rows with one plain query.\n")
 
 
-TABLES = ("board", "ideas", "weight", "sweep", "pack", "feed", "list")
+class _Hung:
+    """A broker address that takes the connection and never answers (an overloaded or
+    half-dead Redis): the worst case for a page that publishes."""
+
+    def __init__(self):
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(100)  # never accepted: the kernel completes the handshake, nobody reads
+        self.url = f"redis://127.0.0.1:{self.sock.getsockname()[1]}/0"
+
+    def close(self):
+        self.sock.close()
+
+
+def _closed_url():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+
+
+def _redis_up():
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.2).close()
+    except OSError:
+        return None
+    return "redis://127.0.0.1:6379/9"
+
+
+def broker_table(org, manager):
+    """A page that queues an email (an idea decision) with the broker up, refused or hung."""
+    from ideas import services as idea_services
+    from ideas.models import IdeaStatus
+    from journeys.models import Stage
+    from motmap import enqueue
+    from motmap.celery import app
+    from motmap.models import Membership, OutboxEmail, Role, User
+    from touchpoints.models import Touchpoint
+
+    author = User.objects.create_user(email="author@example.com", password=None)
+    Membership.objects.create(organisation=org, user=author, role=Role.STAFF)
+    journey = build(org, manager, 6, name="Broker bench")
+    touchpoint = Touchpoint.objects.filter(stage__in=Stage.objects.filter(journey=journey)).first()
+    client = Client()
+    client.force_login(manager)
+    settings.IDEAS_PER_HOUR = 10_000
+    logging.getLogger("motmap.enqueue").setLevel(logging.ERROR)  # the warnings are expected
+    conf = app.conf
+    saved = (conf.task_always_eager, conf.broker_write_url, conf.broker_transport_options)
+    conf.task_always_eager = False
+    conf.broker_transport_options = dict(settings.REDIS_BROKER_TRANSPORT_OPTIONS)
+
+    def use(url):
+        conf.broker_write_url = url  # wins over CELERY_BROKER_URL from the environment
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def decide(reset):
+        idea, _ = idea_services.idea_submit(
+            actor=author, touchpoint=touchpoint, title="Bench", today="x", proposal="y"
+        )
+        if reset:
+            enqueue.reset()
+        url = f"/o/{org.slug}/ideas/{idea.pk}/status/"
+        start = time.perf_counter()
+        response = client.post(url, {"status": IdeaStatus.ACCEPTED, "note": "Yes"})
+        elapsed = time.perf_counter() - start
+        assert response.status_code == 302, response.status_code
+        return elapsed
+
+    hung = _Hung()
+    up = _redis_up()
+    states = [("up (Redis)" if up else "up (memory)", up or "memory://")]
+    states += [("refused (nothing listens)", _closed_url()), ("hung (never answers)", hung.url)]
+    print("a page that queues an email (an idea decision), by the state of the broker")
+    print(f"BROKER_TIMEOUT_SECONDS = {settings.BROKER_TIMEOUT_SECONDS}")
+    header = (
+        f"{'broker':<26} {'every page ms':>14} {'ratio':>6} {'pages after ms':>15} {'ratio':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    reference = None
+    try:
+        for label, url in states:
+            use(url)
+            enqueue.reset()
+            decide(False)  # warm up the connection pool (or the failure)
+            each = statistics.median(decide(True) for _ in range(9))
+            after = statistics.median(decide(False) for _ in range(9))
+            reference = reference or each
+            print(
+                f"{label:<26} {each * 1000:>14.1f} {each / reference:>6.1f} "
+                f"{after * 1000:>15.1f} {after / reference:>6.1f}"
+            )
+        # Before: Celery's and redis-py's defaults (retries, no timeouts), as the pages had.
+        from django.utils.module_loading import import_string
+
+        conf.broker_transport_options = {}
+        conf.task_publish_retry = True
+        conf.broker_connection_timeout = 4.0
+        use(_closed_url())
+        task = import_string("motmap.tasks.flush_outbox")
+
+        def publish_with_defaults():
+            start = time.perf_counter()
+            try:
+                task.delay()
+            except Exception:  # noqa: S110  (the failure is what is timed)
+                pass
+            return time.perf_counter() - start
+
+        before = statistics.median(publish_with_defaults() for _ in range(3))
+        print(
+            f"{'refused, defaults (before)':<26} {before * 1000 + reference * 1000:>14.1f} "
+            f"{(before + reference) / reference:>6.1f} {'':>15} {'':>6}"
+        )
+    finally:
+        hung.close()
+        conf.task_publish_retry = settings.CELERY_TASK_PUBLISH_RETRY
+        conf.broker_connection_timeout = settings.CELERY_BROKER_CONNECTION_TIMEOUT
+        conf.task_always_eager, saved_url, conf.broker_transport_options = saved
+        use(saved_url)
+        enqueue.reset()
+    waiting = OutboxEmail.objects.filter(sent_at__isnull=True).count()
+    print(
+        "every page: the broker is tried on each page (the worst case); pages after: within "
+        f"{enqueue.BROKER_PAUSE_SECONDS:.0f} s of a failure\nthe broker is not tried again. "
+        "before: the page (broker up) plus one publish with Celery's own retries and no timeouts."
+        f"\nThe reference is the broker up. {waiting} emails wait in the outbox for flush_outbox.\n"
+    )
+    if up:
+        import redis
+
+        redis.Redis.from_url(up).flushdb()
+
+
+TABLES = ("board", "ideas", "weight", "sweep", "pack", "feed", "list", "broker")
 
 
 def main():
@@ -512,6 +663,8 @@ def main():
             feed_table(client, org, user)
         if "list" in tables:
             list_api_table(client, org)
+        if "broker" in tables:
+            broker_table(org, user)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

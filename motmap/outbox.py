@@ -6,20 +6,19 @@ it later. `send_one` claims the row with a conditional UPDATE before sending and
 sent with another, so a retry or two workers never send one email twice.
 """
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .enqueue import enqueue_on_commit
 from .models import OutboxEmail
 
-logger = logging.getLogger(__name__)
 CLAIM_SECONDS = 300
+SEND_TASK = "motmap.tasks.send_outbox_email"
 
 
 def render_email(*, to, template, context, organisation=None, headers=None):
@@ -55,18 +54,9 @@ def queue_email(*, to, template, context, organisation=None, headers=None):
 def queue_emails(emails):
     """Write rendered emails in one INSERT; each is handed to the worker after the commit."""
     emails = OutboxEmail.objects.bulk_create(emails)
-    ids = [email.pk for email in emails]
-    transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
+    for email in emails:
+        enqueue_on_commit(SEND_TASK, str(email.pk), sweep="flush_outbox")
     return emails
-
-
-def _enqueue(email_id):
-    from .tasks import send_outbox_email
-
-    try:
-        send_outbox_email.delay(str(email_id))
-    except Exception:  # broker down: the row waits for flush_outbox
-        logger.warning("Could not queue outbox email %s; flush_outbox will send it.", email_id)
 
 
 def claim(email_id):

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its process_exception sees a view's lost database connection first.
+    "motmap.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "motmap.urls"
@@ -119,6 +121,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connections are kept for a while and checked before reuse: one dropped by a database restart
+# is replaced at the start of the next request instead of failing it.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers wait their turn instead of failing with "database is locked" (two quick submits).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -234,6 +240,15 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # Celery: Redis when CELERY_BROKER_URL is set, else kombu's filesystem broker under var/.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=0.5)
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # A broker that is away must not hold a page: one connection attempt (no retry loop: the
+    # rows wait for their sweeps, see motmap.enqueue), connect and each command bounded.
+    "max_retries": 0,
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -245,8 +260,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+# Pages hand work to the broker once (motmap.enqueue): when it is away the row
+# waits for its beat sweep, so a publish is not retried in the request.
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -283,6 +302,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_due_digests",
         "schedule": REMINDER_SWEEP_SECONDS,
     },
+    # Review packs queued while the broker was away, or left by a worker that died.
+    "build-waiting-packs": {"task": "packs.tasks.build_waiting_packs", "schedule": 60.0},
     # Webhook deliveries due (first attempts the broker missed, and retries).
     "send-due-webhooks": {
         "task": "webhooks.tasks.send_due_webhooks",
@@ -308,6 +329,16 @@ IDEAS_PER_HOUR = env.int("IDEAS_PER_HOUR", default=20)
 # Cache: short-lived counters (idea rate limit). Redis when CACHE_URL says so; by default files
 # under var/, shared by the web server and the worker on one machine.
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# A cache that is away must cost a request a fraction of a second, not a hang: the limits
+# counted there then fail open (motmap.ratelimit).
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.25)
+if "redis" in CACHES["default"]["BACKEND"].lower():
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+            "socket_timeout": CACHE_TIMEOUT_SECONDS,
+        }
+    )
 
 # REST API (/api/v1/): personal tokens or the session; errors as {"errors": {...}, "detail": ...}.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")

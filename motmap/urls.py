@@ -29,3 +29,4 @@ urlpatterns = [
 ]
 
 handler404 = "motmap.views.not_found"
+handler500 = "motmap.views.server_error"

@@ -1,6 +1,7 @@
 """Accounts, organisations, members and invitations."""
 
 import copy
+import sys
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from . import lockout, ratelimit, services
+from . import lockout, ratelimit, services, unavailable
 from .forms import (
     AcceptInvitationForm,
     InviteForm,
@@ -42,6 +43,13 @@ AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # against PASSWORD_RESETS_PER_HOUR): no mailbox is flooded, and no address sends them in bulk.
 RESETS_BY_ADDRESS = ratelimit.Limit("password-reset-address", 60 * 60)
 RESETS_BY_EMAIL = ratelimit.Limit("password-reset-email", 60 * 60)
+
+
+def server_error(request):
+    """handler500: a lost database connection outside a view is a 503 "try again" too."""
+    if isinstance(sys.exc_info()[1], unavailable.DATABASE_GONE):
+        return unavailable.unavailable_response(request)
+    return defaults.server_error(request)
 
 
 def not_found(request, exception=None):

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap.enqueue import enqueue_on_commit
 from motmap.tenancy import require_editor
 
 from . import pdf, selectors
@@ -25,6 +26,8 @@ BLANK_ACTION_ROWS = 8
 NOTE_LINES = 22
 # A pack "being made" for longer than this was left by a worker that died: it may be claimed again.
 STALE_AFTER = timedelta(minutes=15)
+# A queued pack the worker has not started after this long is built by the beat's sweep.
+WAITING_AFTER = timedelta(minutes=1)
 
 
 def pack_context(*, org, packs, paper, for_pdf, is_org_pack=False, printed_at=None, **extra):
@@ -101,10 +104,22 @@ def org_pack_start(*, actor, organisation, paper=None):
 
 
 def _queue(pack):
-    from .tasks import build_stored_pack
+    enqueue_on_commit("packs.tasks.build_stored_pack", str(pack.pk), sweep="the pack sweep")
 
-    pk = str(pack.pk)
-    transaction.on_commit(lambda: build_stored_pack.delay(pk))
+
+def waiting_pack_ids(now=None, *, limit=50):
+    """Packs no worker took: queued a while ago (the broker was away when they were queued) or
+    left running by a worker that died. The beat's sweep builds them (`_claim` decides)."""
+    now = now or timezone.now()
+    waiting = Q(status=PackStatus.QUEUED, created_at__lt=now - WAITING_AFTER) | Q(
+        status=PackStatus.RUNNING, started_at__lt=now - STALE_AFTER
+    )
+    return [
+        str(pk)
+        for pk in StoredPack.objects.filter(waiting)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    ]
 
 
 def _claim(pack_id, now):

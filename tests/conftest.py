@@ -4,6 +4,8 @@ alice owns Nordic Air, bob manages there, carol is front-line staff there; mallo
 another organisation and must never see anything of Nordic Air.
 """
 
+import socket
+
 import pytest
 from django.test import Client
 
@@ -34,7 +36,43 @@ def _fast_tests(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 
+    from motmap import enqueue
+
     cache.clear()
+    enqueue.reset()  # a broker outage staged by one test does not pause the next one's tasks
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _reset_broker_pools():
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_away(settings):
+    """A real Redis broker address where nothing listens: publishing fails as it does when the
+    broker is down (connection refused), through production's transport options."""
+    conf = celery_app.conf
+    saved = {
+        key: conf[key]
+        for key in ("task_always_eager", "broker_write_url", "broker_transport_options")
+    }
+    conf.task_always_eager = False
+    # The write URL: CELERY_BROKER_URL in the environment (CI's) would win over broker_url.
+    conf.broker_write_url = f"redis://127.0.0.1:{_free_port()}/0"
+    conf.broker_transport_options = dict(settings.REDIS_BROKER_TRANSPORT_OPTIONS)
+    _reset_broker_pools()
+    yield conf.broker_write_url
+    conf.update(saved)
+    _reset_broker_pools()
+    from motmap import enqueue
+
+    enqueue.reset()
 
 
 @pytest.fixture

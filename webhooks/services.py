@@ -6,7 +6,6 @@ transaction commits, hands each to the worker (webhooks.delivery). A rolled-back
 nothing; a broker that is down only delays: the beat sweeps due deliveries.
 """
 
-import logging
 import uuid
 from collections import defaultdict
 
@@ -15,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap.enqueue import enqueue_on_commit
 from motmap.tenancy import require_owner
 
 from .models import (
@@ -28,7 +28,7 @@ from .models import (
 )
 from .urlcheck import check_url
 
-logger = logging.getLogger(__name__)
+SEND_TASK = "webhooks.tasks.send_webhook"
 MAX_ENDPOINTS_PER_ORG = 20
 DESCRIPTION_MAX = 200
 
@@ -152,19 +152,9 @@ def envelope(event, organisation, data, *, event_id=None, created_at=None):
 
 
 def _queue(deliveries):
-    ids = [d.pk for d in deliveries]
-    if ids:
-        transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
+    for delivery in deliveries:
+        enqueue_on_commit(SEND_TASK, str(delivery.pk), sweep="the webhook sweep")
     return deliveries
-
-
-def _enqueue(delivery_id):
-    from .tasks import send_webhook
-
-    try:
-        send_webhook.delay(str(delivery_id))
-    except Exception:  # broker down: the row waits for the beat's sweep
-        logger.warning("Could not queue webhook delivery %s; the sweep will send it.", delivery_id)
 
 
 def emit(event, organisation, data):
