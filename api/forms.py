@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from motmap.forms import Form
 
-class ApiTokenForm(forms.Form):
+
+class ApiTokenForm(Form):
     name = forms.CharField(
         label=_("Name"),
         max_length=80,

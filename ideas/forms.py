@@ -3,12 +3,13 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from motmap.forms import Form
 from touchpoints.models import Habit
 
 from .models import COMMENT_MAX, TEXT_MAX, TITLE_MAX, IdeaStatus
 
 
-class IdeaTextsForm(forms.Form):
+class IdeaTextsForm(Form):
     title = forms.CharField(
         label=_("Short title"),
         max_length=TITLE_MAX,
@@ -62,13 +63,13 @@ class IdeaForm(IdeaTextsForm):
             self.initial.setdefault("submission_token", uuid.uuid4())
 
 
-class CommentForm(forms.Form):
+class CommentForm(Form):
     body = forms.CharField(
         label=_("Comment"), max_length=COMMENT_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(Form):
     status = forms.ChoiceField(label=_("New status"), choices=IdeaStatus.choices)
     note = forms.CharField(
         label=_("Reason or note"),
@@ -89,7 +90,7 @@ SORTS = [
 ]
 
 
-class IdeaFilterForm(forms.Form):
+class IdeaFilterForm(Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     status = forms.ChoiceField(
         label=_("Status"),

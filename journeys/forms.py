@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from motmap.forms import Form, ModelForm
 from motmap.models import EDITOR_ROLES, Membership
 
 from .models import Journey
@@ -22,7 +23,7 @@ def org_users(org, roles=None):
     ).order_by("full_name", "email")
 
 
-class JourneyForm(forms.ModelForm):
+class JourneyForm(ModelForm):
     owner = MemberChoiceField(
         label=_("Owner"),
         queryset=None,
@@ -44,11 +45,11 @@ class JourneyForm(forms.ModelForm):
         """The service checks the name (case-insensitively, within the organisation)."""
 
 
-class StageForm(forms.Form):
+class StageForm(Form):
     name = forms.CharField(label=_("Stage name"), max_length=80)
 
 
-class StageDeleteForm(forms.Form):
+class StageDeleteForm(Form):
     move_to = forms.ModelChoiceField(
         label=_("Move its touchpoints to"), queryset=None, required=False
     )

@@ -12,6 +12,47 @@ from .models import Organisation, Role
 TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]
 
 
+# What Django puts for bytes that are not UTF-8 when it decodes a form (U+FFFD): text that
+# arrived so is refused, never stored with the replacement characters in it.
+UNREADABLE = "\ufffd"
+
+
+class ReadableText:
+    """Every form of the project: a field whose submitted text holds bytes that are not valid
+    UTF-8 gets a field error (the API answers such text with a 400, too), so nothing is saved
+    with the unreadable part replaced."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return
+        for name in list(self.fields):
+            if _unreadable(self[name].data):
+                self.add_error(
+                    name,
+                    _(
+                        "This text holds characters that could not be read (bytes that are "
+                        "not UTF-8). Type or paste it again."
+                    ),
+                )
+
+
+def _unreadable(value):
+    if isinstance(value, str):
+        return UNREADABLE in value
+    if isinstance(value, list | tuple):
+        return any(_unreadable(v) for v in value)
+    return False
+
+
+class Form(ReadableText, forms.Form):
+    pass
+
+
+class ModelForm(ReadableText, forms.ModelForm):
+    pass
+
+
 def posted(request):
     """The form data of a POST, even an empty one (a form bound to it shows what is missing);
     None for a GET, so the form starts unbound."""
@@ -27,7 +68,7 @@ def add_service_errors(form, exc):
         form.add_error(None, exc.messages)
 
 
-class NewPasswordForm(forms.Form):
+class NewPasswordForm(Form):
     """A new password typed twice, checked against Django's password validators."""
 
     password1 = forms.CharField(
@@ -68,13 +109,13 @@ class SignUpForm(NewPasswordForm):
     )
 
 
-class EmailLoginForm(AuthenticationForm):
+class EmailLoginForm(ReadableText, AuthenticationForm):
     username = forms.EmailField(
         label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True})
     )
 
 
-class OutboxPasswordResetForm(PasswordResetForm):
+class OutboxPasswordResetForm(ReadableText, PasswordResetForm):
     """Django's password reset, with the email sent through the outbox."""
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
@@ -82,11 +123,11 @@ class OutboxPasswordResetForm(PasswordResetForm):
         outbox.queue_email(to=to_email, template="password_reset", context=context)
 
 
-class OrganisationNameForm(forms.Form):
+class OrganisationNameForm(Form):
     name = forms.CharField(label=_("Organisation name"), max_length=120)
 
 
-class OrganisationSettingsForm(forms.ModelForm):
+class OrganisationSettingsForm(ModelForm):
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         choices=TIME_ZONE_CHOICES,
@@ -105,12 +146,12 @@ class OrganisationSettingsForm(forms.ModelForm):
         }
 
 
-class InviteForm(forms.Form):
+class InviteForm(Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
 
 
-class RoleForm(forms.Form):
+class RoleForm(Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 

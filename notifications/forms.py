@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from motmap.forms import Form
+
 from .models import DEFAULTS, Frequency, Kind
 
 
-class NotificationSettingsForm(forms.Form):
+class NotificationSettingsForm(Form):
     """One radio group per kind of notice: immediately, daily, weekly or off."""
 
     def __init__(self, data=None, *, membership, current):
@@ -22,6 +24,6 @@ class NotificationSettingsForm(forms.Form):
             )
 
 
-class CalendarLinkForm(forms.Form):
+class CalendarLinkForm(Form):
     ACTIONS = [("create", _("Create")), ("reset", _("Reset")), ("off", _("Turn off"))]
     action = forms.ChoiceField(choices=ACTIONS)

@@ -8,7 +8,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from motmap.forms import posted
 from motmap.tenancy import org_view
@@ -86,15 +90,18 @@ def unsubscribe(request, token):
 
 
 @never_cache
-@require_GET
+@require_safe
 def calendar_feed(request, token):
-    """The private iCalendar feed: public (calendar apps cannot log in), the token is the key."""
+    """The private iCalendar feed: public (calendar apps cannot log in), the token is the key.
+    HEAD (some calendar apps check with it first) answers as GET does, without the body."""
     feed = calendar.feed_for_token(token)
     if feed is None:
         raise Http404
-    response = HttpResponse(
-        calendar.calendar_for(feed), content_type="text/calendar; charset=utf-8"
-    )
+    body = calendar.calendar_for(feed)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="motmap.ics"'
     response["X-Robots-Tag"] = "noindex"
+    if request.method == "HEAD":
+        response["Content-Length"] = str(len(response.content))
+        response.content = b""
     return response

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from journeys.models import Journey
-from motmap.forms import posted
+from motmap.forms import Form, posted
 from motmap.tenancy import get_for_org, org_view
 from reviews.models import Review, ReviewStatus
 
@@ -27,7 +27,7 @@ from . import pdf, selectors, services
 from .models import PackKind, PackStatus, StoredPack
 
 
-class PackOptionsForm(forms.Form):
+class PackOptionsForm(Form):
     """`?paper=A4|letter&quarter=2027-Q1&review=<uuid>`: every part optional."""
 
     paper = forms.CharField(required=False, max_length=20)
@@ -184,7 +184,7 @@ def journey_pack_list(request, journey_id):
     )
 
 
-class OrgPackForm(forms.Form):
+class OrgPackForm(Form):
     paper = forms.CharField(required=False, max_length=20)
 
     def __init__(self, data, *, org):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ideas.models import IdeaStatus
+from motmap.forms import Form
 from touchpoints.models import RATING_SYMBOLS, Rating
 
 from .models import ActionStatus
@@ -36,7 +37,7 @@ class UserChoiceField(forms.TypedChoiceField):
         )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     """The date, attendees and guests of a meeting: when it starts and when they are corrected."""
 
     held_on = forms.DateField(label=_("Date of the review"), widget=DATE)
@@ -63,7 +64,7 @@ class ReviewForm(forms.Form):
         return [self.users[pk] for pk in self.cleaned_data["attendees"]]
 
 
-class RatingForm(forms.Form):
+class RatingForm(Form):
     rating = forms.TypedChoiceField(
         label=_("Rating now"),
         required=False,
@@ -109,7 +110,7 @@ class RatingForm(forms.Form):
         ]
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     title = forms.CharField(label=_("What"), max_length=TITLE_MAX)
     owner = UserChoiceField(label=_("Who"))  # the members are set per form
     due_on = forms.DateField(label=_("By when"), widget=DATE)
@@ -134,7 +135,7 @@ class ActionForm(forms.Form):
             field.widget = forms.Select(choices=field.choices)
 
 
-class DecideForm(forms.Form):
+class DecideForm(Form):
     status = forms.ChoiceField(label=_("Decision"), choices=IdeaStatus.choices)
     note = forms.CharField(
         label=_("Reason"),
@@ -145,7 +146,7 @@ class DecideForm(forms.Form):
     )
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(Form):
     summary = forms.CharField(
         label=_("Summary of the meeting"),
         required=False,
@@ -154,7 +155,7 @@ class CompleteForm(forms.Form):
     )
 
 
-class ActionCloseForm(forms.Form):
+class ActionCloseForm(Form):
     status = forms.ChoiceField(
         choices=[
             (ActionStatus.DONE, ActionStatus.DONE.label),
@@ -163,5 +164,5 @@ class ActionCloseForm(forms.Form):
     )
 
 
-class NextReviewForm(forms.Form):
+class NextReviewForm(Form):
     next_review_on = forms.DateField(label=_("Next review"), widget=DATE)

@@ -4,6 +4,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from journeys.forms import MemberChoiceField, org_users
+from motmap.forms import Form, ModelForm
 
 from . import csv_io
 from .models import (
@@ -20,7 +21,7 @@ RATING_CHOICES = [
 ]
 
 
-class TouchpointForm(forms.ModelForm):
+class TouchpointForm(ModelForm):
     rating_current = forms.TypedChoiceField(
         label=_("Rating now"), choices=RATING_CHOICES, coerce=int, initial=0
     )
@@ -90,7 +91,7 @@ class TouchpointForm(forms.ModelForm):
         return data
 
 
-class TouchpointImportForm(forms.Form):
+class TouchpointImportForm(Form):
     file = forms.FileField(
         label=_("CSV file"),
         error_messages={

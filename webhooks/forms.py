@@ -1,11 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from motmap.forms import Form
+
 from .models import SUBSCRIBABLE, DeliveryStatus, Event
 from .urlcheck import MAX_URL_LENGTH, check_url
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(Form):
     url = forms.CharField(
         label=_("URL"),
         max_length=MAX_URL_LENGTH,
@@ -34,7 +36,7 @@ class EndpointForm(forms.Form):
         return url
 
 
-class DeliveryFilterForm(forms.Form):
+class DeliveryFilterForm(Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any"))] + DeliveryStatus.choices
     )

@@ -165,9 +165,21 @@ def test_unknown_or_garbled_tokens_are_404(token, carol, client_for):
     assert Client().get(f"/calendar/{quote(token, safe='')}.ics").status_code == 404
 
 
-def test_the_feed_answers_only_get(carol, client_for):
+def test_the_feed_answers_only_get_and_head(carol, client_for):
     feed = create_link(client_for(carol))
     assert Client().post(f"/calendar/{feed.token}.ics").status_code == 405
+
+
+def test_head_answers_like_get_without_the_body(carol, client_for):
+    """Some calendar clients check a feed with HEAD first (it answered 405)."""
+    feed = create_link(client_for(carol))
+    get = fetch(feed.token)
+    head = Client().head(f"/calendar/{feed.token}.ics")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Type"] == get["Content-Type"] == "text/calendar; charset=utf-8"
+    assert int(head["Content-Length"]) == len(get.content)
+    assert Client().head("/calendar/no-such-token.ics").status_code == 404
 
 
 def test_a_feed_shows_only_its_own_organisation(
