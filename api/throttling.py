@@ -1,13 +1,9 @@
-import logging
-
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from motmap import lockout
+from motmap import lockout, ratelimit
 
 from .models import ApiToken
-
-logger = logging.getLogger(__name__)
 
 
 class ApiTokenRateThrottle(SimpleRateThrottle):
@@ -37,13 +33,11 @@ class ApiTokenRateThrottle(SimpleRateThrottle):
     def allow_request(self, request, view):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        if ratelimit.cache_seems_away():
+            return True
         try:
             return super().allow_request(request, view)
         except Exception as exc:  # the cache is away: do not refuse the API with it
-            logger.warning(
-                "The cache could not count API requests (%s: %s); not throttled meanwhile.",
-                type(exc).__name__,
-                exc,
-            )
+            ratelimit.cache_failed("count API requests", exc)
             self.history = []
             return True

@@ -627,7 +627,84 @@ def broker_table(org, manager):
         redis.Redis.from_url(up).flushdb()
 
 
-TABLES = ("board", "ideas", "weight", "sweep", "pack", "feed", "list", "broker")
+def cache_table(org, manager):
+    """The idea form's POST (it reads and counts the hourly limit) with the cache up, refused
+    or hung."""
+    import uuid
+
+    from journeys.models import Stage
+    from motmap import ratelimit
+    from touchpoints.models import Touchpoint
+
+    journey = build(org, manager, 6, name="Cache bench")
+    touchpoint = Touchpoint.objects.filter(stage__in=Stage.objects.filter(journey=journey)).first()
+    settings.IDEAS_PER_HOUR = 10_000
+    logging.getLogger("motmap.ratelimit").setLevel(logging.ERROR)  # the warnings are expected
+    client = Client()
+    client.force_login(manager)
+    timeout = settings.CACHE_TIMEOUT_SECONDS
+
+    def use(location):
+        from django.test.utils import override_settings
+
+        options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+        backend = "django.core.cache.backends.redis.RedisCache"
+        return override_settings(
+            CACHES={"default": {"BACKEND": backend, "LOCATION": location, "OPTIONS": options}}
+        )
+
+    def submit(reset):
+        if reset:
+            ratelimit.reset()
+        data = {
+            "touchpoint": str(touchpoint.pk),
+            "title": "Bench",
+            "today": "x",
+            "proposal": "y",
+            "submission_token": str(uuid.uuid4()),
+        }
+        start = time.perf_counter()
+        response = client.post(f"/o/{org.slug}/ideas/new/", data)
+        elapsed = time.perf_counter() - start
+        assert response.status_code == 302, response.status_code
+        return elapsed
+
+    hung = _Hung()
+    up = _redis_up()
+    states = [("up (Redis)", up.replace("/9", "/10"))] if up else []
+    states += [("refused (nothing listens)", _closed_url()), ("hung (never answers)", hung.url)]
+    print("the idea form's POST (it reads and counts the hourly limit), by the state of the cache")
+    print(f"CACHE_TIMEOUT_SECONDS = {timeout}")
+    header = f"{'cache':<26} {'every page ms':>14} {'ratio':>6} {'pages after ms':>15} {'ratio':>6}"
+    print(header)
+    print("-" * len(header))
+    reference = None
+    try:
+        for label, location in states:
+            with use(location):
+                submit(True)
+                each = statistics.median(submit(True) for _ in range(9))
+                after = statistics.median(submit(False) for _ in range(9))
+            reference = reference or each
+            print(
+                f"{label:<26} {each * 1000:>14.1f} {each / reference:>6.1f} "
+                f"{after * 1000:>15.1f} {after / reference:>6.1f}"
+            )
+    finally:
+        hung.close()
+        ratelimit.reset()
+    print(
+        "every page: the cache is asked on each page (the worst case); pages after: within "
+        f"{ratelimit.CACHE_PAUSE_SECONDS:.0f} s of a failure\nit is not asked again. "
+        "The reference is the first row. Every idea was stored.\n"
+    )
+    if up:
+        import redis
+
+        redis.Redis.from_url(up.replace("/9", "/10")).flushdb()
+
+
+TABLES = ("board", "ideas", "weight", "sweep", "pack", "feed", "list", "broker", "cache")
 
 
 def main():
@@ -665,6 +742,8 @@ def main():
             list_api_table(client, org)
         if "broker" in tables:
             broker_table(org, user)
+        if "cache" in tables:
+            cache_table(org, user)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

@@ -8,6 +8,8 @@ its own, never at a time derived from a hit (nothing in the cache dates a single
 The cache is an aid, not a dependency: when it cannot be reached (Redis away, a full disk) a
 limit is not applied and a warning is logged ("fails open"). Refusing ideas, password resets
 or API calls because a counter is unreachable would take the feature down with the cache.
+After a failure this process leaves the cache alone for CACHE_PAUSE_SECONDS, so a Redis that
+hangs costs one CACHE_TIMEOUT_SECONDS now and then, not one per counter on every request.
 The login pause is not counted here: django-axes keeps it in the database (motmap.lockout).
 """
 
@@ -22,6 +24,30 @@ from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
+CACHE_PAUSE_SECONDS = 5.0
+_cache_away_until = 0.0  # time.monotonic() until which the cache is not asked
+
+
+def cache_seems_away() -> bool:
+    return time.monotonic() < _cache_away_until
+
+
+def reset() -> None:
+    """Ask the cache again at once (tests)."""
+    global _cache_away_until
+    _cache_away_until = 0.0
+
+
+def cache_failed(what: str, exc: Exception) -> None:
+    """Note a cache failure: log it, and leave the cache alone for a few seconds."""
+    global _cache_away_until
+    _cache_away_until = time.monotonic() + CACHE_PAUSE_SECONDS
+    logger.warning(
+        "The cache could not %s (%s: %s); the limit is not applied meanwhile.",
+        what,
+        type(exc).__name__,
+        exc,
+    )
 
 
 @dataclass(frozen=True)
@@ -45,23 +71,15 @@ class Limit:
         return max(1, math.ceil((self._bucket(now) + 2) * self.window_seconds - now))
 
 
-def _cache_failed(action: str, limit: Limit, exc: Exception) -> None:
-    logger.warning(
-        "The cache could not %s the %s limit (%s: %s); the limit is not applied meanwhile.",
-        action,
-        limit.scope,
-        type(exc).__name__,
-        exc,
-    )
-
-
 def count(limit: Limit, ident: str) -> int | None:
     """Hits counted in the current window; None when the cache cannot be read."""
+    if cache_seems_away():
+        return None
     now = time.time()
     try:
         return int(cache.get(limit.key(ident, now)) or 0)
     except Exception as exc:  # any cache failure: the limit fails open
-        _cache_failed("read", limit, exc)
+        cache_failed(f"read the {limit.scope} limit", exc)
         return None
 
 
@@ -71,6 +89,8 @@ def hit(limit: Limit, ident: str) -> int | None:
     `add` then `incr` is atomic on Redis and in memory; the `touch` puts back the fixed expiry
     on backends whose incr rewrites the entry (the file cache).
     """
+    if cache_seems_away():
+        return None
     now = time.time()
     key, expires_in = limit.key(ident, now), limit._expires_in(now)
     try:
@@ -83,7 +103,7 @@ def hit(limit: Limit, ident: str) -> int | None:
         cache.touch(key, expires_in)
         return int(value)
     except Exception as exc:  # any cache failure: the limit fails open
-        _cache_failed("count", limit, exc)
+        cache_failed(f"count the {limit.scope} limit", exc)
         return None
 
 

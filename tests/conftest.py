@@ -36,10 +36,11 @@ def _fast_tests(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 
-    from motmap import enqueue
+    from motmap import enqueue, ratelimit
 
     cache.clear()
     enqueue.reset()  # a broker outage staged by one test does not pause the next one's tasks
+    ratelimit.reset()  # nor a cache outage the next one's limits
 
 
 def _free_port():
