@@ -10,7 +10,7 @@ PORT ?= 8000
 export PORT
 # A development SECRET_KEY of this checkout's own, made once (settings read it when no
 # SECRET_KEY is set). Production sets SECRET_KEY or SECRET_KEY_FILE instead.
-DEV_KEY := var/secret_key
+DEV_KEY := $(or $(VAR_DIR),var)/secret_key
 
 .PHONY: run test e2e bench lint format ci install migrate demo clean
 
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 $(DEV_KEY):
-	@mkdir -p var
+	@mkdir -p $(dir $(DEV_KEY))
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(DEV_KEY)
 	@echo "Wrote a development SECRET_KEY to $(DEV_KEY)."
 

@@ -26,9 +26,11 @@ from datetime import datetime, timedelta
 
 from axes.helpers import get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
 from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -38,16 +40,27 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from . import outbox
+from .models import OutboxEmail
 
 logger = logging.getLogger(__name__)
 USERNAME_KEYS = ("username", "email")
 
 
+def _trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.TRUSTED_PROXY_NETWORKS)
+
+
 def client_ip(request: HttpRequest) -> str:
-    """The client's address. X-Forwarded-For is believed only behind our own TLS proxy, and
-    then only its last entry: the one that proxy appended (the client can write the others)."""
+    """The client's address. X-Forwarded-For is believed only behind our own TLS proxy
+    (BEHIND_TLS_PROXY), only from a proxy address (TRUSTED_PROXIES: someone who reaches the app
+    server directly cannot pose as a proxy), and then only its last entry: the one that proxy
+    appended (the client can write the others)."""
     remote = request.META.get("REMOTE_ADDR", "") or ""
-    if settings.BEHIND_TLS_PROXY:
+    if settings.BEHIND_TLS_PROXY and _trusted_proxy(remote):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         last = forwarded.rsplit(",", 1)[-1].strip()
         try:
@@ -125,42 +138,81 @@ def paused_logins(emails) -> dict[str, PausedLogin]:
 
 def lift_pause(email: str) -> int:
     """Forget every failed attempt for this account (from every address). Returns the count."""
-    deleted, _ = AccessAttempt.objects.filter(username=normalise_username(email)).delete()
-    return deleted
+    username = normalise_username(email)
+    if username is None:
+        return 0  # axes' reset without a username would forget everybody's
+    return axes_reset(username=username)
 
 
-def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
-    """Axes' user_locked_out signal: email the account holder when a pause begins.
+NOTICE_HEADER = "X-Motmap-Notice"  # on the email, and how the outbox tells one was sent
 
-    Axes sends the signal on every attempt while paused; the email goes only on the attempt
-    that started the pause, and only when no other address already paused this account in
-    the cool-off (one email per account however many addresses guess at it).
-    """
-    if request is None or not username:
-        return
-    if getattr(request, "axes_failures_since_start", None) != _failure_limit():
-        return
-    user = get_user_model().objects.filter(email__iexact=username, is_active=True).first()
-    if user is None:
-        return
-    if _pauses(username=username).exclude(ip_address=ip_address).exists():
-        return  # another address paused this account already: its holder knows
-    reset_path = reverse(
+
+def _reset_url(user) -> str:
+    path = reverse(
         "password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),
         },
     )
+    return f"{settings.SITE_URL}{path}"
+
+
+def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+    """Axes' user_locked_out signal (sent on every attempt while paused): email the account
+    holder once per cool-off, however many addresses guess at it and however fast.
+
+    The holder's row is locked while the outbox is checked for a notice sent in the cool-off, so
+    two attempts at the same moment queue one email, and an attempt that axes counted past the
+    limit (parallel guesses) still sends it.
+    """
+    if request is None or not username:
+        return
+    if (getattr(request, "axes_failures_since_start", None) or 0) < _failure_limit():
+        return
+    users = get_user_model().objects.filter(email__iexact=username, is_active=True)
+    with transaction.atomic():
+        user = users.select_for_update().first()
+        if user is None:
+            return
+        already = OutboxEmail.objects.filter(
+            to=user.email,
+            created_at__gte=timezone.now() - cool_off(),
+            **{f"headers__{NOTICE_HEADER}": "login-paused"},
+        )
+        if already.exists():
+            return
+        outbox.queue_email(
+            to=user.email,
+            template="login_paused",
+            headers={NOTICE_HEADER: "login-paused"},
+            context={
+                "user": user,
+                "ip_address": ip_address or "",
+                "failures": _failure_limit(),
+                "cool_off_minutes": int(cool_off().total_seconds() // 60),
+                "reset_url": _reset_url(user),
+            },
+        )
+    logger.info("Logins paused for an account after %d failures.", _failure_limit())
+
+
+def on_password_reset(user) -> None:
+    """A new password chosen through the reset link ends the pause of that account: the pause
+    page and the email send people there."""
+    lift_pause(user.email)
+
+
+def tell_pause_lifted(*, membership, actor) -> None:
+    """The account holder learns that an owner lifted the pause (so that lifting cannot be used
+    quietly to guess on)."""
     outbox.queue_email(
-        to=user.email,
-        template="login_paused",
+        to=membership.user.email,
+        template="login_unpaused",
+        organisation=membership.organisation,
         context={
-            "user": user,
-            "ip_address": ip_address or "",
-            "failures": _failure_limit(),
-            "cool_off_minutes": int(cool_off().total_seconds() // 60),
-            "reset_url": f"{settings.SITE_URL}{reset_path}",
+            "user": membership.user,
+            "owner": actor,
+            "reset_url": _reset_url(membership.user),
         },
     )
-    logger.info("Logins paused for an account after %d failures.", _failure_limit())

@@ -107,6 +107,11 @@ def hit(limit: Limit, ident: str) -> int | None:
         return None
 
 
+def seconds_left(limit: Limit) -> int:
+    """Seconds until the current window of `limit` ends (for Retry-After)."""
+    return limit.seconds_left(time.time())
+
+
 def wait_seconds(limit: Limit, ident: str, allowed: int) -> int:
     """0 while fewer than `allowed` hits are counted in this window, else the seconds until it
     ends (for Retry-After). 0 too when the cache cannot be read."""

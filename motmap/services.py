@@ -297,7 +297,10 @@ def membership_leave(*, actor, organisation):
 
 @transaction.atomic
 def membership_login_unpause(*, actor, membership):
-    """An owner lifts the login pause of a member (every address): see motmap.lockout.
-    Returns how many paused or counting addresses were forgotten."""
+    """An owner lifts the login pause of a member (every address): see motmap.lockout. The
+    member is told by email. Returns how many paused or counting addresses were forgotten."""
     require_owner(actor, membership.organisation)
-    return lockout.lift_pause(membership.user.email)
+    lifted = lockout.lift_pause(membership.user.email)
+    if lifted:
+        lockout.tell_pause_lifted(membership=membership, actor=actor)
+    return lifted

@@ -5,6 +5,7 @@ instead be given as NAME_FILE, the path of a file that holds the value (Docker a
 secrets): see `motmap.envfiles`.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +49,13 @@ if not DEBUG and (SECRET_KEY in PUBLISHED_KEYS or SECRET_KEY.startswith("django-
 # Older keys still accepted for signatures while a new SECRET_KEY is rolled out (nobody is
 # logged out, links already sent keep working); remove them once they are no longer needed.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+if not DEBUG and any(
+    key in PUBLISHED_KEYS or key.startswith("django-insecure-") for key in SECRET_KEY_FALLBACKS
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY_FALLBACKS holds a published development value and DEBUG is off: remove it "
+        "(signatures made with it can be forged by anyone)."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -57,8 +65,8 @@ if not DEBUG and not ALLOWED_HOSTS:
     )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-# The port the application server listens on (`make run` serves on it, the image's gunicorn
-# binds it). A webhook to this server's own addresses on this port or SITE_URL's is refused.
+# The port the application server listens on: `make run` serves on it; the image's gunicorn
+# listens on 8000, the default. A webhook to this server on this port or SITE_URL's is refused.
 PORT = env.int("PORT", default=8000)
 
 INSTALLED_APPS = [
@@ -210,6 +218,17 @@ X_FRAME_OPTIONS = "DENY"
 # Behind a TLS-terminating proxy: believe its X-Forwarded-Proto, and the last X-Forwarded-For
 # entry (the address the proxy saw) as the client's address (motmap.lockout.client_ip).
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+# The addresses such a proxy connects from: X-Forwarded-For from anyone else is ignored (someone
+# who reaches the app server directly cannot pose as the proxy). Private and loopback networks
+# by default: a proxy on the same host, network or Docker network.
+TRUSTED_PROXIES = env.list(
+    "TRUSTED_PROXIES",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+try:
+    TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(net, strict=False) for net in TRUSTED_PROXIES]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -16,11 +16,12 @@ CONN_HEALTH_CHECKS checks a kept connection before reuse, so the next request co
 import logging
 import re
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import escape_leading_slashes
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def _shown(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
     ]
 
 
-def unavailable_response(request: HttpRequest) -> HttpResponse:
+def unavailable_response(request: HttpRequest, error: Exception) -> HttpResponse:
     """503 with Retry-After: JSON under /api/, else a page that keeps a POST's text."""
     detail = _("The database is briefly unavailable. Please try again in a moment.")
     if request.path.startswith("/api/"):
@@ -67,7 +68,8 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
         fields, has_files = _posted(request)
         context = {
             "detail": detail,
-            "again_url": request.get_full_path(),
+            # Never "//host/...": that would send the form, or the browser, to another site.
+            "again_url": escape_leading_slashes(request.get_full_path()),
             "fields": [] if has_files else fields,
             "shown": _shown(fields),
             "has_files": has_files,
@@ -80,16 +82,40 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(render_to_string("503.html", context), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
-    response._has_been_logged = True  # logged once below, as one line, not as a traceback
-    logger.warning(
-        "Database unavailable for %s %s: %s", request.method, request.path, _first_line(request)
+    response._has_been_logged = True  # logged below instead
+    lost = _lost_connection(error)
+    # A lost connection is one line: a restart makes many. An error on a connection that still
+    # works (a statement timeout, a missing table) is worth its traceback.
+    logger.log(
+        logging.WARNING if lost else logging.ERROR,
+        "Database unavailable for %s %s: %s",
+        request.method,
+        request.path,
+        _first_line(error),
+        exc_info=None if lost else error,
     )
     return response
 
 
-def _first_line(request: HttpRequest) -> str:
-    error = getattr(request, "_database_error", None)
-    return str(error).strip().splitlines()[0] if error and str(error).strip() else "lost"
+# PostgreSQL's SQLSTATEs of a server going away: connection exceptions (class 08), and the
+# shutdown and start-up codes (a restart). A lost socket carries no SQLSTATE at all.
+LOST_CODES = ("08", "57P01", "57P02", "57P03")
+
+
+def _lost_connection(error: Exception) -> bool:
+    """True when the error says the connection went (as in a restart), rather than a statement
+    failing on a working one (a timeout, a missing table, a lock)."""
+    if isinstance(error, InterfaceError):
+        return True
+    if connection.vendor != "postgresql":
+        return False
+    code = getattr(error.__cause__, "pgcode", None)
+    return code is None or code.startswith(LOST_CODES)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 class DatabaseUnavailableMiddleware:
@@ -103,6 +129,5 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_GONE):
-            request._database_error = exception
-            return unavailable_response(request)
+            return unavailable_response(request, exception)
         return None

@@ -47,8 +47,9 @@ RESETS_BY_EMAIL = ratelimit.Limit("password-reset-email", 60 * 60)
 
 def server_error(request):
     """handler500: a lost database connection outside a view is a 503 "try again" too."""
-    if isinstance(sys.exc_info()[1], unavailable.DATABASE_GONE):
-        return unavailable.unavailable_response(request)
+    error = sys.exc_info()[1]
+    if isinstance(error, unavailable.DATABASE_GONE):
+        return unavailable.unavailable_response(request, error)
     return defaults.server_error(request)
 
 
@@ -78,13 +79,27 @@ class PasswordResetView(auth_views.PasswordResetView):
         email = lockout.normalise_username(request.POST.get("email"))
         if email:
             counted.append((RESETS_BY_EMAIL, email))
-        allowed = settings.PASSWORD_RESETS_PER_HOUR
-        wait = max(ratelimit.wait_seconds(limit, ident, allowed) for limit, ident in counted)
-        if wait:
-            return too_many_requests(request, wait)
-        for limit, ident in counted:
-            ratelimit.hit(limit, ident)
+        # Counted first, then compared: requests sent at the same moment cannot all slip under
+        # the limit (the count is atomic on Redis). None: the cache is away, not counted.
+        counts = [ratelimit.hit(limit, ident) for limit, ident in counted]
+        over = [
+            limit
+            for (limit, _ident), n in zip(counted, counts, strict=True)
+            if n is not None and n > settings.PASSWORD_RESETS_PER_HOUR
+        ]
+        if over:
+            return too_many_requests(request, max(ratelimit.seconds_left(limit) for limit in over))
         return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing a new password through the link also ends a login pause of that account (the
+    pause page and the "logins paused" email send people here)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.on_password_reset(form.user)
+        return response
 
 
 def healthz(request):

@@ -49,6 +49,12 @@ def _free_port():
         return probe.getsockname()[1]
 
 
+@pytest.fixture
+def unused_port():
+    """A port on 127.0.0.1 where nothing listens (a service that is down)."""
+    return _free_port()
+
+
 def _reset_broker_pools():
     celery_app._pool = None
     celery_app.amqp._producer_pool = None

@@ -4,11 +4,12 @@ http or https only, no credentials, never this server, and (unless
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES) no host resolving to a private, loopback, link-local,
 reserved, multicast or unspecified address.
 
-"This server", whatever the flag says: a URL on one of the ports motmap serves on (SITE_URL's
-port and settings.PORT, the application server's) whose host name is one of this server's names
-(SITE_URL's host, ALLOWED_HOSTS) or resolves to one of its addresses (what SITE_URL's host
-resolves to, every loopback and unspecified address, this machine's own). An IPv4 address carried
-inside IPv6 (mapped, 6to4, Teredo) is judged as that IPv4 address.
+"This server", whatever the flag says:
+- the site: SITE_URL's host or an address it resolves to, on SITE_URL's port (both 80 and 443
+  when it is one of them: the proxy in front serves both) or settings.PORT;
+- this server: an ALLOWED_HOSTS name, a loopback or unspecified address, or one of this
+  machine's own, on SITE_URL's port or settings.PORT (the port the app server listens on).
+An IPv4 address carried inside IPv6 (mapped, 6to4, Teredo) is judged as that IPv4 address.
 
 The host is always resolved and `check_url` returns the addresses it approved so that the sender
 connects to exactly those (a DNS answer that changes between the check and the connection, "DNS
@@ -116,8 +117,15 @@ def _site():
 
 
 def _server_ports():
-    ports = {_site()[1], getattr(settings, "PORT", None)}
-    return {int(port) for port in ports if port}
+    """The ports this server serves on: SITE_URL's and settings.PORT (the app server's)."""
+    return {int(port) for port in (_site()[1], settings.PORT) if port}
+
+
+def _site_ports():
+    """The ports the site's public name answers on: with SITE_URL on 80 or 443, both (the
+    proxy in front serves the site on both), and the server's own ports."""
+    ports = _server_ports()
+    return ports | {80, 443} if _site()[1] in (80, 443) else ports
 
 
 def _is_server_name(host):
@@ -134,19 +142,7 @@ def _is_server_name(host):
     return False
 
 
-def _server_addresses():
-    """The addresses that reach this server, besides every loopback and unspecified one."""
-    site_host, site_port = _site()
-    found = list(machine_addresses())
-    if site_host:
-        literal = _literal_ip(site_host)
-        if literal is not None:
-            found.append(str(literal))
-        else:
-            try:
-                found += resolve(site_host, site_port)
-            except (OSError, UnicodeError, ValueError):
-                pass
+def _as_ips(found):
     addresses = set()
     for address in found:
         try:
@@ -156,25 +152,34 @@ def _server_addresses():
     return addresses
 
 
+def _site_addresses():
+    """What SITE_URL's host resolves to (a lookup that fails: nothing)."""
+    site_host, site_port = _site()
+    if not site_host:
+        return set()
+    literal = _literal_ip(site_host)
+    if literal is not None:
+        return _as_ips([str(literal)])
+    try:
+        return _as_ips(resolve(site_host, site_port))
+    except (OSError, UnicodeError, ValueError):
+        return set()
+
+
 def _is_this_server(host, port, addresses):
-    """`port` is the URL's (explicit or by scheme), `addresses` what its host resolved to."""
+    """`port` is the URL's (explicit or by scheme), `addresses` what its host resolved to.
+
+    SITE_URL's host and its addresses count on the site's ports (80 and 443 both behind a
+    proxy); the ALLOWED_HOSTS names and this machine's own addresses (loopback, unspecified, its
+    host name's) on the ports the server itself listens on."""
+    ips = _as_ips(addresses)
+    if port in _site_ports() and (host == _site()[0] or ips & _site_addresses()):
+        return True
     if port not in _server_ports():
         return False
-    if _is_server_name(host):
+    if _is_server_name(host) or any(ip.is_loopback or ip.is_unspecified for ip in ips):
         return True
-    own = None
-    for address in addresses:
-        try:
-            ip = _ip(address)
-        except ValueError:
-            continue
-        if ip.is_loopback or ip.is_unspecified:
-            return True
-        if own is None:
-            own = _server_addresses()
-        if ip in own:
-            return True
-    return False
+    return bool(ips & _as_ips(machine_addresses()))
 
 
 def check_url(url):

@@ -6,7 +6,6 @@ pointed at a port where nothing listens, as when Redis is down.
 """
 
 import json
-import socket
 import uuid
 
 import pytest
@@ -18,18 +17,12 @@ from motmap.models import OutboxEmail
 NEW_IDEA = "/o/nordic-air/ideas/new/"
 
 
-def _closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def cache_down(settings):
+def cache_down(settings, unused_port):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/1",
+            "LOCATION": f"redis://127.0.0.1:{unused_port}/1",
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }

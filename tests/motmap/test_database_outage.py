@@ -81,7 +81,6 @@ def test_a_lost_connection_answers_503_with_the_typed_text_and_a_resend_form(
     assert ("today", "The agent says “next”\nand looks at the screen.") in fields
     assert not Idea.objects.exists()
     assert "Database unavailable for POST /o/nordic-air/ideas/new/" in caplog.text
-    assert "Traceback" not in caplog.text
 
     data = {}
     for name, value in fields:
@@ -92,21 +91,41 @@ def test_a_lost_connection_answers_503_with_the_typed_text_and_a_resend_form(
     assert Idea.objects.get().title == "Greet by name"
 
 
-def test_passwords_are_never_written_into_the_page(monkeypatch, client, alice):
+def test_after_the_view_too_and_passwords_are_never_written_into_the_page(
+    monkeypatch, client, alice, caplog
+):
     from django.contrib.sessions.backends.db import SessionStore
 
+    real_save = SessionStore.save
+
     def save(self, must_create=False):
-        raise OperationalError("the database system is shutting down")
+        if not must_create:  # the login creates the session; the middleware's save fails
+            raise OperationalError("the database system is shutting down")
+        return real_save(self, must_create=must_create)
 
     monkeypatch.setattr(SessionStore, "save", save)
     client.raise_request_exception = False
     response = client.post("/accounts/login/", {"username": alice.email, "password": PASSWORD})
 
-    # The session is saved by a middleware after the view: handler500 answers 503 too.
+    # The session is saved by SessionMiddleware after the view: handler500 answers 503 too.
     assert response.status_code == 503
+    assert response["Retry-After"] == "5"
     html = response.content.decode()
     assert alice.email in html
     assert PASSWORD not in html
+    assert "the database system is shutting down" in caplog.text
+
+
+def test_the_send_again_form_never_leaves_the_site():
+    from django.test import RequestFactory
+
+    from motmap.unavailable import unavailable_response
+
+    request = RequestFactory().post("/", {"title": "Greet by name"})
+    request.path = request.path_info = "//evil.example/x"  # as a server passes such a path on
+    html = unavailable_response(request, OperationalError("gone")).content.decode()
+    assert 'action="/%2Fevil.example/x"' in html
+    assert "//evil.example" not in html
 
 
 def test_the_api_answers_a_json_503_with_retry_after(monkeypatch, client_for, carol):
@@ -169,7 +188,7 @@ def terminate_this_requests_backend():
     reason="terminates a PostgreSQL backend (CI runs it on PostgreSQL)",
 )
 def test_a_terminated_postgresql_backend_gives_503_and_the_next_request_works(
-    transactional_db, live_server, monkeypatch, carol, touchpoint
+    transactional_db, live_server, monkeypatch, carol, touchpoint, caplog
 ):
     browser = requests.Session()
     client = Client()
@@ -193,6 +212,8 @@ def test_a_terminated_postgresql_backend_gives_503_and_the_next_request_works(
 
     assert lost.status_code == 503, lost.text[:500]
     assert lost.headers["Retry-After"] == "5"
+    assert "Database unavailable for POST /o/nordic-air/ideas/new/" in caplog.text
+    assert "Traceback" not in caplog.text  # a lost connection is one line, not a traceback
     assert "Read the name from the booking" in lost.text
     assert not Idea.objects.exists()
 

@@ -100,6 +100,16 @@ def test_a_forged_x_forwarded_for_does_not_get_around_the_pause(alice):
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {HERE}
 
 
+def test_behind_the_proxy_a_client_that_reaches_the_app_server_directly_cannot_pose_as_it(
+    alice, settings
+):
+    settings.BEHIND_TLS_PROXY = True
+    for i in range(LIMIT):  # from a public address: not one of TRUSTED_PROXIES
+        attempt(alice.email, "wrong-guess", HERE, HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")
+    assert attempt(alice.email, PASSWORD, HERE, HTTP_X_FORWARDED_FOR=THERE).status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {HERE}
+
+
 def test_behind_the_proxy_the_address_it_appended_counts(alice, settings):
     settings.BEHIND_TLS_PROXY = True
     proxy = "10.0.0.5"
@@ -155,6 +165,30 @@ def test_the_account_holder_is_emailed_once_with_a_link_to_choose_a_new_password
         form.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}
     )
     assert done["Location"] == "/accounts/reset/done/"
+    # The new password ends the pause: logging in from the paused address works at once.
+    assert attempt(alice.email, new_password).logged_in
+    assert attempt(alice.email, new_password, THERE).logged_in
+
+
+def test_guesses_counted_past_the_limit_at_once_still_send_the_email(
+    alice, django_capture_on_commit_callbacks
+):
+    """Parallel guesses can be counted together, so that no attempt sees the limit exactly."""
+    AccessAttempt.objects.create(
+        username=alice.email,
+        ip_address=HERE,
+        user_agent="<unknown>",
+        failures_since_start=LIMIT,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info=LOGIN,
+        attempt_time=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attempt(alice.email, "wrong-guess").status_code == 429  # the 11th failure
+        attempt(alice.email, "wrong-guess")
+    assert [m.to for m in mail.outbox] == [[alice.email]]
 
 
 def test_no_email_for_an_email_address_without_an_account(db, django_capture_on_commit_callbacks):
@@ -179,7 +213,9 @@ def members(client):
     return client.get(reverse("member_list", args=["nordic-air"]))
 
 
-def test_owners_see_a_paused_member_and_lift_the_pause(alice, bob, carol, client_for):
+def test_owners_see_a_paused_member_and_lift_the_pause(
+    alice, bob, carol, client_for, django_capture_on_commit_callbacks
+):
     pause(carol.email)
     pause(carol.email, THERE)
 
@@ -194,9 +230,13 @@ def test_owners_see_a_paused_member_and_lift_the_pause(alice, bob, carol, client
     assert client_for(bob).post(url).status_code == 403
     assert attempt(carol.email, PASSWORD).status_code == 429
 
-    response = client_for(alice).post(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(url)
     assert response.status_code == 302
     assert not AccessAttempt.objects.exists()
+    told = [m for m in mail.outbox if "lifted the pause" in m.subject]
+    assert [m.to for m in told] == [[carol.email]]
+    assert "Alice Andersson, an owner of Nordic Air" in told[0].body
     assert attempt(carol.email, PASSWORD).logged_in
     assert attempt(carol.email, PASSWORD, THERE).logged_in
     assert "Logins paused" not in members(client_for(alice)).content.decode()

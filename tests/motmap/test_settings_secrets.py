@@ -111,6 +111,14 @@ def test_fallback_keys_are_read_for_rotation(clean_env):
     assert (loaded["SECRET_KEY"], loaded["SECRET_KEY_FALLBACKS"]) == (new, [old])
 
 
+def test_a_published_value_among_the_fallbacks_is_refused_too(clean_env):
+    """Rotating away from the old default must not keep it valid as a fallback."""
+    clean_env.setenv("SECRET_KEY", secrets.token_urlsafe(50))
+    clean_env.setenv("SECRET_KEY_FALLBACKS", PUBLISHED)
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY_FALLBACKS holds a published"):
+        load_settings()
+
+
 def test_an_empty_allowed_hosts_is_refused_with_debug_off(clean_env):
     clean_env.setenv("SECRET_KEY", secrets.token_urlsafe(50))
     clean_env.setenv("ALLOWED_HOSTS", "")

@@ -92,7 +92,11 @@ def test_a_comment_with_bad_bytes_is_refused(client_for, carol, touchpoint):
     idea, _ = services.idea_submit(
         actor=carol, touchpoint=touchpoint, title="Names", today="None", proposal="Names"
     )
-    post_raw(client_for(carol), f"/o/nordic-air/ideas/{idea.pk}/comments/", b"body=" + BAD)
+    response = post_raw(
+        client_for(carol), f"/o/nordic-air/ideas/{idea.pk}/comments/", b"body=" + BAD
+    )
+    assert response.status_code == 200
+    assert "not UTF-8" in response.content.decode()
     assert not Comment.objects.exists()
 
 

@@ -316,6 +316,8 @@ def public_site(settings, dns):
         "https://cdn-alias.example.net/hook",  # another name for SITE_URL's address
         "https://www.motmap.example.org/hook",  # ".motmap.example.org" in ALLOWED_HOSTS
         "https://motmap.example.org/hook",
+        "http://motmap.example.com/hook",  # https on 443: the proxy serves port 80 too
+        f"http://{PUBLIC_IP}:80/hook",
     ],
 )
 def test_the_public_site_on_its_port_is_this_server(url, allow_private, public_site, settings):
