@@ -87,21 +87,35 @@ def test_sign_up_page_sends_a_logged_in_person_home(client_for, alice):
         ),
         pytest.param({"email": "not-an-email"}, {"email"}, ["not-an-email"], id="bad-email"),
         pytest.param(
-            {"password2": "fjord-lantern-ochre-914"}, {"password2"}, ["Dagny Dahl"],
+            {"password2": "fjord-lantern-ochre-914"},
+            {"password2"},
+            ["Dagny Dahl"],
             id="mismatched-passwords",
         ),
         pytest.param(
-            {"password1": "password", "password2": "password"}, {"password1"}, ["Fjord Ferries"],
+            {"password1": "password", "password2": "password"},
+            {"password1"},
+            ["Fjord Ferries"],
             id="weak-password",
         ),
         pytest.param(
-            {"password1": "12345678901", "password2": "12345678901"}, {"password1"}, [],
+            {"password1": "12345678901", "password2": "12345678901"},
+            {"password1"},
+            [],
             id="numeric-password",
         ),
-        pytest.param({"organisation_name": "   "}, {"organisation_name"}, ["Dagny Dahl"],
-                     id="blank-organisation"),
-        pytest.param({"organisation_name": "O" * 200}, {"organisation_name"}, ["O" * 200],
-                     id="long-organisation"),
+        pytest.param(
+            {"organisation_name": "   "},
+            {"organisation_name"},
+            ["Dagny Dahl"],
+            id="blank-organisation",
+        ),
+        pytest.param(
+            {"organisation_name": "O" * 200},
+            {"organisation_name"},
+            ["O" * 200],
+            id="long-organisation",
+        ),
         pytest.param({"full_name": "N" * 200}, {"full_name"}, ["N" * 200], id="long-name"),
         pytest.param({"email": "a" * 250 + "@example.com"}, {"email"}, [], id="long-email"),
     ],
@@ -190,8 +204,11 @@ def test_log_in_with_a_wrong_password_keeps_the_email_and_logs_nobody_in(client,
 def test_log_in_follows_next(client, alice):
     response = client.post(
         LOGIN,
-        {"username": "alice@nordic-air.example", "password": PASSWORD,
-         "next": "/o/nordic-air/members/"},
+        {
+            "username": "alice@nordic-air.example",
+            "password": PASSWORD,
+            "next": "/o/nordic-air/members/",
+        },
     )
     assert response["Location"] == "/o/nordic-air/members/"
 
@@ -199,8 +216,11 @@ def test_log_in_follows_next(client, alice):
 def test_log_in_ignores_a_next_to_another_site(client, alice):
     response = client.post(
         LOGIN,
-        {"username": "alice@nordic-air.example", "password": PASSWORD,
-         "next": "https://evil.example/"},
+        {
+            "username": "alice@nordic-air.example",
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+        },
     )
     assert response.status_code == 302
     assert "evil.example" not in response["Location"]

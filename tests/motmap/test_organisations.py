@@ -31,7 +31,7 @@ def test_switcher_lists_every_organisation_of_the_person(alice_in_two, client_fo
 
     assert 'href="/o/nordic-air/" aria-current="true"' in html
     assert 'href="/o/mallory-mart/"' in html
-    assert "Mallory Mart <span class=\"muted\">(Staff)</span>" in html
+    assert 'Mallory Mart <span class="muted">(Staff)</span>' in html
 
 
 def test_switcher_shows_only_the_persons_organisations(alice, mallory, client_for):
@@ -123,7 +123,9 @@ def test_a_non_member_gets_404_for_the_organisation_and_everything_in_it(
     from motmap import services
 
     invitation, _ = services.invitation_create(
-        actor=personas["alice"], organisation=journey.organisation, email="x@example.com",
+        actor=personas["alice"],
+        organisation=journey.organisation,
+        email="x@example.com",
         role=Role.STAFF,
     )
     carol_membership = personas["carol"].memberships.get()
@@ -200,7 +202,9 @@ def test_managers_and_staff_cannot_see_or_change_settings(personas, nordic, clie
 
     nordic.refresh_from_db()
     assert (nordic.name, nordic.time_zone, nordic.paper_size) == (
-        "Nordic Air", "Europe/Stockholm", "A4"
+        "Nordic Air",
+        "Europe/Stockholm",
+        "A4",
     )
 
 
@@ -226,7 +230,9 @@ def test_bad_settings_are_field_errors_and_change_nothing(
     assert set(response.context["form"].errors) == {field}
     nordic.refresh_from_db()
     assert (nordic.name, nordic.time_zone, nordic.paper_size) == (
-        "Nordic Air", "Europe/Stockholm", "A4"
+        "Nordic Air",
+        "Europe/Stockholm",
+        "A4",
     )
     html = response.content.decode()
     if field != "name":
@@ -239,7 +245,10 @@ def test_settings_need_post_data_not_a_crash(alice, client_for):
     response = client_for(alice).post(SETTINGS, {})
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {
-        "name", "time_zone", "paper_size", "reminder_days_before"
+        "name",
+        "time_zone",
+        "paper_size",
+        "reminder_days_before",
     }
 
 
@@ -254,9 +263,7 @@ def test_settings_need_post_data_not_a_crash(alice, client_for):
         ("Asia/Tokyo", "expires 15 Jan 2030 21:00"),
     ],
 )
-def test_dates_are_shown_in_the_organisation_time_zone(
-    alice, nordic, client_for, time_zone, shown
-):
+def test_dates_are_shown_in_the_organisation_time_zone(alice, nordic, client_for, time_zone, shown):
     nordic.time_zone = time_zone
     nordic.save()
     Invitation.objects.create(
@@ -281,7 +288,9 @@ def test_each_organisation_shows_dates_in_its_own_time_zone(alice_in_two, client
     Membership.objects.filter(organisation=mart, user=alice_in_two).update(role=Role.OWNER)
     for org in (nordic, mart):
         Invitation.objects.create(
-            organisation=org, email="dave@example.com", token_hash=org.slug.ljust(64, "x"),
+            organisation=org,
+            email="dave@example.com",
+            token_hash=org.slug.ljust(64, "x"),
             expires_at=datetime(2030, 1, 15, 12, 0, tzinfo=UTC),
         )
     client = client_for(alice_in_two)

@@ -25,7 +25,10 @@ def queue(to="dave@example.com", organisation=None):
         template="password_reset",
         organisation=organisation,
         context={
-            "protocol": "https", "domain": "motmap.example", "uid": "MQ", "token": "abc-def",
+            "protocol": "https",
+            "domain": "motmap.example",
+            "uid": "MQ",
+            "token": "abc-def",
             "user": {"email": to},
         },
     )
@@ -60,8 +63,9 @@ def eager_retries():
 
 
 def flaky(failures):
-    return mock.patch.object(EmailBackend, "send_messages", autospec=True,
-                             side_effect=FlakyBackend(failures))
+    return mock.patch.object(
+        EmailBackend, "send_messages", autospec=True, side_effect=FlakyBackend(failures)
+    )
 
 
 # --- written in the same transaction ------------------------------------------------------
@@ -220,9 +224,12 @@ def test_the_task_retries_after_a_transport_failure_and_sends_once(eager_retries
 def test_the_task_asks_celery_for_a_retry_with_backoff():
     email = queue()
 
-    with flaky(failures=1), mock.patch.object(
-        send_outbox_email, "retry", side_effect=RuntimeError("retry asked")
-    ) as retry:
+    with (
+        flaky(failures=1),
+        mock.patch.object(
+            send_outbox_email, "retry", side_effect=RuntimeError("retry asked")
+        ) as retry,
+    ):
         with pytest.raises(RuntimeError, match="retry asked"):
             send_outbox_email.apply(args=[str(email.pk)], throw=True)
 
@@ -231,9 +238,7 @@ def test_the_task_asks_celery_for_a_retry_with_backoff():
     assert isinstance(retry.call_args.kwargs["exc"], smtplib.SMTPServerDisconnected)
 
 
-def test_an_email_that_keeps_failing_is_given_up_after_the_last_attempt(
-    settings, eager_retries
-):
+def test_an_email_that_keeps_failing_is_given_up_after_the_last_attempt(settings, eager_retries):
     settings.OUTBOX_MAX_ATTEMPTS = 3
     email = queue()
 
