@@ -520,6 +520,27 @@ def _redis_up():
     return "redis://127.0.0.1:6379/9"
 
 
+def _outage_header(service):
+    header = f"{service:<26} {'every page ms':>14} {'ratio':>6} {'pages after ms':>15} {'ratio':>6}"
+    print(header)
+    print("-" * len(header))
+
+
+def _outage_row(label, page, reference):
+    """Time `page(reset)`: first with the pause after a failure reset before each request (every
+    page pays the timeout), then without. Prints the row; returns the reference (the first row's
+    "every page" figure)."""
+    page(True)  # warm up the connection pool (or the failure)
+    each = statistics.median(page(True) for _ in range(9))
+    after = statistics.median(page(False) for _ in range(9))
+    reference = reference or each
+    print(
+        f"{label:<26} {each * 1000:>14.1f} {each / reference:>6.1f} "
+        f"{after * 1000:>15.1f} {after / reference:>6.1f}"
+    )
+    return reference
+
+
 def broker_table(org, manager):
     """A page that queues an email (an idea decision) with the broker up, refused or hung."""
     from ideas import services as idea_services
@@ -567,24 +588,12 @@ def broker_table(org, manager):
     states += [("refused (nothing listens)", _closed_url()), ("hung (never answers)", hung.url)]
     print("a page that queues an email (an idea decision), by the state of the broker")
     print(f"BROKER_TIMEOUT_SECONDS = {settings.BROKER_TIMEOUT_SECONDS}")
-    header = (
-        f"{'broker':<26} {'every page ms':>14} {'ratio':>6} {'pages after ms':>15} {'ratio':>6}"
-    )
-    print(header)
-    print("-" * len(header))
+    _outage_header("broker")
     reference = None
     try:
         for label, url in states:
             use(url)
-            enqueue.reset()
-            decide(False)  # warm up the connection pool (or the failure)
-            each = statistics.median(decide(True) for _ in range(9))
-            after = statistics.median(decide(False) for _ in range(9))
-            reference = reference or each
-            print(
-                f"{label:<26} {each * 1000:>14.1f} {each / reference:>6.1f} "
-                f"{after * 1000:>15.1f} {after / reference:>6.1f}"
-            )
+            reference = _outage_row(label, decide, reference)
         # Before: Celery's and redis-py's defaults (retries, no timeouts), as the pages had.
         from django.utils.module_loading import import_string
 
@@ -675,21 +684,12 @@ def cache_table(org, manager):
     states += [("refused (nothing listens)", _closed_url()), ("hung (never answers)", hung.url)]
     print("the idea form's POST (it reads and counts the hourly limit), by the state of the cache")
     print(f"CACHE_TIMEOUT_SECONDS = {timeout}")
-    header = f"{'cache':<26} {'every page ms':>14} {'ratio':>6} {'pages after ms':>15} {'ratio':>6}"
-    print(header)
-    print("-" * len(header))
+    _outage_header("cache")
     reference = None
     try:
         for label, location in states:
             with use(location):
-                submit(True)
-                each = statistics.median(submit(True) for _ in range(9))
-                after = statistics.median(submit(False) for _ in range(9))
-            reference = reference or each
-            print(
-                f"{label:<26} {each * 1000:>14.1f} {each / reference:>6.1f} "
-                f"{after * 1000:>15.1f} {after / reference:>6.1f}"
-            )
+                reference = _outage_row(label, submit, reference)
     finally:
         hung.close()
         ratelimit.reset()
