@@ -1,12 +1,20 @@
 from django.contrib import admin
 
-from .models import Action, Review, ReviewRating
+from .models import Action, Review, ReviewDecision, ReviewRating
 
 
 class ReviewRatingInline(admin.TabularInline):
     model = ReviewRating
     extra = 0
     fields = ["position", "stage_name", "touchpoint_name", "previous_rating", "rating", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+
+class ReviewDecisionInline(admin.TabularInline):
+    model = ReviewDecision
+    extra = 0
+    fields = ["idea_number", "idea_title", "from_status", "to_status", "note", "decided_at"]
     readonly_fields = fields
     can_delete = False
 
@@ -19,7 +27,7 @@ class ReviewAdmin(admin.ModelAdmin):
     list_select_related = ["journey", "organisation"]
     raw_id_fields = ["journey", "started_by", "completed_by"]
     filter_horizontal = ["attendees"]
-    inlines = [ReviewRatingInline]
+    inlines = [ReviewRatingInline, ReviewDecisionInline]
 
 
 @admin.register(Action)
@@ -36,3 +44,10 @@ class ReviewRatingAdmin(admin.ModelAdmin):
     list_display = ["touchpoint_name", "review", "previous_rating", "rating"]
     list_select_related = ["review", "review__journey"]
     raw_id_fields = ["review", "touchpoint"]
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(admin.ModelAdmin):
+    list_display = ["idea_number", "idea_title", "to_status", "review", "decided_at"]
+    list_select_related = ["review", "review__journey"]
+    raw_id_fields = ["review", "idea", "touchpoint", "decided_by"]

@@ -33,7 +33,7 @@ class UserChoiceField(forms.TypedChoiceField):
         self.users = {str(u.pk): u for u in users}
         choices = [("", _("Choose…"))] + [(str(u.pk), member_label(u)) for u in users]
         super().__init__(
-            *args, choices=choices, coerce=self.users.__getitem__, empty_value=None, **kwargs
+            *args, choices=choices, coerce=self.users.get, empty_value=None, **kwargs
         )
 
 
@@ -65,12 +65,19 @@ class ReviewForm(Form):
 
 
 class RatingForm(Form):
+    """One moment's card on the review page. The page carries, beside each field, the value it
+    showed (`show_hidden_initial`), so a save keeps only what the person changed: a text that
+    someone else edited meanwhile and this person left alone is not written back."""
+
+    TRACKED = ("rating", "note", "desired_outcome", "customer_wants")
+
     rating = forms.TypedChoiceField(
         label=_("Rating now"),
         required=False,
         coerce=int,
         empty_value=None,
         widget=forms.RadioSelect,
+        show_hidden_initial=True,
         error_messages={
             "invalid_choice": _("Choose a rating from −2 (depresses) to +2 (wows), or none.")
         },
@@ -79,6 +86,7 @@ class RatingForm(Form):
         label=_("What changed"),
         required=False,
         max_length=NOTE_MAX,
+        show_hidden_initial=True,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     desired_outcome = forms.CharField(
@@ -86,6 +94,7 @@ class RatingForm(Form):
         required=False,
         max_length=10000,
         strip=False,
+        show_hidden_initial=True,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     customer_wants = forms.CharField(
@@ -93,6 +102,7 @@ class RatingForm(Form):
         required=False,
         max_length=10000,
         strip=False,
+        show_hidden_initial=True,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     # The touchpoint's version when the page was read (empty when the touchpoint was deleted).
@@ -104,10 +114,40 @@ class RatingForm(Form):
         super().__init__(*args, **kwargs)
         keep = _("No new rating")
         if previous is not None:
-            keep = _("Unchanged (%(rating)s)") % {"rating": rating_choice_label(previous)}
+            keep = _("Unchanged: %(rating)s") % {"rating": rating_choice_label(previous)}
         self.fields["rating"].choices = [("", keep)] + [
             (value, rating_choice_label(value)) for value in Rating.values
         ]
+
+    def changed(self):
+        """The tracked fields this person changed since the page was read."""
+        return [name for name in self.TRACKED if name in self.changed_data]
+
+    def service_fields(self):
+        """Keyword arguments for services.review_rating_save: the texts only when changed."""
+        data = self.cleaned_data
+        changed = self.changed()
+        return {
+            "rating": data["rating"],
+            "note": data["note"],
+            "version": data["version"],
+            **{
+                name: data[name] if name in changed else None
+                for name in ("desired_outcome", "customer_wants")
+            },
+        }
+
+    def hidden_state(self):
+        """The version and the values shown, as hidden inputs with their ids: what a card
+        that saved itself sends back to the page (htmx out-of-band), so its next save compares
+        with what is now stored."""
+        oob = {"hx-swap-oob": "true"}
+        parts = [self["version"].as_hidden(attrs=oob)]
+        parts += [self[name].as_hidden(attrs=oob, only_initial=True) for name in self.TRACKED]
+        return parts
+
+    def initial_inputs(self):
+        return [self[name].as_hidden(only_initial=True) for name in self.TRACKED]
 
 
 class ActionForm(Form):
@@ -130,13 +170,29 @@ class ActionForm(Form):
         self.touchpoints = {str(tp.pk): tp for tp in touchpoints}
         field = self.fields["touchpoint"]
         field.choices = [("", "—")] + [(str(tp.pk), tp.name) for tp in touchpoints]
-        field.coerce = lambda pk: self.touchpoints[pk]
+        # .get: has_changed() coerces what was posted before it is validated as a choice.
+        field.coerce = self.touchpoints.get
         if not hide_touchpoint:
             field.widget = forms.Select(choices=field.choices)
 
 
+DECISIONS = [
+    (IdeaStatus.ACCEPTED, _("✓ Accept")),
+    (IdeaStatus.UNDER_REVIEW, _("… Look into it")),
+    (IdeaStatus.DECLINED, _("✗ Decline")),
+    (IdeaStatus.DUPLICATE, _("⧉ Duplicate of another idea")),
+]
+
+
 class DecideForm(Form):
-    status = forms.ChoiceField(label=_("Decision"), choices=IdeaStatus.choices)
+    """A decision on an idea waiting at a moment. Left empty, nothing is decided."""
+
+    status = forms.ChoiceField(
+        label=_("Decision"),
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose accept, look into it, decline or duplicate.")},
+    )
     note = forms.CharField(
         label=_("Reason"),
         required=False,
@@ -144,6 +200,34 @@ class DecideForm(Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The author and voters read it. Needed when declining."),
     )
+    duplicate_of = forms.IntegerField(
+        label=_("Number of the original idea"),
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=_("For a duplicate: its votes move to the original."),
+    )
+
+    def __init__(self, *args, idea_status=IdeaStatus.NEW, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            (value, label)
+            for value, label in DECISIONS
+            if value != IdeaStatus.UNDER_REVIEW or idea_status == IdeaStatus.NEW
+        ]
+
+    @property
+    def decided(self):
+        return bool(self.is_bound and self.is_valid() and self.cleaned_data["status"])
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("status") and (data.get("note") or data.get("duplicate_of")):
+            raise forms.ValidationError(
+                _("Choose a decision for the reason typed, or clear the reason."),
+                code="no_decision",
+            )
+        return data
 
 
 class CompleteForm(Form):

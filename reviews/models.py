@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ideas.models import IdeaStatus
 from journeys.models import Journey
 from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
 from touchpoints.models import Touchpoint
@@ -195,3 +196,35 @@ class Action(UUIDModel):
     @property
     def is_open(self):
         return self.status == ActionStatus.OPEN
+
+
+class ReviewDecision(UUIDModel):
+    """A decision on an idea taken in a review meeting: part of the review's record.
+
+    What was decided is copied (number, title, status, reason), so the record reads the same
+    after the idea changes again or is deleted.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="decisions")
+    idea = models.ForeignKey(
+        "ideas.Idea", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    idea_number = models.PositiveIntegerField()
+    idea_title = models.CharField(max_length=200)
+    from_status = models.CharField(max_length=16, blank=True, choices=IdeaStatus.choices)
+    to_status = models.CharField(max_length=16, choices=IdeaStatus.choices)
+    note = models.TextField(blank=True)
+    duplicate_of_number = models.PositiveIntegerField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["review", "decided_at"]
+
+    def __str__(self):
+        return f"#{self.idea_number} {self.to_status} in {self.review}"

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from ideas.models import WAITING_STATUSES, Idea
 from journeys.models import Journey
 
-from .models import Action, Review, ReviewRating, ReviewStatus
+from .models import Action, Review, ReviewDecision, ReviewRating, ReviewStatus
 
 DUE_SOON_DAYS = 30
 User = get_user_model()
@@ -23,17 +23,37 @@ class StageGroup:
 
 
 @dataclass
+class Progress:
+    rated: int
+    total: int
+
+
+@dataclass
 class ReviewPage:
     review: Review
     stages: list
     rows: list
     actions_without_touchpoint: list
     trends: dict
+    decisions_without_touchpoint: list = field(default_factory=list)
+
+    @property
+    def progress(self):
+        return Progress(
+            rated=sum(1 for row in self.rows if row.rating is not None), total=len(self.rows)
+        )
+
+
+def review_progress(review):
+    """How far the meeting has got: moments given a rating in it, of all its moments. One query."""
+    ratings = list(ReviewRating.objects.filter(review=review).values_list("rating", flat=True))
+    return Progress(rated=sum(1 for r in ratings if r is not None), total=len(ratings))
 
 
 def review_page(review):
     """The review, its rows in customer order grouped by stage, each with the touchpoint, the
-    ideas waiting for a decision, the actions agreed and the rating trend. Fixed query count.
+    ideas waiting for a decision, the ideas decided and the actions agreed in the meeting and
+    the rating trend. Fixed query count.
     """
     rows = list(
         ReviewRating.objects.filter(review=review)
@@ -60,6 +80,9 @@ def review_page(review):
             actions[action.touchpoint_id].append(action)
         else:
             loose.append(action)
+    decisions = defaultdict(list)
+    for decision in ReviewDecision.objects.filter(review=review).select_related("decided_by"):
+        decisions[decision.touchpoint_id].append(decision)
     trends = rating_trends(review.journey, touchpoint_ids)
     stages = []
     for row in rows:
@@ -70,6 +93,7 @@ def review_page(review):
         row.name = row.touchpoint.name if row.touchpoint else row.touchpoint_name
         row.waiting_ideas = ideas.get(row.touchpoint_id, [])
         row.agreed_actions = actions.get(row.touchpoint_id, [])
+        row.decisions = decisions.pop(row.touchpoint_id, []) if row.touchpoint_id else []
         row.trend = trends.get(row.touchpoint_id, [])
         # The sparkline: completed reviews, then (while the review is open) the rating now.
         row.spark = [rating for _day, rating in row.trend]
@@ -81,6 +105,7 @@ def review_page(review):
         rows=rows,
         actions_without_touchpoint=loose,
         trends=trends,
+        decisions_without_touchpoint=[d for ds in decisions.values() for d in ds],
     )
 
 

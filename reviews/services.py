@@ -11,19 +11,20 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ideas.services import idea_change_status
 from journeys.models import Journey
 from journeys.services import last_review_held_on
 from motmap.models import Membership
 from motmap.tenancy import require_editor, require_role
 from packs.services import store_review_pack
 from touchpoints.models import Rating, Touchpoint, TouchpointChange
-from touchpoints.services import touchpoint_update
+from touchpoints.services import EditConflict, touchpoint_update
 from webhooks import payloads as webhook_payloads
 from webhooks.models import Event as WebhookEvent
 from webhooks.services import emit
 
 from . import schedule
-from .models import Action, ActionStatus, Review, ReviewRating, ReviewStatus
+from .models import Action, ActionStatus, Review, ReviewDecision, ReviewRating, ReviewStatus
 from .reminders import reschedule_action, reschedule_journey
 
 MAX_HELD_DAYS = 366
@@ -245,6 +246,74 @@ def review_rating_save(
     row.save(update_fields=["rating", "note"])
     row.touchpoint = touchpoint
     return row
+
+
+@transaction.atomic
+def review_idea_decide(*, actor, review, idea, status, note="", duplicate_of=None):
+    """Decide an idea in the meeting, through the ideas service; the decision is kept in the
+    review's record (copied, so it reads the same after the idea changes again)."""
+    require_editor(actor, review.organisation)
+    review = _lock_open(review)
+    if (
+        idea.organisation_id != review.organisation_id
+        or not review.ratings.filter(touchpoint_id=idea.touchpoint_id).exists()
+    ):
+        raise ValidationError({"status": _("This idea is not about a moment of this review.")})
+    previous = idea.status
+    idea = idea_change_status(
+        actor=actor, idea=idea, status=status, note=note, duplicate_of=duplicate_of
+    )
+    ReviewDecision.objects.create(
+        review=review,
+        idea=idea,
+        touchpoint_id=idea.touchpoint_id,
+        idea_number=idea.number,
+        idea_title=idea.title,
+        from_status=previous,
+        to_status=idea.status,
+        note=idea.decision_note,
+        duplicate_of_number=idea.duplicate_of.number if idea.duplicate_of_id else None,
+        decided_by=actor,
+        decided_at=idea.status_changed_at,
+    )
+    return idea
+
+
+class MeetingNotSaved(Exception):
+    """Nothing of a review page's save was kept. `errors` maps the key of each part that was
+    refused to its ValidationError or EditConflict."""
+
+    def __init__(self, errors):
+        super().__init__("meeting not saved")
+        self.errors = errors
+
+
+@transaction.atomic
+def review_meeting_save(*, actor, review, ratings=None, actions=None, decisions=None):
+    """Everything typed on a review page, saved at once and all or nothing: the ratings, notes
+    and texts of the moments that changed, the new actions, the ideas decided.
+
+    Each of `ratings`, `actions`, `decisions` maps a key chosen by the caller to the keyword
+    arguments of `review_rating_save`, `action_create` and `review_idea_decide`. Every part is
+    tried, so that all the refusals are reported together in MeetingNotSaved.
+    """
+    require_editor(actor, review.organisation)
+    review = _lock_open(review)
+    errors = {}
+    steps = [
+        (ratings, lambda fields: review_rating_save(actor=actor, **fields)),
+        (actions, lambda fields: action_create(actor=actor, review=review, **fields)),
+        (decisions, lambda fields: review_idea_decide(actor=actor, review=review, **fields)),
+    ]
+    for parts, save in steps:
+        for key, fields in (parts or {}).items():
+            try:
+                save(fields)
+            except (ValidationError, EditConflict) as exc:
+                errors[key] = exc
+    if errors:
+        raise MeetingNotSaved(errors)
+    return review
 
 
 def _check_action(*, org, journey, title, owner, touchpoint, due_on, check_due=True):

@@ -19,12 +19,7 @@ urlpatterns = [
         views.review_rating_save,
         name="review_rating_save",
     ),
-    path("<uuid:review_id>/actions/", views.review_action_add, name="review_action_add"),
-    path(
-        "<uuid:review_id>/ideas/<uuid:idea_id>/decide/",
-        views.review_idea_decide,
-        name="review_idea_decide",
-    ),
+    path("<uuid:review_id>/save/", views.review_save, name="review_save"),
     path("<uuid:review_id>/complete/", views.review_complete, name="review_complete"),
     path("actions/<uuid:action_id>/edit/", views.action_edit, name="action_edit"),
     path("actions/<uuid:action_id>/close/", views.action_close, name="action_close"),

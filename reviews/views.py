@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from ideas.models import WAITING_STATUSES, Idea
-from ideas.services import idea_change_status
+from ideas.models import Idea
 from journeys.forms import org_users
 from journeys.models import Journey
 from journeys.services import journey_set_next_review
 from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
+from touchpoints.selectors import last_saved
 from touchpoints.services import EditConflict
 
 from . import selectors, services
@@ -61,7 +61,6 @@ def _open_review(request, review_id):
 def _to_review(review, anchor=""):
     url = reverse("review_detail", args=[review.organisation.slug, review.pk])
     return redirect(f"{url}#{anchor}" if anchor else url)
-
 
 
 @require_safe
@@ -162,13 +161,10 @@ def _cancelled_message(kept):
     ) % {"n": kept}
 
 
-def _page_context(request, review, bound=None):
-    """The review page: a form per touchpoint unless the review is completed (a record)."""
-    page = selectors.review_page(review)
-    context = {"review": review, "journey": review.journey, "page": page, "editable": False}
-    if review.is_completed or not request.membership.can_edit:
-        return context
-    bound = bound or {}
+def _meeting_forms(request, review, page, data=None):
+    """Give each row of the review page its forms: the card (rating, note, texts), a new
+    action and a decision per waiting idea, all parts of one HTML form, bound to `data` (the
+    whole page as posted) or showing what is stored."""
     users = list(org_users(request.org))
     touchpoints = [row.touchpoint for row in page.rows if row.touchpoint]
     for row in page.rows:
@@ -180,32 +176,221 @@ def _page_context(request, review, bound=None):
                 "customer_wants": tp.customer_wants,
                 "version": tp.version,
             }
-        row.form = bound.get(("rating", row.pk)) or RatingForm(
-            initial=initial, previous=row.previous_rating, auto_id=f"r{row.position}_%s"
+        row.form = RatingForm(
+            data,
+            initial=initial,
+            previous=row.previous_rating,
+            prefix=f"r{row.position}",
+            auto_id="%s",
         )
-        row.action_form = bound.get(("action", row.pk)) or ActionForm(
-            users=users,
-            touchpoints=touchpoints,
-            initial={"touchpoint": str(tp.pk) if tp else ""},
-            auto_id=f"a{row.position}_%s",
-        )
+        action = {
+            "users": users,
+            "touchpoints": touchpoints,
+            "initial": {"touchpoint": str(tp.pk) if tp else ""},
+            "prefix": f"a{row.position}",
+            "auto_id": "%s",
+        }
+        row.action_form = ActionForm(data, **action)
+        if data is not None and not row.action_form.has_changed():
+            row.action_form = ActionForm(**action)  # left empty: not an action, no errors
         for idea in row.waiting_ideas:
-            idea.form = bound.get(("idea", idea.pk)) or DecideForm(auto_id=f"i{idea.number}_%s")
+            idea.form = DecideForm(
+                data, idea_status=idea.status, prefix=f"i{idea.number}", auto_id="%s"
+            )
+
+
+def _page_context(request, review, data=None, conflicts=None):
+    """The review page: one form over every card unless the review is completed (a record)."""
+    page = selectors.review_page(review)
+    context = {"review": review, "journey": review.journey, "page": page, "editable": False}
+    if review.is_completed or not request.membership.can_edit:
+        return context
+    _meeting_forms(request, review, page, data)
     context["editable"] = True
-    context["conflict"] = bound.get("conflict")
+    by_pk = {row.pk: row for row in page.rows}
+    for conflict in conflicts or []:
+        row = by_pk[conflict["row"].pk]
+        row.conflict = conflict | {"row": row}
+    if data is not None:
+        context["failed"] = _failed_rows(page)
     return context
 
 
-def _render_review(request, review, bound=None, status=200):
-    return render(
-        request, "reviews/review_detail.html", _page_context(request, review, bound), status=status
-    )
+def _failed_rows(page):
+    return [
+        row
+        for row in page.rows
+        if row.form.errors
+        or row.action_form.errors
+        or getattr(row, "conflict", None)
+        or any(idea.form.errors for idea in row.waiting_ideas)
+    ]
+
+
+def _render_review(request, review, data=None, conflicts=None, status=200):
+    context = _page_context(request, review, data, conflicts)
+    return render(request, "reviews/review_detail.html", context, status=status)
 
 
 @require_safe
 @org_view
 def review_detail(request, review_id):
     return _render_review(request, _review(request, review_id))
+
+
+def _conflict_for(row, form, current):
+    """Someone saved the touchpoint's texts meanwhile: both versions, and who saved theirs."""
+    who, when = last_saved(current)
+    return {
+        "row": row,
+        "who": who,
+        "when": when,
+        "version": current.version,
+        "fields": [
+            (label, form.cleaned_data.get(name), getattr(current, name))
+            for name, label in (
+                ("desired_outcome", _("Desired outcome")),
+                ("customer_wants", _("What customers want")),
+            )
+            if form.cleaned_data.get(name) != getattr(current, name)
+        ],
+    }
+
+
+def _take_current_version(data, row, current):
+    """The posted page, with the card's version moved on to the one now stored: saving again
+    after reading the conflict keeps this person's text deliberately."""
+    data = data.copy()
+    data[f"r{row.position}-version"] = str(current.version)
+    return data
+
+
+@require_POST
+@org_view
+def review_save(request, review_id):
+    """Every Save button of the review page posts the whole page here: each card that changed,
+    each action typed and each decision chosen is saved, all or nothing; so nothing typed on
+    one card is lost by pressing another card's button (or Complete review)."""
+    ensure_editor(request)
+    review = _review(request, review_id)
+    if review.is_completed:
+        messages.info(request, services.completed_message())
+        return _to_review(review)
+    page = selectors.review_page(review)
+    _meeting_forms(request, review, page, request.POST)
+    ratings, actions, decisions, invalid = {}, {}, {}, False
+    ideas = {}
+    for row in page.rows:
+        if row.form.changed():
+            if row.form.is_valid():
+                ratings[("rating", row.pk)] = {"rating_row": row, **row.form.service_fields()}
+            else:
+                invalid = True
+        if row.action_form.is_bound:  # something typed in it
+            if row.action_form.is_valid():
+                actions[("action", row.pk)] = row.action_form.cleaned_data
+            else:
+                invalid = True
+        for idea in row.waiting_ideas:
+            ideas[idea.number] = idea
+            form = idea.form
+            if not form.is_valid():
+                invalid = True
+            elif form.cleaned_data["status"]:
+                decision = _decision(request, form)
+                if decision is None:
+                    invalid = True
+                else:
+                    decisions[("idea", idea.pk)] = {"idea": idea, **decision}
+    if invalid:
+        context = {"review": review, "journey": review.journey, "page": page, "editable": True}
+        context["failed"] = _failed_rows(page)
+        return render(request, "reviews/review_detail.html", context, status=200)
+    try:
+        services.review_meeting_save(
+            actor=request.user,
+            review=review,
+            ratings=ratings,
+            actions=actions,
+            decisions=decisions,
+        )
+    except services.MeetingNotSaved as exc:
+        return _meeting_refused(request, review, page, exc.errors)
+    except ValidationError as exc:  # cancelled or completed meanwhile
+        messages.error(request, " ".join(exc.messages))
+        return _to_review(review)
+    saved = _saved_message(len(ratings), len(actions), len(decisions))
+    messages.success(request, saved or _("Everything is saved."))
+    if "complete" in request.POST:
+        return redirect("review_complete", org_slug=request.org.slug, review_id=review.pk)
+    return _to_review(review, _anchor(request.POST.get("at"), page))
+
+
+def _decision(request, form):
+    """The service's arguments for a decision, or None (with the error on the form) when the
+    original of a duplicate names no idea of this organisation."""
+    data = form.cleaned_data
+    original = None
+    if data["duplicate_of"]:
+        original = Idea.objects.for_org(request.org).filter(number=data["duplicate_of"]).first()
+        if original is None:
+            form.add_error("duplicate_of", _("There is no idea with this number."))
+            return None
+    return {"status": data["status"], "note": data["note"], "duplicate_of": original}
+
+
+def _anchor(value, page):
+    """The card whose button was pressed (its position), else the top of the page."""
+    positions = {str(row.position) for row in page.rows}
+    return f"tp-{value}" if value in positions else ""
+
+
+def _saved_message(ratings, actions, decisions):
+    parts = []
+    if ratings:
+        parts.append(
+            ngettext("%(n)d moment saved", "%(n)d moments saved", ratings) % {"n": ratings}
+        )
+    if actions:
+        parts.append(
+            ngettext("%(n)d action agreed", "%(n)d actions agreed", actions) % {"n": actions}
+        )
+    if decisions:
+        parts.append(
+            ngettext("%(n)d idea decided", "%(n)d ideas decided", decisions) % {"n": decisions}
+        )
+    return (", ".join(parts) + ".") if parts else ""
+
+
+def _meeting_refused(request, review, page, errors):
+    """Put each refusal on its form and show the page again with everything typed; a card
+    that met an edit conflict gets both versions and the version now stored."""
+    data = request.POST
+    conflicts = []
+    rows = {row.pk: row for row in page.rows}
+    for (kind, pk), exc in errors.items():
+        if kind == "rating" and isinstance(exc, EditConflict):
+            row = rows[pk]
+            row.form.is_valid()
+            conflicts.append(_conflict_for(row, row.form, exc.current))
+            data = _take_current_version(data, row, exc.current)
+    context = _page_context(request, review, data, conflicts)
+    by_pk = {row.pk: row for row in context["page"].rows}
+    for (kind, pk), exc in errors.items():
+        if isinstance(exc, EditConflict):
+            continue
+        if kind == "rating":
+            add_service_errors(by_pk[pk].form, exc)
+        elif kind == "action":
+            add_service_errors(by_pk[pk].action_form, exc)
+        else:
+            for row in by_pk.values():
+                for idea in row.waiting_ideas:
+                    if idea.pk == pk:
+                        add_service_errors(idea.form, exc)
+    context["failed"] = _failed_rows(context["page"])
+    status = 409 if conflicts else 200
+    return render(request, "reviews/review_detail.html", context, status=status)
 
 
 def _row(review, rating_id):
@@ -220,97 +405,68 @@ def _row(review, rating_id):
 @require_POST
 @org_view
 def review_rating_save(request, review_id, rating_id):
+    """One card saving itself (htmx, on change): the page is posted whole, only this card's
+    fields are read. The answer is the card's status line, and out of band its new version and
+    stored values (so the next save compares with them) and the meeting's progress."""
     ensure_editor(request)
     review = _review(request, review_id)
     row = _row(review, rating_id)
-    form = RatingForm(request.POST, previous=row.previous_rating, auto_id=f"r{row.position}_%s")
-    if form.is_valid():
-        try:
-            services.review_rating_save(actor=request.user, rating_row=row, **form.cleaned_data)
-        except EditConflict as exc:
-            return _conflict(request, review, row, form, exc.current)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("“%(name)s” saved.") % {"name": row.touchpoint_name})
-            return _to_review(review, f"tp-{row.position}")
-    return _render_review(request, review, {("rating", row.pk): form})
-
-
-def _conflict(request, review, row, form, current):
-    """Someone saved the touchpoint's texts meanwhile: show both, keep the user's text."""
-    data = form.data.copy()
-    data["version"] = current.version
-    fresh = RatingForm(data, previous=row.previous_rating, auto_id=f"r{row.position}_%s")
-    fresh.is_valid()
-    conflict = {
-        "row": row,
-        "fields": [
-            (label, form.cleaned_data.get(name), getattr(current, name))
-            for name, label in (
-                ("desired_outcome", _("Desired outcome")),
-                ("customer_wants", _("What customers want")),
-            )
-            if form.cleaned_data.get(name) != getattr(current, name)
-        ],
-    }
-    bound = {("rating", row.pk): fresh, "conflict": conflict}
-    return _render_review(request, review, bound, status=409)
-
-
-@require_POST
-@org_view
-def review_action_add(request, review_id):
-    ensure_editor(request)
-    review = _review(request, review_id)
-    users = list(org_users(request.org))
-    rows = list(review.ratings.select_related("touchpoint").order_by("position"))
-    touchpoints = [r.touchpoint for r in rows if r.touchpoint]
-    row = next((r for r in rows if str(r.touchpoint_id) == request.POST.get("touchpoint")), None)
-    position = row.position if row else 0
-    form = ActionForm(request.POST, users=users, touchpoints=touchpoints, auto_id=f"a{position}_%s")
-    if form.is_valid():
-        try:
-            services.action_create(actor=request.user, review=review, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Action agreed."))
-            return _to_review(review, f"tp-{position}" if row else "actions")
-    if row is None:
-        messages.error(request, " ".join(_flat_errors(form)))
-        return _to_review(review, "actions")
-    return _render_review(request, review, {("action", row.pk): form})
-
-
-def _flat_errors(form):
-    return [str(e) for errors in form.errors.values() for e in errors]
-
-
-@require_POST
-@org_view
-def review_idea_decide(request, review_id, idea_id):
-    ensure_editor(request)
-    review = _review(request, review_id)
-    idea = get_for_org(Idea.objects.select_related("touchpoint"), request.org, pk=idea_id)
-    row = review.ratings.filter(touchpoint_id=idea.touchpoint_id).first()
-    anchor = f"tp-{row.position}" if row else ""
-    form = DecideForm(request.POST, auto_id=f"i{idea.number}_%s")
+    form = RatingForm(
+        request.POST,
+        initial={"rating": row.rating, "note": row.note},
+        previous=row.previous_rating,
+        prefix=f"r{row.position}",
+        auto_id="%s",
+    )
     if review.is_completed:
-        messages.error(request, services.completed_message())
-        return _to_review(review)
-    if form.is_valid():
-        try:
-            idea_change_status(actor=request.user, idea=idea, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+        error = services.completed_message()
+        return _card_answer(request, review, row, form, error=error, status=400)
+    if not form.is_valid():
+        return _card_answer(request, review, row, form, status=400)
+    if not form.changed():
+        return _card_answer(request, review, row, form, saved=False)
+    try:
+        row = services.review_rating_save(
+            actor=request.user, rating_row=row, **form.service_fields()
+        )
+    except EditConflict as exc:
+        conflict = _conflict_for(row, form, exc.current)
+        return _card_answer(request, review, row, form, conflict=conflict, status=409)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return _card_answer(request, review, row, form, status=400)
+    return _card_answer(request, review, row, form)
+
+
+def _card_answer(request, review, row, form, *, saved=True, conflict=None, error="", status=200):
+    if not request.headers.get("HX-Request"):  # a plain POST (no script): back to the page
+        if status == 200:
+            messages.success(request, _("“%(name)s” saved.") % {"name": row.touchpoint_name})
         else:
-            messages.success(request, _("Decision on #%(n)d saved.") % {"n": idea.number})
-            return _to_review(review, anchor)
-    if row is None or idea.status not in WAITING_STATUSES:
-        messages.error(request, " ".join(_flat_errors(form)))
-        return _to_review(review, anchor)
-    return _render_review(request, review, {("idea", idea.pk): form})
+            messages.error(request, error or _("Not saved: see the card."))
+        return _to_review(review, f"tp-{row.position}")
+    state = None
+    if status == 200:
+        tp = row.touchpoint
+        stored = {"rating": row.rating, "note": row.note}
+        if tp is not None:
+            stored |= {
+                "desired_outcome": tp.desired_outcome,
+                "customer_wants": tp.customer_wants,
+                "version": tp.version,
+            }
+        state = RatingForm(initial=stored, prefix=f"r{row.position}", auto_id="%s")
+    context = {
+        "review": review,
+        "row": row,
+        "form": form,
+        "state": state,
+        "saved": saved,
+        "conflict": conflict,
+        "error": error,
+        "progress": selectors.review_progress(review),
+    }
+    return render(request, "reviews/includes/card_saved.html", context, status=status)
 
 
 @org_view

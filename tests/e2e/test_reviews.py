@@ -55,7 +55,7 @@ def test_bob_runs_a_review_and_reads_it_back_as_a_record(new_page, screenshot):
     desk.get_by_label("★ Wows (+2)").check()
     field(desk, "What changed").fill("Agents greet by name since the badge week.")
     desk.get_by_role("button", name="Save Check-in desk").click()
-    expect(page.get_by_role("status")).to_contain_text("“Check-in desk” saved.")
+    expect(page.locator(".messages")).to_contain_text(re.compile(r"saved\."))
     assert re.search(r"#tp-\d+$", page.url)
     expect(section(page, "Check-in desk").get_by_label("★ Wows (+2)")).to_be_checked()
 
@@ -65,16 +65,16 @@ def test_bob_runs_a_review_and_reads_it_back_as_a_record(new_page, screenshot):
     field(desk, "Who").select_option(label="Bob Berg (bob@nordic-air.example)")
     field(desk, "By when").fill((today + timedelta(days=14)).isoformat())
     desk.get_by_role("button", name="Add action").click()
-    expect(page.get_by_role("status")).to_contain_text("Action agreed.")
+    expect(page.locator(".messages")).to_contain_text("1 action agreed.")
     expect(section(page, "Check-in desk")).to_contain_text("Badge week for the bag drop team too")
     screenshot(page, "review-in-progress", full_page=True)
 
-    page.get_by_role("link", name="Complete review").first.click()
+    page.get_by_role("button", name="Complete review").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Complete the review?")
     field(page, "Summary of the meeting").fill("Check-in now wows; bag drop next.")
     page.get_by_role("button", name="Yes, complete the review").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Review completed.")
+    expect(page.locator(".messages")).to_contain_text("Review completed.")
     expect(page.get_by_text(RECORD)).to_be_visible()
     expect(page.locator("form.review-tp__form")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("^Save"))).to_have_count(0)
@@ -120,7 +120,7 @@ def test_a_review_works_at_phone_width_without_javascript(new_page, screenshot):
     gate = section(phone, "At the gate")
     gate.get_by_label("▲ Pleases (+1)").check()
     gate.get_by_role("button", name="Save At the gate").click()
-    expect(phone.get_by_role("status")).to_contain_text("“At the gate” saved.")
+    expect(phone.locator(".messages")).to_contain_text("1 moment saved.")
     expect(section(phone, "At the gate").get_by_label("▲ Pleases (+1)")).to_be_checked()
 
     # A due date in the past: the message, the typed text kept, nothing saved.
@@ -152,7 +152,7 @@ def test_bob_corrects_the_date_then_cancels_the_review_started_by_mistake(new_pa
     field(page, "Date of the review").fill(yesterday.isoformat())
     field(page, "Guests").fill("Anna from the supplier")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("status")).to_contain_text("Review details saved.")
+    expect(page.locator(".messages")).to_contain_text("Review details saved.")
     expect(page.get_by_text("Anna from the supplier")).to_be_visible()
     review.refresh_from_db()
     assert review.held_on == yesterday
@@ -162,6 +162,65 @@ def test_bob_corrects_the_date_then_cancels_the_review_started_by_mistake(new_pa
     screenshot(page, "review-cancel-confirm", full_page=True)
     assert Review.objects.filter(pk=review.pk).exists()
     page.get_by_role("button", name="Yes, cancel the review").click()
-    expect(page.get_by_role("status")).to_contain_text("Review cancelled.")
+    expect(page.locator(".messages")).to_contain_text("Review cancelled.")
     expect(page.get_by_role("link", name="Start review")).to_be_visible()
     assert not Review.objects.filter(pk=review.pk).exists()
+
+
+def _meeting_scenario(page):
+    """Found from outside: "Pleases" and a note typed on card 2, then Save pressed on card 3."""
+    start_review(page)
+    review = Review.objects.get(status=ReviewStatus.IN_PROGRESS)
+    second = page.locator("#tp-2")
+    second.get_by_label("▲ Pleases (+1)").check()
+    field(second, "What changed").fill("Shorter queue since the second desk opened")
+    page.locator("#tp-3").get_by_role("button", name=re.compile(r"^Save ")).click()
+    expect(page.locator(".messages")).to_contain_text("saved.")
+    expect(page.locator("#meeting-progress")).to_contain_text("1 of")
+    second = page.locator("#tp-2")
+    expect(second.get_by_label("▲ Pleases (+1)")).to_be_checked()
+    expect(field(second, "What changed")).to_have_value(
+        "Shorter queue since the second desk opened"
+    )
+    row = review.ratings.get(position=2)
+    assert (row.rating, row.note) == (1, "Shorter queue since the second desk opened")
+    return review
+
+
+def test_saving_another_card_loses_nothing_without_javascript(new_page, screenshot):
+    page = new_page(java_script_enabled=False)
+    _meeting_scenario(page)
+    screenshot(page, "review-meeting-no-js")
+
+
+def test_each_card_saves_itself_and_leaving_with_unsaved_text_asks_first(new_page, screenshot):
+    page = new_page()
+    review = _meeting_scenario(page)
+
+    # A card saves itself on change, and says so beside the card.
+    fourth = page.locator("#tp-4")
+    fourth.get_by_label("▼ Disappoints (−1)").check()
+    expect(fourth.get_by_role("status")).to_contain_text("Saved at")
+    expect(page.locator("#meeting-progress")).to_contain_text("2 of")
+    assert review.ratings.get(position=4).rating == -1
+    # Changing it again after the save (the version moved on) saves again, no conflict.
+    field(fourth, "Desired outcome").fill("Bags back within 20 minutes")
+    field(fourth, "What changed").click()
+    expect(fourth.get_by_role("status")).to_contain_text("Saved at")
+    row = review.ratings.get(position=4)
+    assert row.touchpoint.desired_outcome == "Bags back within 20 minutes"
+    screenshot(page, "review-meeting-autosave")
+
+    # Typed but not saved (the field still has focus): leaving asks first.
+    field(page.locator("#tp-5"), "What changed").fill("Typed, not saved yet")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.locator(".breadcrumb").get_by_role("link", name="Reviews", exact=True).click()
+    expect(page.locator("#tp-5")).to_be_visible()
+    assert asked == ["beforeunload"]
+    assert "/reviews/" in page.url and str(review.pk) in page.url
+
+    # Complete review saves what is typed first.
+    page.get_by_role("button", name="Complete review").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Complete the review?")
+    assert review.ratings.get(position=5).note == "Typed, not saved yet"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from reviews import services
 from reviews.models import Action, ActionStatus
 from tests.factories import TouchpointFactory
+from tests.htmlform import form_fields
 
 NOW = "2026-03-10 10:00:00+01:00"
 TODAY = date(2026, 3, 10)
@@ -158,18 +159,28 @@ def test_actions_stay_workable_after_the_review_is_completed(bob, review):
 # --- pages --------------------------------------------------------------------------------------
 
 
+def _post_action(client, review, touchpoint, **typed):
+    """The review page as the browser sends it, with an action typed on the moment's card."""
+    url = reverse("review_detail", args=["nordic-air", review.pk])
+    data = form_fields(client.get(url).content, "meeting")
+    position = review.ratings.get(touchpoint=touchpoint).position
+    assert data[f"a{position}-touchpoint"] == str(touchpoint.pk)
+    data |= {f"a{position}-{name}": value for name, value in typed.items()}
+    data["at"] = str(position)
+    return client.post(reverse("review_save", args=["nordic-air", review.pk]), data)
+
+
 def test_add_action_form_from_the_review_returns_to_the_touchpoint(
     client_for, bob, carol, review, touchpoint
 ):
     row = review.ratings.get(touchpoint=touchpoint)
-    response = client_for(bob).post(
-        reverse("review_action_add", args=["nordic-air", review.pk]),
-        {
-            "title": "Badges",
-            "owner": str(carol.pk),
-            "due_on": "2026-03-20",
-            "touchpoint": str(touchpoint.pk),
-        },
+    response = _post_action(
+        client_for(bob),
+        review,
+        touchpoint,
+        title="Badges",
+        owner=str(carol.pk),
+        due_on="2026-03-20",
     )
     assert response.status_code == 302 and response["Location"].endswith(f"#tp-{row.position}")
     assert Action.objects.get().touchpoint == touchpoint
@@ -178,14 +189,13 @@ def test_add_action_form_from_the_review_returns_to_the_touchpoint(
 def test_add_action_with_a_past_date_rerenders_with_the_message(
     client_for, bob, review, touchpoint
 ):
-    response = client_for(bob).post(
-        reverse("review_action_add", args=["nordic-air", review.pk]),
-        {
-            "title": "My typed title",
-            "owner": str(bob.pk),
-            "due_on": "2026-03-01",
-            "touchpoint": str(touchpoint.pk),
-        },
+    response = _post_action(
+        client_for(bob),
+        review,
+        touchpoint,
+        title="My typed title",
+        owner=str(bob.pk),
+        due_on="2026-03-01",
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -196,14 +206,13 @@ def test_add_action_with_a_past_date_rerenders_with_the_message(
 def test_add_action_with_an_owner_from_another_org_is_refused(
     client_for, bob, mallory, review, touchpoint
 ):
-    response = client_for(bob).post(
-        reverse("review_action_add", args=["nordic-air", review.pk]),
-        {
-            "title": "Badges",
-            "owner": str(mallory.pk),
-            "due_on": "2026-03-20",
-            "touchpoint": str(touchpoint.pk),
-        },
+    response = _post_action(
+        client_for(bob),
+        review,
+        touchpoint,
+        title="Badges",
+        owner=str(mallory.pk),
+        due_on="2026-03-20",
     )
     body = response.content.decode()
     assert response.status_code == 200

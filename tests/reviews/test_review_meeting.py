@@ -12,6 +12,7 @@ from journeys.services import journey_archive
 from reviews import services
 from reviews.models import Review, ReviewRating, ReviewStatus
 from tests.factories import IdeaFactory, JourneyFactory, StageFactory, TouchpointFactory
+from tests.htmlform import form_fields
 from touchpoints.models import Touchpoint, TouchpointChange
 from touchpoints.services import EditConflict, touchpoint_update
 
@@ -290,97 +291,242 @@ def test_review_page_walks_touchpoints_with_forms_and_waiting_ideas(
     assert "Complete review" in body
 
 
+def page_form(client, review):
+    """What the browser would send from the review page as it is now."""
+    response = client.get(review_url(review))
+    assert response.status_code == 200
+    return form_fields(response.content, "meeting")
+
+
 def test_staff_see_the_review_read_only_and_cannot_write(client_for, bob, carol, journey):
     review = start(bob, journey)
     row = review.ratings.first()
+    data = page_form(client_for(bob), review)
     client = client_for(carol)
     body = client.get(review_url(review)).content.decode()
-    assert 'name="rating"' not in body and "Add an action" not in body
-    assert "Complete review" not in body
-    response = client.post(review_url(review, "review_rating_save", row.pk), {"rating": "2"})
+    assert 'name="r1-rating"' not in body and "Add an action" not in body
+    assert "Complete review" not in body and 'id="meeting"' not in body
+    data[f"r{row.position}-rating"] = "2"
+    assert client.post(review_url(review, "review_save"), data).status_code == 403
+    response = client.post(review_url(review, "review_rating_save", row.pk), data)
     assert response.status_code == 403
     assert client.post(review_url(review, "review_complete")).status_code == 403
     row.refresh_from_db()
     assert row.rating is None
 
 
-def test_rating_form_saves_and_returns_to_the_anchor(client_for, bob, journey, touchpoint):
+def test_saving_one_card_keeps_what_was_typed_on_another(client_for, bob, journey):
+    """Found from outside: a rating and a note on card 2, then Save on card 3, lost card 2."""
     review = start(bob, journey)
-    row = review.ratings.get(touchpoint=touchpoint)
-    response = client_for(bob).post(
-        review_url(review, "review_rating_save", row.pk),
-        {
-            "rating": "1",
-            "note": "Queue shorter",
-            "desired_outcome": touchpoint.desired_outcome,
-            "customer_wants": touchpoint.customer_wants,
-            "version": touchpoint.version,
-        },
-    )
+    client = client_for(bob)
+    data = page_form(client, review)
+    data |= {"r2-rating": "1", "r2-note": "Queue shorter since May", "r3-note": "Gate calm"}
+    response = client.post(review_url(review, "review_save"), data | {"at": "3"})
+    assert response.status_code == 302 and response["Location"].endswith("#tp-3")
+    rows = {row.position: row for row in review.ratings.all()}
+    assert (rows[2].rating, rows[2].note) == (1, "Queue shorter since May")
+    assert (rows[3].rating, rows[3].note) == (None, "Gate calm")
+    assert rows[1].note == "" and rows[1].rating is None
+    page = client.get(response["Location"]).content.decode()
+    assert "2 moments saved." in page and "<strong>1 of 3</strong> re-rated" in page
+
+
+def test_complete_review_saves_every_card_first(client_for, bob, journey):
+    review = start(bob, journey)
+    client = client_for(bob)
+    data = page_form(client, review) | {"r1-rating": "2", "r1-note": "New IVR"}
+    response = client.post(review_url(review, "review_save"), data | {"complete": "1"})
     assert response.status_code == 302
-    assert response["Location"].endswith(f"#tp-{row.position}")
-    row.refresh_from_db()
-    assert (row.rating, row.note) == (1, "Queue shorter")
+    assert response["Location"] == review_url(review, "review_complete")
+    row = review.ratings.get(position=1)
+    assert (row.rating, row.note) == (2, "New IVR")
 
 
-def test_rating_form_with_a_bad_rating_rerenders_with_the_text_kept(
-    client_for, bob, journey, touchpoint
+def test_an_untouched_card_is_not_written_back_over_a_newer_text(
+    client_for, bob, alice, journey, touchpoint
 ):
     review = start(bob, journey)
-    row = review.ratings.get(touchpoint=touchpoint)
-    response = client_for(bob).post(
-        review_url(review, "review_rating_save", row.pk),
-        {"rating": "7", "note": "My careful note", "version": touchpoint.version},
+    client = client_for(bob)
+    data = page_form(client, review)  # the page as read before alice's edit
+    touchpoint_update(
+        actor=alice, touchpoint=touchpoint, version=touchpoint.version, desired_outcome="Alice's"
     )
+    response = client.post(review_url(review, "review_save"), data | {"r1-rating": "1"})
+    assert response.status_code == 302
+    touchpoint.refresh_from_db()
+    assert touchpoint.desired_outcome == "Alice's"
+    assert review.ratings.get(position=1).rating == 1
+
+
+def test_a_bad_value_on_one_card_saves_nothing_and_keeps_every_card(client_for, bob, journey):
+    review = start(bob, journey)
+    client = client_for(bob)
+    data = page_form(client, review)
+    data |= {"r1-note": "My careful note", "r2-rating": "7", "r3-desired_outcome": "Calm gate"}
+    response = client.post(review_url(review, "review_save"), data | {"at": "1"})
     assert response.status_code == 200
     body = response.content.decode()
+    assert "Nothing was saved yet" in body and 'href="#tp-2"' in body
     assert "Choose a rating from −2 (depresses) to +2 (wows)" in body
-    assert "My careful note" in body
-    row.refresh_from_db()
-    assert row.rating is None and row.note == ""
+    assert "My careful note" in body and "Calm gate" in body
+    assert [row.note for row in review.ratings.all()] == ["", "", ""]
+    assert not journey.touchpoints.filter(desired_outcome="Calm gate").exists()
 
 
-def test_rating_form_conflict_shows_both_texts(client_for, bob, alice, journey, touchpoint):
+def test_a_conflict_saves_nothing_says_who_and_a_second_save_keeps_the_text(
+    client_for, bob, alice, journey, touchpoint
+):
     review = start(bob, journey)
-    row = review.ratings.get(touchpoint=touchpoint)
-    touchpoint_update(actor=alice, touchpoint=touchpoint, version=1, desired_outcome="Alice's")
-    response = client_for(bob).post(
-        review_url(review, "review_rating_save", row.pk),
-        {"rating": "1", "desired_outcome": "Bob's text", "customer_wants": "", "version": 1},
+    client = client_for(bob)
+    data = page_form(client, review)
+    touchpoint_update(
+        actor=alice, touchpoint=touchpoint, version=touchpoint.version, desired_outcome="Alice's"
     )
+    data |= {"r2-desired_outcome": "Bob's text", "r1-rating": "1"}
+    response = client.post(review_url(review, "review_save"), data)
     assert response.status_code == 409
     body = response.content.decode()
+    assert "Alice Andersson saved “Check-in desk” at 10 Mar 2026 10:00" in body
     assert "Alice&#x27;s" in body and "Bob&#x27;s text" in body
     touchpoint.refresh_from_db()
     assert touchpoint.desired_outcome == "Alice's"
+    assert review.ratings.get(position=1).rating is None  # all or nothing
+    again = form_fields(response.content, "meeting")
+    assert again["r2-desired_outcome"] == "Bob's text" and again["r1-rating"] == "1"
+    assert client.post(review_url(review, "review_save"), again).status_code == 302
+    touchpoint.refresh_from_db()
+    assert touchpoint.desired_outcome == "Bob's text"
+    assert review.ratings.get(position=1).rating == 1
 
 
-def test_deciding_an_idea_from_the_review_returns_to_the_touchpoint(
-    client_for, bob, journey, touchpoint
-):
-    idea = IdeaFactory(touchpoint=touchpoint)
+def test_an_action_typed_on_a_card_is_agreed_by_any_save(client_for, bob, journey):
     review = start(bob, journey)
-    row = review.ratings.get(touchpoint=touchpoint)
-    response = client_for(bob).post(
-        review_url(review, "review_idea_decide", idea.pk), {"status": "accepted", "note": "Yes"}
+    client = client_for(bob)
+    data = page_form(client, review)
+    typed = {"a2-title": "Second desk at peaks", "a2-owner": str(bob.pk)}
+    due = (TODAY + timedelta(days=7)).isoformat()
+    response = client.post(review_url(review, "review_save"), data | typed | {"at": "3"})
+    assert response.status_code == 200  # no date: refused, kept, nothing saved
+    assert "Second desk at peaks" in response.content.decode()
+    assert not review.actions.exists()
+    data = form_fields(response.content, "meeting") | {"a2-due_on": "2020-01-01"}
+    response = client.post(review_url(review, "review_save"), data | {"r3-note": "Calm"})
+    assert response.status_code == 200
+    assert "The due date cannot be in the past." in response.content.decode()
+    assert not review.actions.exists() and review.ratings.get(position=3).note == ""
+    data = form_fields(response.content, "meeting") | {"a2-due_on": due}
+    assert client.post(review_url(review, "review_save"), data).status_code == 302
+    action = review.actions.get()
+    assert (action.title, action.owner, action.touchpoint.name) == (
+        "Second desk at peaks",
+        bob,
+        "Check-in desk",
     )
-    assert response.status_code == 302 and response["Location"].endswith(f"#tp-{row.position}")
-    idea.refresh_from_db()
-    assert idea.status == IdeaStatus.ACCEPTED
+    assert review.ratings.get(position=3).note == "Calm"
 
 
-def test_declining_without_a_reason_rerenders_with_the_message(
-    client_for, bob, journey, touchpoint
-):
-    idea = IdeaFactory(touchpoint=touchpoint)
+def test_ideas_decided_in_the_meeting_are_part_of_its_record(client_for, bob, journey, touchpoint):
+    kept = IdeaFactory(touchpoint=touchpoint, title="Greet by name")
+    dropped = IdeaFactory(touchpoint=touchpoint, title="Free lounge for all")
+    copy = IdeaFactory(touchpoint=touchpoint, title="Say the name")
     review = start(bob, journey)
-    response = client_for(bob).post(
-        review_url(review, "review_idea_decide", idea.pk), {"status": "declined", "note": ""}
-    )
+    client = client_for(bob)
+    data = page_form(client, review)
+    d = {
+        f"i{kept.number}-status": "accepted",
+        f"i{dropped.number}-status": "declined",
+        f"i{copy.number}-status": "duplicate",
+        f"i{copy.number}-duplicate_of": str(kept.number),
+    }
+    response = client.post(review_url(review, "review_save"), data | d)
     assert response.status_code == 200
     assert "Say why the idea is declined" in response.content.decode()
-    idea.refresh_from_db()
-    assert idea.status == IdeaStatus.NEW
+    kept.refresh_from_db()
+    assert kept.status == IdeaStatus.NEW
+    data = form_fields(response.content, "meeting")
+    data[f"i{dropped.number}-note"] = "Costs more than it brings"
+    response = client.post(review_url(review, "review_save"), data)
+    assert response.status_code == 302
+    for idea, status in ((kept, "accepted"), (dropped, "declined"), (copy, "duplicate")):
+        idea.refresh_from_db()
+        assert idea.status == status
+    services.review_complete(actor=bob, review=review)
+    body = client.get(review_url(review)).content.decode()
+    section = body[body.index('id="tp-2"') : body.index('id="tp-3"')]
+    assert "Ideas decided in this review" in section
+    assert f"#{kept.number} Greet by name" in section and "Accepted" in section
+    assert "Costs more than it brings" in section
+    assert f"duplicate of #{kept.number}" in section
+
+
+def test_a_reason_without_a_decision_is_refused(client_for, bob, journey, touchpoint):
+    idea = IdeaFactory(touchpoint=touchpoint)
+    review = start(bob, journey)
+    client = client_for(bob)
+    data = page_form(client, review) | {f"i{idea.number}-note": "Let us try it"}
+    response = client.post(review_url(review, "review_save"), data)
+    assert response.status_code == 200
+    assert "Choose a decision for the reason typed" in response.content.decode()
+    assert "Let us try it" in response.content.decode()
+
+
+def hx(client, review, row, data):
+    return client.post(
+        review_url(review, "review_rating_save", row.pk), data, headers={"HX-Request": "true"}
+    )
+
+
+def test_a_card_saves_itself_and_only_itself(client_for, bob, journey):
+    review = start(bob, journey)
+    client = client_for(bob)
+    data = page_form(client, review)
+    data |= {"r2-rating": "1", "r2-desired_outcome": "A smile", "r3-note": "typed, not yet sent"}
+    card = review.ratings.get(position=2)
+    response = hx(client, review, card, data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Saved at 10:00" in body
+    version = int(data["r2-version"]) + 1
+    assert f'name="r2-version" value="{version}"' in body and 'hx-swap-oob="true"' in body
+    assert 'name="initial-r2-desired_outcome" value="A smile"' in body and "<strong>1 of 3</strong>" in body
+    card.refresh_from_db()
+    assert card.rating == 1 and card.touchpoint.desired_outcome == "A smile"
+    assert review.ratings.get(position=3).note == ""
+    # Sent again unchanged (the page now holds the stored values): nothing more is written.
+    again = data | {"r2-version": str(version), "initial-r2-rating": "1"}
+    again["initial-r2-desired_outcome"] = "A smile"
+    assert hx(client, review, card, again).status_code == 200
+    card.touchpoint.refresh_from_db()
+    assert card.touchpoint.version == version
+
+
+def test_a_card_that_meets_a_conflict_says_so_and_takes_the_new_version(
+    client_for, bob, alice, journey, touchpoint
+):
+    review = start(bob, journey)
+    client = client_for(bob)
+    data = page_form(client, review) | {"r2-desired_outcome": "Bob's text"}
+    touchpoint_update(
+        actor=alice, touchpoint=touchpoint, version=touchpoint.version, desired_outcome="Alice's"
+    )
+    card = review.ratings.get(position=2)
+    response = hx(client, review, card, data)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Not saved: someone else changed this moment" in body
+    assert "Alice Andersson saved" in body
+    touchpoint.refresh_from_db()
+    assert f'name="r2-version" value="{touchpoint.version}"' in body
+    assert touchpoint.desired_outcome == "Alice's"
+
+
+def test_a_card_with_a_bad_value_says_why(client_for, bob, journey):
+    review = start(bob, journey)
+    client = client_for(bob)
+    data = page_form(client, review) | {"r2-rating": "7"}
+    response = hx(client, review, review.ratings.get(position=2), data)
+    assert response.status_code == 400
+    assert "Not saved: Choose a rating from −2" in response.content.decode()
 
 
 def test_complete_asks_for_confirmation_then_renders_a_read_only_record(client_for, bob, journey):
@@ -400,13 +546,13 @@ def test_complete_asks_for_confirmation_then_renders_a_read_only_record(client_f
 
 def test_posting_to_a_completed_review_changes_nothing(client_for, bob, journey, touchpoint):
     review = start(bob, journey)
+    client = client_for(bob)
+    data = page_form(client, review) | {"r2-rating": "2", "r2-note": "late"}
     services.review_complete(actor=bob, review=review)
     row = review.ratings.get(touchpoint=touchpoint)
-    response = client_for(bob).post(
-        review_url(review, "review_rating_save", row.pk),
-        {"rating": "2", "note": "late", "version": touchpoint.version + 1},
-    )
+    response = client.post(review_url(review, "review_save"), data, follow=True)
     assert "A completed review is a record" in response.content.decode()
+    assert hx(client, review, row, data).status_code == 400
     row.refresh_from_db()
     assert row.rating == 0 and row.note == ""
 
@@ -452,13 +598,46 @@ def test_a_moment_deleted_during_the_review_can_still_be_noted(
     client_for, bob, journey, touchpoint
 ):
     review = start(bob, journey)
+    client = client_for(bob)
+    data = page_form(client, review) | {"r2-note": "Desk closed"}
     row = review.ratings.get(touchpoint=touchpoint)
     touchpoint.delete()
-    response = client_for(bob).post(
-        review_url(review, "review_rating_save", row.pk), {"rating": "", "note": "Desk closed"}
-    )
+    response = client.post(review_url(review, "review_save"), data)
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.note == "Desk closed" and row.touchpoint is None
-    body = client_for(bob).get(review_url(review)).content.decode()
+    body = client.get(review_url(review)).content.decode()
     assert "Check-in desk" in body and "deleted since" in body
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"r2-rating": "x"},
+        {"r2-version": "abc", "r2-desired_outcome": "changed"},
+        {"a2-owner": "999999", "a2-title": "T", "a2-due_on": "2026-04-01"},
+        {"a2-touchpoint": "not-a-touchpoint", "a2-title": "T"},
+        {"a2-due_on": "31/31/2026", "a2-title": "T"},
+        {"i1-status": "implemented"},
+        {"i1-status": "duplicate", "i1-duplicate_of": "-4"},
+        {"i1-status": "duplicate", "i1-duplicate_of": "99999"},
+        {"r2-note": "x" * 6000},
+    ],
+)
+def test_hostile_input_gets_a_message_and_changes_nothing(
+    client_for, bob, journey, touchpoint, junk
+):
+    IdeaFactory(touchpoint=touchpoint, number=1)
+    review = start(bob, journey)
+    client = client_for(bob)
+    data = page_form(client, review) | {"r1-note": "kept"} | junk
+    response = client.post(review_url(review, "review_save"), data)
+    assert response.status_code == 200, response.status_code
+    assert "Nothing was saved yet" in response.content.decode()
+    assert "kept" in response.content.decode()
+    assert review.ratings.get(position=1).note == ""
+    assert not review.actions.exists()
+    row = review.ratings.get(position=2)
+    assert hx(client, review, row, data).status_code in (200, 400)
+    row.refresh_from_db()
+    assert row.rating is None
