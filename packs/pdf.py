@@ -94,6 +94,16 @@ def _fetcher():
     return StaticOnlyFetcher()
 
 
+# A tagged PDF (PDF/UA-1): headings, lists and tables in reading order, with the document's
+# language and title, so that a screen reader reads the pack as it is laid out.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+def write_pdf(document):
+    """The PDF bytes of a laid-out document, tagged."""
+    return document.write_pdf(**PDF_OPTIONS)
+
+
 def html_to_pdf(html):
     """Render the pack's final HTML to PDF bytes. Raises PdfUnavailable without WeasyPrint."""
     try:
@@ -101,7 +111,7 @@ def html_to_pdf(html):
     except (ImportError, OSError) as exc:  # OSError: Pango missing
         raise PdfUnavailable(str(exc)) from exc
     document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher())
-    return document.write_pdf()
+    return document.write_pdf(**PDF_OPTIONS)
 
 
 def html_to_document(html):

@@ -7,7 +7,7 @@ their ratings, the ideas, the actions, and the attendees when the pack is a revi
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 
 from ideas.models import WAITING_STATUSES, Idea, IdeaStatus
 from journeys.selectors import emotion_curve, journey_board, priorities
-from reviews.models import Action, ActionStatus, Review, ReviewRating, ReviewStatus
+from reviews.models import (
+    Action,
+    ActionStatus,
+    Review,
+    ReviewDecision,
+    ReviewRating,
+    ReviewStatus,
+)
 
 TREND_REVIEWS = 4
 # Beyond this many characters of text a touchpoint's texts are printed one under the other, at
@@ -35,6 +42,7 @@ class Period:
     start: datetime | None  # None: from the very beginning (no review completed yet)
     end: datetime
     quarter: str = ""  # "2027-Q1" when a quarter was chosen
+    just_held: object = None  # the review completed in the last days, which the period includes
 
     @property
     def label(self):
@@ -44,8 +52,10 @@ class Period:
         return ""
 
     def contains(self, moment):
-        return moment is not None and (self.start is None or moment >= self.start) and (
-            moment <= self.end
+        return (
+            moment is not None
+            and (self.start is None or moment >= self.start)
+            and (moment <= self.end)
         )
 
 
@@ -106,6 +116,7 @@ class JourneyPack:
     accepted_count: int = 0
     waiting_count: int = 0
     actions: list = field(default_factory=list)
+    decided_count: int = 0
 
     @property
     def touchpoints(self):
@@ -116,16 +127,28 @@ class JourneyPack:
         return not self.board.touchpoints
 
 
+# For this many days after a review is completed, the default pack is the one that includes it
+# (since the review before it): "Print pack" right after the meeting prints the meeting.
+JUST_HELD_DAYS = 7
+
+
 def default_period(journey, now=None):
-    """Since the last completed review of the journey (from the beginning when none was)."""
-    now = now or timezone.now()
-    last = (
+    """Since the last completed review of the journey (from the beginning when none was); in
+    the days just after a review, since the one before it, so that it includes that meeting."""
+    reviews = list(
         Review.objects.filter(journey=journey, status=ReviewStatus.COMPLETED)
-        .order_by("-completed_at")
-        .values_list("completed_at", flat=True)
-        .first()
+        .only("id", "held_on", "completed_at")
+        .order_by("-completed_at")[:2]
     )
-    return Period(start=last, end=now)
+    return _default_period(reviews, now or timezone.now())
+
+
+def _default_period(reviews, now):
+    """`reviews`: the journey's completed reviews, newest first."""
+    if reviews and now - reviews[0].completed_at < timedelta(days=JUST_HELD_DAYS):
+        start = reviews[1].completed_at if len(reviews) > 1 else None
+        return Period(start=start, end=now, just_held=reviews[0])
+    return Period(start=reviews[0].completed_at if reviews else None, end=now)
 
 
 def gather_journey_pack(journey, *, period=None, review=None, now=None):
@@ -135,8 +158,8 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
     given in it; a review in progress gets the pack since the last completed review, with its
     attendees on the cover (the pack printed for the meeting).
 
-    Queries: 2 for the board, 1 reviews, 1 ratings, 1 ideas, 1 actions, (+1 attendees of a
-    review): the same for any number of touchpoints, ideas or actions.
+    Queries: 2 for the board, 1 reviews, 1 ratings, 1 ideas, 1 actions, 1 decisions, (+1
+    attendees of a review): the same for any number of touchpoints, ideas or actions.
     """
     now = now or timezone.now()
     board = journey_board(journey)
@@ -152,14 +175,14 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
         )
         baseline = earlier[0] if earlier else None
     else:
-        period = period or Period(start=reviews[0].completed_at if reviews else None, end=now)
+        period = period or _default_period(reviews, now)
         baseline = next(
             (r for r in reviews if period.start is not None and r.completed_at <= period.start),
             None,
         )
-    trend = [r for r in reviews if r.completed_at and r.completed_at <= period.end][
-        :TREND_REVIEWS
-    ][::-1]
+    trend = [r for r in reviews if r.completed_at and r.completed_at <= period.end][:TREND_REVIEWS][
+        ::-1
+    ]
 
     wanted = {r.pk for r in trend} | {r.pk for r in (baseline, review) if r is not None}
     ratings = {}
@@ -178,14 +201,13 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
     )
     pack.trend_reviews = trend
     for tp in ordered:
-        tp.is_long = (
-            len(tp.moment) + len(tp.desired_outcome) + len(tp.customer_wants) > LONG_TEXT
-        )
+        tp.is_long = len(tp.moment) + len(tp.desired_outcome) + len(tp.customer_wants) > LONG_TEXT
         tp.trend = [(r, (ratings.get((r.pk, tp.pk)) or {}).get("rating")) for r in trend]
         tp.previous_rating = (
             (ratings.get((baseline.pk, tp.pk)) or {}).get("rating") if baseline else None
         )
         tp.implemented_ideas, tp.waiting_ideas, tp.open_actions = [], [], []
+        tp.decided_ideas = []
         if tp.previous_rating is not None and tp.previous_rating != tp.rating_current:
             move = RatingMove(tp, tp.previous_rating, tp.rating_current)
             (pack.moved_up if move.steps > 0 else pack.moved_down).append(move)
@@ -195,6 +217,7 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
 
     _attach_ideas(pack, journey, period)
     _attach_actions(pack, journey, period, review)
+    _attach_decisions(pack, journey, period, review)
     if review is not None:
         pack.attendees = list(review.attendees.order_by("full_name", "email"))
     return pack
@@ -217,9 +240,7 @@ def _previous_points(curve, touchpoints):
     points = []
     for point, tp in zip(curve.points, touchpoints, strict=True):
         rating = tp.previous_rating
-        points.append(
-            None if rating is None else (point.x, curve.top + (2 - rating) * curve.step)
-        )
+        points.append(None if rating is None else (point.x, curve.top + (2 - rating) * curve.step))
     return points
 
 
@@ -233,8 +254,16 @@ def _attach_ideas(pack, journey, period):
         .filter(in_period | Q(status__in=WAITING_STATUSES) | Q(status__in=ACCEPTED_STATUSES))
         .select_related("author")
         .only(
-            "id", "number", "title", "status", "vote_count", "implemented_at", "touchpoint_id",
-            "author__id", "author__full_name", "author__email",
+            "id",
+            "number",
+            "title",
+            "status",
+            "vote_count",
+            "implemented_at",
+            "touchpoint_id",
+            "author__id",
+            "author__full_name",
+            "author__email",
         )
         .order_by("-vote_count", "number")
     )
@@ -271,3 +300,24 @@ def _attach_actions(pack, journey, period, review):
         tp = by_tp.get(action.touchpoint_id)
         if tp is not None and action.is_open:
             tp.open_actions.append(action)
+
+
+def _attach_decisions(pack, journey, period, review):
+    """The ideas decided in review meetings: in the review of the pack, or in the reviews
+    completed in the period (after its start, which is the review before)."""
+    if review is not None:
+        wanted = Q(review=review)
+    else:
+        wanted = Q(
+            review__journey=journey,
+            review__status=ReviewStatus.COMPLETED,
+            review__completed_at__lte=period.end,
+        )
+        if period.start is not None:
+            wanted &= Q(review__completed_at__gt=period.start)
+    by_tp = {tp.pk: tp for tp in pack.touchpoints}
+    for decision in ReviewDecision.objects.filter(wanted).order_by("decided_at"):
+        pack.decided_count += 1
+        tp = by_tp.get(decision.touchpoint_id)
+        if tp is not None:
+            tp.decided_ideas.append(decision)

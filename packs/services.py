@@ -56,7 +56,7 @@ def render_pack_html(context, request=None):
 def pack_pdf(context):
     """(pdf bytes, page count) of a pack context. Raises pdf.PdfUnavailable without WeasyPrint."""
     document = pdf.html_to_document(render_pack_html({**context, "for_pdf": True}))
-    return document.write_pdf(), len(document.pages)
+    return pdf.write_pdf(document), len(document.pages)
 
 
 def store_review_pack(review, *, paper=None):

@@ -256,3 +256,29 @@ def test_completing_a_review_stores_the_pack_of_that_meeting(
     page = client_for(carol).get(f"/o/nordic-air/reviews/{review.pk}/").content.decode()
     assert f"/o/nordic-air/journeys/packs/{pack.pk}/" in page
     assert f"/o/nordic-air/journeys/{journey.pk}/pack/?review={review.pk}" in page
+
+
+def test_the_pack_is_a_tagged_pdf_with_its_language_and_title(client_for, carol, journey):
+    """PDF/UA: a structure tree in reading order, marked as tagged, with /Lang and a title."""
+    reader = get_pdf(client_for(carol), journey)
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    tree = root["/StructTreeRoot"].get_object()
+    kinds = set()
+
+    def walk(node, depth=0):
+        node = node.get_object()
+        if hasattr(node, "get") and node.get("/S"):
+            kinds.add(str(node["/S"]))
+        kids = node.get("/K") if hasattr(node, "get") else None
+        if kids is None or depth > 40:
+            return
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if hasattr(kid, "get_object") and hasattr(kid.get_object(), "get"):
+                walk(kid, depth + 1)
+
+    walk(tree)
+    assert {"/H1", "/P", "/Table", "/L"} <= kinds, kinds
+    assert "Business trip" in reader.metadata.title
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
