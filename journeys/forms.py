@@ -18,9 +18,11 @@ def org_users(org, roles=None):
     if roles:
         memberships = memberships.filter(role__in=roles)
     # One membership per person and organisation: a subquery, so nobody is listed twice.
-    return get_user_model().objects.filter(
-        pk__in=memberships.values("user_id")
-    ).order_by("full_name", "email")
+    return (
+        get_user_model()
+        .objects.filter(pk__in=memberships.values("user_id"))
+        .order_by("full_name", "email")
+    )
 
 
 class JourneyForm(ModelForm):
@@ -35,11 +37,18 @@ class JourneyForm(ModelForm):
         model = Journey
         fields = ["name", "segment", "description", "owner", "review_cadence", "review_every_weeks"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "segment": _("Who makes this journey, e.g. “new customers” or “regulars”."),
+            "review_every_weeks": _("Only for a review every N weeks: from 1 to 104."),
+        }
 
     def __init__(self, *args, org, **kwargs):
         super().__init__(*args, **kwargs)
         self.org = org
         self.fields["owner"].queryset = org_users(org, EDITOR_ROLES)
+        # Shown only while "Every N weeks" is chosen (CSS :has(), screen.css); without that
+        # support it is always shown, and the service checks it either way.
+        self.fields["review_every_weeks"].wrapper_class = "field--interval"
 
     def validate_unique(self):
         """The service checks the name (case-insensitively, within the organisation)."""

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from . import outbox
@@ -17,10 +18,32 @@ TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.availa
 UNREADABLE = "\ufffd"
 
 
+# Django's placeholder for "nothing chosen yet" in a select: the project's selects say what
+# to choose instead. By field name; a form may add its own in `placeholders`.
+DJANGO_BLANK_LABEL = "---------"
+PLACEHOLDERS = {
+    "stage": _("Choose a stage…"),
+    "move_to": _("Choose a stage…"),
+    "owner": _("Choose an owner…"),
+    "touchpoint": _("Choose a touchpoint…"),
+    "journey": _("Choose a journey…"),
+    "channel": _("Choose a channel…"),
+}
+GENERIC_PLACEHOLDER = _("Choose…")
+
+
 class ReadableText:
     """Every form of the project: a field whose submitted text holds bytes that are not valid
     UTF-8 gets a field error (the API answers such text with a 400, too), so nothing is saved
-    with the unreadable part replaced."""
+    with the unreadable part replaced. Its selects say what to choose, never "---------"."""
+
+    placeholders = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            placeholder = self.placeholders.get(name) or PLACEHOLDERS.get(name)
+            _replace_blank_label(field, placeholder or GENERIC_PLACEHOLDER)
 
     def full_clean(self):
         super().full_clean()
@@ -35,6 +58,22 @@ class ReadableText:
                         "not UTF-8). Type or paste it again."
                     ),
                 )
+
+
+def _replace_blank_label(field, placeholder):
+    """Relabel the blank choice of a select ("---------") as `placeholder`."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DJANGO_BLANK_LABEL:
+            field.empty_label = placeholder
+    elif isinstance(field, forms.ChoiceField) and not isinstance(
+        field.choices, CallableChoiceIterator
+    ):  # choices given as a callable are left alone: listing them here could query
+        choices = list(field.choices)
+        if any(label == DJANGO_BLANK_LABEL for _value, label in choices):
+            field.choices = [
+                (value, placeholder if label == DJANGO_BLANK_LABEL else label)
+                for value, label in choices
+            ]
 
 
 def _unreadable(value):
@@ -118,8 +157,15 @@ class EmailLoginForm(ReadableText, AuthenticationForm):
 class OutboxPasswordResetForm(ReadableText, PasswordResetForm):
     """Django's password reset, with the email sent through the outbox."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email,
-                  to_email, html_email_template_name=None):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
         outbox.queue_email(to=to_email, template="password_reset", context=context)
 
 

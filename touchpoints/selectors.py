@@ -50,3 +50,22 @@ def conflicting_fields(form, current):
                 }
             )
     return rows
+
+
+def last_saved(touchpoint):
+    """Who saved the touchpoint last and when: (user or None, datetime). One query.
+
+    The latest history row gives both. History is kept for the tracked fields only, so a later
+    save (`updated_at` after that row, e.g. only the name changed) is shown as (None, when it
+    was saved): the time is known, the person is not. (None, None) for an unsaved touchpoint.
+    """
+    change = (
+        TouchpointChange.objects.filter(touchpoint_id=touchpoint.pk)
+        .select_related("actor")
+        .order_by("-changed_at")
+        .first()
+    )
+    saved_at = None if "updated_at" in touchpoint.get_deferred_fields() else touchpoint.updated_at
+    if change is not None and (saved_at is None or change.changed_at >= saved_at):
+        return change.actor, change.changed_at
+    return None, saved_at
