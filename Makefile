@@ -6,8 +6,9 @@ MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The port served, for settings.PORT (a webhook back to this server on it is refused).
-export PORT
+# The address served, for settings.HOST and PORT: without SITE_URL, links in emails, the calendar
+# address and QR codes point at http://$(HOST):$(PORT); a webhook back to this server is refused.
+export HOST PORT
 # A development SECRET_KEY of this checkout's own, made once (settings read it when no
 # SECRET_KEY is set). Production sets SECRET_KEY or SECRET_KEY_FILE instead.
 DEV_KEY := $(or $(VAR_DIR),var)/secret_key

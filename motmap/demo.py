@@ -5,8 +5,15 @@ the same services the web app uses (they check the rules and write the history).
 idempotent: a second run creates nothing new, leaves existing passwords alone and never touches
 a demo journey that already exists, so edits people made to it survive. The demo ideas (with
 their decisions, votes and comments) are added only to an organisation that has no ideas yet.
+
+The services stamp everything with the minute of seeding; afterwards the rows just created are
+dated over the past months as if the demo had been in use (`_date_*`): the organisation and the
+journeys about seven months ago, each review's rating changes on the day of that meeting, each
+idea on a working day of its own, its votes, decisions and comments on the days after it.
 """
 
+import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -15,16 +22,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ideas.models import Idea
+from ideas.models import Comment, Idea, IdeaEvent, IdeaStatus, Vote
 from ideas.services import comment_add, idea_change_status, idea_submit, vote_toggle
 from journeys.models import Journey
 from journeys.services import journey_create, stage_create
 from reviews import services as review_services
 from reviews.models import Action, Review
 from reviews.reminders import reschedule_action
-from touchpoints.models import Touchpoint
+from touchpoints.models import Touchpoint, TouchpointChange
 from touchpoints.services import touchpoint_create
 
+from .bulk import bulk_set
 from .models import EDITOR_ROLES, Membership, Organisation, Role
 
 PASSWORD = "motmap-demo"  # noqa: S105 (a published demo password, not a secret)
@@ -1030,20 +1038,164 @@ REVIEW_ACTIONS = {
     "Business trip": [
         # (review 0 or 1, touchpoint, title, owner, due in days after the meeting, outcome)
         (0, "Check-in desk", "Name-badge week for every check-in agent", "carol", 30, "done"),
-        (0, "Booking by phone", "Route 9:00 peak calls to the overflow team", "bob", 45,
-         "dropped"),
-        (1, "Security fast track", "Agree morning fast-track staffing with the airport", "bob",
-         60, "overdue"),
-        (1, "Delay announcement", "Captain's five-minute rule into the pre-flight briefing",
-         "alice", 120, "open"),
+        (0, "Booking by phone", "Route 9:00 peak calls to the overflow team", "bob", 45, "dropped"),
+        (
+            1,
+            "Security fast track",
+            "Agree morning fast-track staffing with the airport",
+            "bob",
+            60,
+            "overdue",
+        ),
+        (
+            1,
+            "Delay announcement",
+            "Captain's five-minute rule into the pre-flight briefing",
+            "alice",
+            120,
+            "open",
+        ),
     ],
     "Lost baggage": [
-        (0, "Reporting at the baggage desk", "Scan the tag before the form at every station",
-         "carol", 40, "done"),
-        (1, "Tracking by SMS and website", "Send the bag's location in the first text", "bob",
-         110, "open"),
+        (
+            0,
+            "Reporting at the baggage desk",
+            "Scan the tag before the form at every station",
+            "carol",
+            40,
+            "done",
+        ),
+        (
+            1,
+            "Tracking by SMS and website",
+            "Send the bag's location in the first text",
+            "bob",
+            110,
+            "open",
+        ),
     ],
 }
+
+
+# How long ago the demo's history starts: the organisation and its people, then each journey
+# (a week apart) with its touchpoints; the reviews above come after. The ideas are sent one
+# after another from IDEA_DAYS_AGO[0] to IDEA_DAYS_AGO[1] days ago, each followed by its votes,
+# decisions and comments on later working days (within IDEA_ACTIVITY_DAYS).
+ORGANISATION_DAYS_AGO = 210
+JOURNEY_DAYS_AGO = 200
+IDEA_DAYS_AGO = (170, 8)
+IDEA_ACTIVITY_DAYS = 40
+WORKING_MINUTES = 9 * 60  # 08:00 to 17:00
+
+
+def _weekday(day):
+    """A working day near `day`: a Saturday is taken as the Friday before, a Sunday as the
+    Monday after."""
+    return day + timedelta(days={5: -1, 6: 1}.get(day.weekday(), 0))
+
+
+def _at_work(day, minute, tz):
+    """A moment of the working day `day` (08:00 plus `minute`, wrapped into working hours)."""
+    return _at(day, 8, tz) + timedelta(minutes=minute % WORKING_MINUTES)
+
+
+def _later_moments(start, count, *, now, tz, seed):
+    """`count` moments after `start`, in order, on later working days where there is room
+    (spread over IDEA_ACTIVITY_DAYS at most), and never after `now`."""
+    first_day = start.astimezone(tz).date()
+    # Whole days before yesterday (a Sunday becomes the Monday after, still before today).
+    room = (now.astimezone(tz).date() - first_day).days - 2
+    span = max(0, min(room, IDEA_ACTIVITY_DAYS))
+    moments, previous = [], start
+    for i in range(1, count + 1):
+        day = _weekday(first_day + timedelta(days=math.ceil(span * i / count)))
+        moment = _at_work(day, seed * 61 + i * 113, tz)
+        if moment <= previous:  # the same day as the one before: a little later
+            moment = previous + timedelta(minutes=7)
+        moment = min(moment, now)
+        moments.append(moment)
+        previous = moment
+    return moments
+
+
+def _date_organisation(result, tz):
+    """A new demo organisation was founded months ago; its people joined that week."""
+    today = timezone.now().astimezone(tz).date()
+    founded_on = _weekday(today - timedelta(days=ORGANISATION_DAYS_AGO))
+    founded = _at(founded_on, 9, tz)
+    Organisation.objects.filter(pk=result.organisation.pk).update(created_at=founded)
+    order = {spec["email"]: n for n, spec in enumerate(USERS)}
+    joined = {
+        user.pk: _at_work(
+            _weekday(founded_on + timedelta(days=order.get(user.email.lower(), 0))), 90, tz
+        )
+        for user in result.users_created
+    }
+    for user in result.users_created:
+        user.date_joined = joined[user.pk]
+    bulk_set(get_user_model(), result.users_created, ["date_joined"])
+    memberships = list(
+        Membership.objects.filter(
+            organisation=result.organisation, user__in=result.memberships_created
+        )
+    )
+    for membership in memberships:
+        membership.created_at = joined.get(membership.user_id, founded)
+    bulk_set(Membership, memberships, ["created_at"])
+
+
+def _date_journey(journey, number):
+    """A journey just mapped: dated JOURNEY_DAYS_AGO (a week later for each next one), its
+    touchpoints a few minutes apart that morning, their first history rows with them."""
+    tz = journey.organisation.tzinfo
+    today = timezone.now().astimezone(tz).date()
+    created = _at(_weekday(today - timedelta(days=JOURNEY_DAYS_AGO - 7 * number)), 10, tz)
+    touchpoints = list(journey.touchpoints.order_by("stage__position", "position"))
+    for index, tp in enumerate(touchpoints, start=1):
+        tp.created_at = tp.updated_at = created + timedelta(minutes=6 * index)
+    bulk_set(Touchpoint, touchpoints, ["created_at", "updated_at"])
+    changes = list(TouchpointChange.objects.filter(touchpoint__in=touchpoints))
+    written = {tp.pk: tp.created_at for tp in touchpoints}
+    for change in changes:
+        change.changed_at = written[change.touchpoint_id]
+    bulk_set(TouchpointChange, changes, ["changed_at"])
+    last = touchpoints[-1].created_at if touchpoints else created
+    Journey.objects.filter(pk=journey.pk).update(created_at=created, updated_at=last)
+
+
+def _date_ideas(ideas, *, organisation):
+    """The demo ideas, sent one after another over the months: each one's votes, then its
+    decisions, then its comments (which answer them) on the working days after it."""
+    if not ideas:
+        return
+    tz, now = organisation.tzinfo, timezone.now()
+    today = now.astimezone(tz).date()
+    ideas = list(Idea.objects.filter(pk__in=[i.pk for i in ideas]).order_by("number"))
+    rows = {model: defaultdict(list) for model in (IdeaEvent, Vote, Comment)}
+    ordering = {IdeaEvent: "at", Vote: "created_at", Comment: "created_at"}
+    for model, by_idea in rows.items():
+        for row in model.objects.filter(idea__in=ideas).order_by(ordering[model]):
+            by_idea[row.idea_id].append(row)
+    first, last = IDEA_DAYS_AGO
+    for index, idea in enumerate(ideas):
+        days_ago = round(first - (first - last) * index / max(len(ideas) - 1, 1))
+        created = _at_work(_weekday(today - timedelta(days=days_ago)), 45 + index * 97, tz)
+        events = rows[IdeaEvent][idea.pk]
+        later = rows[Vote][idea.pk] + events[1:] + rows[Comment][idea.pk]
+        moments = _later_moments(created, len(later), now=now, tz=tz, seed=index)
+        for row, moment in zip(later, moments, strict=True):
+            setattr(row, ordering[type(row)], moment)
+        if events:
+            events[0].at = created
+        idea.created_at = created
+        idea.status_changed_at = events[-1].at if events else created
+        if idea.implemented_at is not None:
+            implemented = [e.at for e in events if e.to_status == IdeaStatus.IMPLEMENTED]
+            idea.implemented_at = implemented[-1] if implemented else idea.status_changed_at
+        idea.updated_at = max([created, *moments])
+    bulk_set(Idea, ideas, ["created_at", "status_changed_at", "implemented_at", "updated_at"])
+    for model, by_idea in rows.items():
+        bulk_set(model, [row for group in by_idea.values() for row in group], [ordering[model]])
 
 
 def _earlier_rating(position, rating):
@@ -1062,7 +1214,7 @@ def _seed_reviews(*, journey, people, result, packs):
     actor = _editor(org, [people["bob"], people["alice"]])
     today = review_services.local_today(org)
     for number, days_ago in enumerate(REVIEW_DAYS_AGO):
-        held_on = today - timedelta(days=days_ago)
+        held_on = _weekday(today - timedelta(days=days_ago))
         review = review_services.review_start(
             actor=actor,
             journey=journey,
@@ -1075,13 +1227,16 @@ def _seed_reviews(*, journey, people, result, packs):
             rating = _earlier_rating(row.position, final) if number == 0 else final
             note = REVIEW_NOTES.get(row.touchpoint_name, "") if number == 1 else ""
             if rating != row.previous_rating and not note:
-                note = "Better than at the last review." if rating > row.previous_rating else (
-                    "Worse than at the last review."
+                note = (
+                    "Better than at the last review."
+                    if rating > row.previous_rating
+                    else ("Worse than at the last review.")
                 )
             review_services.review_rating_save(
                 actor=actor, rating_row=row, rating=rating, note=note
             )
         _seed_actions(review=review, number=number, actor=actor, people=people, today=today)
+        completing = timezone.now()
         review = review_services.review_complete(
             actor=actor,
             review=review,
@@ -1089,9 +1244,19 @@ def _seed_reviews(*, journey, people, result, packs):
             store_pack=packs,
         )
         tz = org.tzinfo
+        completed_at = _at(held_on, 11, tz)
         Review.objects.filter(pk=review.pk).update(
-            started_at=_at(held_on, 9, tz), completed_at=_at(held_on, 11, tz)
+            started_at=_at(held_on, 9, tz), completed_at=completed_at
         )
+        # The ratings the meeting changed were written to the touchpoints just now: they
+        # changed on the day of the meeting.
+        TouchpointChange.objects.filter(
+            touchpoint__journey=journey, changed_at__gte=completing
+        ).update(changed_at=completed_at)
+        Touchpoint.objects.filter(journey=journey, updated_at__gte=completing).update(
+            updated_at=completed_at
+        )
+        Journey.objects.filter(pk=journey.pk).update(updated_at=completed_at)
         result.reviews_created += 1
 
 
@@ -1218,6 +1383,7 @@ def _seed_journey(*, spec, organisation, people, result):
                 **{**tp, "owner": people[tp["owner"]], "habits": list(tp["habits"])},
             )
             result.touchpoints_created += 1
+    _date_journey(journey, JOURNEYS.index(spec) if spec in JOURNEYS else 0)
     result.journeys_created.append(journey)
 
 
@@ -1286,6 +1452,7 @@ def _seed_ideas(*, organisation, people, result):
             vote_toggle(actor=people[key], idea=idea)
         for key, body in spec["comments"]:
             comment_add(actor=people[key], idea=idea, body=body)
+    _date_ideas(list(ideas.values()), organisation=organisation)
 
 
 @transaction.atomic
@@ -1301,6 +1468,8 @@ def seed_demo(*, packs=True):
     )
     result = SeedResult(organisation=organisation, organisation_created=created)
     people = _seed_users(result)
+    if created:
+        _date_organisation(result, organisation.tzinfo)
     for spec in JOURNEYS:
         _seed_journey(spec=spec, organisation=organisation, people=people, result=result)
     _seed_ideas(organisation=organisation, people=people, result=result)

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic.base import RedirectView
 
 from notifications import views as notification_views
 
@@ -8,6 +11,14 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever a page links: the static icon, not a 404 logged.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(
+            url=lazy(static, str)("favicon.ico"), http_method_names=["get", "head", "options"]
+        ),
+        name="favicon",
+    ),
     path("accounts/", include("motmap.account_urls")),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),

@@ -1,7 +1,8 @@
 """The review pack's pages: print view and PDF of a journey, stored packs, the org pack.
 
 The print view (`/o/<org>/journeys/<id>/pack/`) and the PDF (`.../pack.pdf`) render the same
-template (templates/print/pack.html); the PDF adds nothing but `for_pdf`. Any member may read
+template (templates/print/pack.html); the PDF adds nothing but `for_pdf`. A PDF opens in the
+browser; with `?download=1` ("Download PDF") it is saved as a file. Any member may read
 and download packs (staff too: read-only); starting a whole-organisation pack is for editors
 (the service refuses others). Another organisation's journey or pack is a 404.
 """
@@ -59,11 +60,7 @@ class PackOptionsForm(Form):
         pk = self.cleaned_data["review"]
         if pk is None:
             return None
-        review = (
-            Review.objects.for_org(self.org)
-            .filter(pk=pk, journey=self.journey)
-            .first()
-        )
+        review = Review.objects.for_org(self.org).filter(pk=pk, journey=self.journey).first()
         if review is None:
             raise forms.ValidationError(_("This journey has no review with that id."))
         return review
@@ -91,9 +88,7 @@ def _options(request, journey):
 
 def _journey_context(request, journey, form, *, for_pdf):
     data = form.cleaned_data
-    pack = selectors.gather_journey_pack(
-        journey, period=data["quarter"], review=data["review"]
-    )
+    pack = selectors.gather_journey_pack(journey, period=data["quarter"], review=data["review"])
     return services.pack_context(
         org=request.org,
         packs=[pack],
@@ -104,7 +99,7 @@ def _journey_context(request, journey, form, *, for_pdf):
         review_id=data["review"].pk if data["review"] else "",
         back_url=reverse("journey_board", args=[request.org.slug, journey.pk]),
         pdf_url=reverse("journey_pack_pdf", args=[request.org.slug, journey.pk])
-        + (f"?{request.GET.urlencode()}" if request.GET else ""),
+        + f"?{_download_query(request)}",
         packs_url=reverse("journey_pack_list", args=[request.org.slug, journey.pk]),
     )
 
@@ -135,7 +130,11 @@ def journey_pack_pdf(request, journey_id):
     except pdf.PdfUnavailable:
         return _pdf_unavailable(request, journey)
     name = slugify(journey.name) or "journey"
-    return _pdf_response(content, f"pack-{name}-{timezone.localdate():%Y-%m-%d}.pdf")
+    return _pdf_response(
+        content,
+        f"pack-{name}-{timezone.localdate():%Y-%m-%d}.pdf",
+        download=_wants_download(request),
+    )
 
 
 def _pdf_unavailable(request, journey=None):
@@ -147,9 +146,22 @@ def _pdf_unavailable(request, journey=None):
     )
 
 
-def _pdf_response(content, filename):
+def _wants_download(request):
+    """`?download=1`: save the PDF as a file ("Download PDF"); without it, open it ("Open")."""
+    return request.GET.get("download") == "1"
+
+
+def _download_query(request):
+    """The print view's own choices (paper, period, review), plus download=1."""
+    query = request.GET.copy()
+    query["download"] = "1"
+    return query.urlencode()
+
+
+def _pdf_response(content, filename, *, download=False):
     response = HttpResponse(bytes(content), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -237,8 +249,10 @@ def _stored(request, pack_id):
 def stored_pack_detail(request, pack_id):
     """A stored pack's progress (polled by htmx, or refreshed without JS) and its download."""
     pack = _stored(request, pack_id)
-    template = "packs/_pack_status.html" if request.headers.get("HX-Request") else (
-        "packs/stored_pack_detail.html"
+    template = (
+        "packs/_pack_status.html"
+        if request.headers.get("HX-Request")
+        else ("packs/stored_pack_detail.html")
     )
     return render(request, template, {"pack": pack, "PackStatus": PackStatus})
 
@@ -253,4 +267,4 @@ def stored_pack_pdf(request, pack_id):
         return redirect("stored_pack_detail", request.org.slug, pack.pk)
     content = StoredPack.objects.filter(pk=pack.pk).values_list("pdf", flat=True).get()
     name = slugify(pack.title) or "pack"
-    return _pdf_response(content, f"{name}.pdf")
+    return _pdf_response(content, f"{name}.pdf", download=_wants_download(request))
