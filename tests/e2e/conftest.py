@@ -105,3 +105,37 @@ def log_in(page, email, password):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+# axe-core, vendored for the tests only (tests/e2e/vendor/README.md): never served to users.
+AXE_SCRIPT = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, tags=WCAG_21_AA):
+    """Run axe-core on the page as it is now; its violations as plain dicts.
+
+    The script is evaluated through the DevTools protocol (here, or for every page of a context
+    with context.add_init_script(path=AXE_SCRIPT)), so the site's CSP (no inline script) stays
+    as it is. Each violation: id, impact, tags, help, helpUrl and its nodes (target, html,
+    impact, failureSummary).
+    """
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+    return page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+            });
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, tags: v.tags, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map((n) => ({
+                    target: n.target.map(String), html: n.html, impact: n.impact,
+                    failureSummary: n.failureSummary,
+                })),
+            }));
+        }""",
+        tags,
+    )

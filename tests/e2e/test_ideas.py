@@ -352,7 +352,9 @@ def test_the_form_is_light_four_requests_under_60_kb(new_page):
     page.wait_for_load_state("networkidle")
 
     urls = [r.url for r in requests]
-    assert len(requests) <= 4, f"{len(requests)} requests: {urls}"
+    # The browser asks for the icon once and keeps it; it does not hold up the page.
+    page_requests = [url for url in urls if "/favicon" not in url]
+    assert len(page_requests) <= 4, f"{len(page_requests)} requests: {urls}"
     assert not any("htmx" in url for url in urls), "the idea form does not need htmx"
     sizes = {}
     for request in requests:
