@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from motmap.enqueue import enqueue_on_commit
@@ -76,7 +77,7 @@ def store_review_pack(review, *, paper=None):
             "kind": PackKind.JOURNEY,
             "paper": paper or org.paper_size,
             "title": _("%(journey)s – review of %(date)s")
-            % {"journey": review.journey.name, "date": review.held_on.isoformat()},
+            % {"journey": review.journey.name, "date": date_format(review.held_on)},
             "progress_total": 1,
             "created_by": review.completed_by,
         },

@@ -27,7 +27,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from journeys.models import Journey
 from motmap.models import EDITOR_ROLES, Membership
@@ -232,15 +234,23 @@ def _review_notices(journey, memberships, now):
     org = journey.organisation
     days = schedule.days_until(journey.next_review_on, now, org.tzinfo)
     if days > 0:
-        text = _("The review of “%(journey)s” is due in %(days)s days, on %(date)s.")
+        text = ngettext(
+            "The review of “%(journey)s” is due in %(days)s day, on %(date)s.",
+            "The review of “%(journey)s” is due in %(days)s days, on %(date)s.",
+            days,
+        )
     elif days == 0:
         text = _("The review of “%(journey)s” is due today, %(date)s.")
     else:
-        text = _("The review of “%(journey)s” is overdue by %(days)s days (due %(date)s).")
+        text = ngettext(
+            "The review of “%(journey)s” is overdue by %(days)s day (due %(date)s).",
+            "The review of “%(journey)s” is overdue by %(days)s days (due %(date)s).",
+            -days,
+        )
     text = text % {
         "journey": journey.name,
         "days": abs(days),
-        "date": journey.next_review_on.isoformat(),
+        "date": date_format(journey.next_review_on, "DATE_FORMAT"),
     }
     url = reverse("journey_board", args=[org.slug, journey.pk])
     return [
@@ -262,18 +272,24 @@ def _action_notice(action, membership, now):
     if days >= 0:
         text = _("Action due today: “%(title)s” (%(journey)s).")
     else:
-        text = _("Action overdue by %(days)s days: “%(title)s” (%(journey)s, due %(date)s).")
+        text = ngettext(
+            "Action overdue by %(days)s day: “%(title)s” (%(journey)s, due %(date)s).",
+            "Action overdue by %(days)s days: “%(title)s” (%(journey)s, due %(date)s).",
+            -days,
+        )
     text = text % {
         "title": action.title,
         "journey": action.journey.name,
         "days": abs(days),
-        "date": action.due_on.isoformat(),
+        "date": date_format(action.due_on, "DATE_FORMAT"),
     }
     return Notice(
         membership=membership,
         kind=Kind.REMINDERS,
         template="action_reminder",
         text=text,
-        url=reverse("review_dashboard", args=[org.slug]) + "#actions",
+        # The action's own row on the dashboard: every role can read it there (staff cannot
+        # open the edit page), and the owner closes it from that row.
+        url=reverse("review_dashboard", args=[org.slug]) + f"#action-{action.pk}",
         context={"action": action, "days": days, "overdue": days < 0, "summary": text},
     )

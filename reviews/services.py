@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ideas.services import idea_change_status
@@ -43,7 +44,7 @@ class ReviewAlreadyOpen(ValidationError):
                 "A review of this journey is already open (held on %(date)s). "
                 "Continue that one instead of starting another."
             )
-            % {"date": review.held_on.isoformat()}
+            % {"date": date_format(review.held_on)}
         )
         self.review = review
 

@@ -261,7 +261,7 @@ def test_action_reminders_go_on_the_due_date_the_day_after_then_weekly(journey, 
     with time_machine.travel(datetime(2027, 5, 18, 6, 0, tzinfo=UTC), tick=False):
         sweep()
     assert len(mail.outbox) == 3
-    assert "/o/nordic-air/reviews/#actions" in mail.outbox[0].body
+    assert f"/o/nordic-air/reviews/#action-{action.pk}" in mail.outbox[0].body
     Action.objects.filter(pk=action.pk).update(status=ActionStatus.DONE)
     with time_machine.travel(datetime(2027, 5, 25, 6, 0, tzinfo=UTC), tick=False):
         sweep()
