@@ -64,10 +64,24 @@ if not DEBUG and not ALLOWED_HOSTS:
         "to, e.g. ALLOWED_HOSTS=motmap.example.com"
     )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The port the application server listens on: `make run` serves on it; the image's gunicorn
 # listens on 8000, the default. A webhook to this server on this port or SITE_URL's is refused.
 PORT = env.int("PORT", default=8000)
+# The address `make run` serves on (it passes its HOST and PORT). Without SITE_URL, links in
+# emails, the calendar address and QR codes point at that server: `PORT=8101 make run` links to
+# http://127.0.0.1:8101. Production sets SITE_URL to its public https:// address.
+HOST = env.str("HOST", default="127.0.0.1").strip() or "127.0.0.1"
+
+
+def _default_site_url(host, port):
+    if host in ("0.0.0.0", "::", "[::]", "*"):  # noqa: S104 (served on all: link to loopback)
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):  # an IPv6 address
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+SITE_URL = env.str("SITE_URL", default=_default_site_url(HOST, PORT)).rstrip("/")
 
 INSTALLED_APPS = [
     "motmap",
@@ -180,6 +194,8 @@ API_TOKEN_FAILURES_PER_HOUR = env.int("API_TOKEN_FAILURES_PER_HOUR", default=30)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates written one way everywhere ("1 Dec 2026", "1 Dec 2026 21:46"): see motmap/formats.
+FORMAT_MODULE_PATH = "motmap.formats"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -248,6 +264,9 @@ CONTENT_SECURITY_POLICY = {
 # Email: every message goes through the outbox (motmap.outbox) and a Celery task.
 EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # The development default: the same emails, printed readably (subject decoded, text part).
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "motmap.mail.ConsoleEmailBackend"
 vars().update(EMAIL_CONFIG)
 if EMAIL_URL.startswith("filemail://"):
     # filemail:///var/mail/motmap means the absolute path /var/mail/motmap.
@@ -334,19 +353,42 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"client_errors_on_one_line": {"()": "motmap.logfilters.ClientErrorsOnOneLine"}},
+    "formatters": {
+        # runserver's access lines, as Django writes them: [time] "GET / HTTP/1.1" 200 1234
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "filters": ["client_errors_on_one_line"],
-        }
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["client_errors_on_one_line"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler (with DEBUG on) would print a 403's traceback before the
+        # filter above sees it: Django's records reach only the root's filtered console (one
+        # line for a 4xx, the traceback for a 5xx). ADMINS is not used: no mail handler is lost.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
-        # WeasyPrint logs every page it lays out at INFO (the review pack): keep warnings only.
+        # WeasyPrint logs every page it lays out at INFO (the review pack), and fontTools every
+        # table of every font it subsets for the PDF: keep warnings only.
         "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
+# The worker logs what is printed (the console email backend's emails) at this level; Celery's
+# default, WARNING, showed every development email as a warning.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 
 # Ideas: how many ideas one member may send in an hour (anonymous ones included).
 IDEAS_PER_HOUR = env.int("IDEAS_PER_HOUR", default=20)
