@@ -178,7 +178,7 @@ def submit_page_weight(user):
     for asset in assets:
         with open(finders.find(asset.decode().removeprefix("/static/")), "rb") as f:
             files[asset.decode()] = f.read()
-    print("idea form, 21 touchpoints (target: under 60 KB, at most 4 requests)")
+    print("idea form, 21 touchpoints (target: under 80 KB, 25 KB gzipped, at most 4 requests)")
     print(f"  {'':<32} {'bytes':>7} {'gzip':>7}")
     for name, body in files.items():
         print(f"  {name:<32} {len(body):>7} {len(gzip.compress(body)):>7}")

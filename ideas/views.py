@@ -35,7 +35,6 @@ def _idea(request, idea_id):
     )
 
 
-
 def _ensure_author(request, author_id):
     """Pages only the author may use (the service refuses the write too)."""
     if author_id is None or author_id != request.user.pk:
@@ -55,7 +54,15 @@ def idea_list(request):
     page = Paginator(ideas, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "filters": filters}
+    # What narrows the list ("Filter (2 active)" on a phone); the sort order does not.
+    active_filters = sum(1 for name in filters if name != "sort")
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filters": filters,
+        "active_filters": active_filters,
+    }
     return render(request, "ideas/idea_list.html", context)
 
 
