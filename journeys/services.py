@@ -114,9 +114,7 @@ def journey_set_next_review(*, actor, journey, next_review_on):
     if next_review_on < today:
         raise ValidationError({"next_review_on": _("The next review cannot be in the past.")})
     if (next_review_on - today).days > MAX_REVIEW_DAYS_AHEAD:
-        raise ValidationError(
-            {"next_review_on": _("Choose a date within the next three years.")}
-        )
+        raise ValidationError({"next_review_on": _("Choose a date within the next three years.")})
     journey.next_review_on = next_review_on
     Journey.objects.filter(pk=journey.pk).update(next_review_on=next_review_on)
     reschedule_journey(journey)
@@ -215,12 +213,54 @@ def renumber(items):
         model.objects.bulk_update(items, ["position"])
 
 
+class BoardChanged(ValidationError):
+    """The board changed since the page that asked for a move was loaded: nothing was moved."""
+
+
+def check_index(index):
+    """A place on the board, counted from 0 (the first place)."""
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise ValidationError({"index": _("Say where to put it: a place from 0.")})
+    return index
+
+
+def place_at(items, obj, index):
+    """`items` (ordered) with `obj` taken out and put back at `index` (clamped to the ends)."""
+    rest = [item for item in items if item.pk != obj.pk]
+    index = min(index, len(rest))
+    return [*rest[:index], obj, *rest[index:]]
+
+
 @transaction.atomic
-def stage_move(*, actor, stage, direction):
+def stage_move(*, actor, stage, direction=None, index=None, seen_order=None):
+    """Move a stage one place (`direction` "up" or "down") or to `index` (from 0).
+
+    `seen_order`, with `index`: the stage ids in the order the person saw them. When the
+    stages are no longer so (someone reordered, added or removed one since), nothing moves and
+    BoardChanged is raised. True if the stage moved.
+    """
     require_editor(actor, stage.journey.organisation)
-    check_direction(direction)
-    stages = Stage.objects.select_for_update().filter(journey=stage.journey).order_by("position")
-    return _swap(stages, stage, direction)
+    if index is None:
+        check_direction(direction)
+    else:
+        check_index(index)
+    stages = list(
+        Stage.objects.select_for_update().filter(journey_id=stage.journey_id).order_by("position")
+    )
+    if index is None:
+        return _swap(stages, stage, direction)
+    if not any(item.pk == stage.pk for item in stages):
+        raise BoardChanged(_("This stage was removed meanwhile."))
+    if seen_order is not None and [str(s) for s in seen_order] != [str(s.pk) for s in stages]:
+        raise BoardChanged(
+            _("Someone else changed the stages of this journey since you loaded the board.")
+        )
+    moving = next(item for item in stages if item.pk == stage.pk)
+    placed = place_at(stages, moving, index)
+    if [item.pk for item in placed] == [item.pk for item in stages]:
+        return False
+    renumber(placed)
+    return True
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ideas.selectors import waiting_for_decision
 from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
+from touchpoints.forms import RATING_CHOICES
 
 from . import selectors, services
 from .forms import JourneyForm, StageDeleteForm, StageForm
@@ -69,21 +71,60 @@ def journey_create(request):
     return render(request, "journeys/journey_form.html", {"form": form})
 
 
+def wants_json(request):
+    """The board's script (static/js/board.js) asks for JSON: it redraws the board itself."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def is_script_request(request):
+    """The board's script or htmx: a refusal is answered in JSON (the script shows the message
+    by the board), not with a message on the next page."""
+    return request.headers.get("HX-Request") == "true" or wants_json(request)
+
+
+def script_answer(exc=None, **extra):
+    """The JSON answer to the board's script.
+
+    200 {"ok": true}: done. 200 {"ok": false, "reason": "conflict", "message": ...}: not done,
+    because the board the person saw is out of date (someone else saved or moved something).
+    That is a normal outcome when several people work on one board, not a failed request, so
+    the browser does not log it as one. 400 {"ok": false, "message": ...}: a malformed request.
+    """
+    if exc is None:
+        return JsonResponse({"ok": True, **extra})
+    body = {"ok": False, "message": " ".join(exc.messages), **extra}
+    if isinstance(exc, services.BoardChanged):
+        return JsonResponse({**body, "reason": "conflict"})
+    return JsonResponse(body, status=400)
+
+
+def render_board(request, journey, *, quick=None, status=200):
+    """The board page. `quick`: a quick edit that was not saved, shown in its card."""
+    board = selectors.journey_board(journey)
+    if quick is not None:
+        for tp in board.touchpoints:
+            if tp.pk == quick["pk"]:
+                tp.quick = quick
+    return render(
+        request,
+        "journeys/journey_board.html",
+        {"journey": journey, "board": board, "rating_choices": RATING_CHOICES},
+        status=status,
+    )
+
+
 @require_safe
 @org_view
 def journey_board(request, journey_id):
     journey = _journey(request, journey_id)
-    board = selectors.journey_board(journey)
-    return render(request, "journeys/journey_board.html", {"journey": journey, "board": board})
+    return render_board(request, journey)
 
 
 @org_view
 def journey_edit(request, journey_id):
     ensure_editor(request)
     journey = _journey(request, journey_id)
-    form = JourneyForm(
-        posted(request), instance=journey, org=request.org
-    )
+    form = JourneyForm(posted(request), instance=journey, org=request.org)
     if request.method == "POST" and form.is_valid():
         try:
             services.journey_update(actor=request.user, journey=journey, **form.cleaned_data)
@@ -158,9 +199,7 @@ def stage_list(request, journey_id):
 def stage_edit(request, journey_id, stage_id):
     ensure_editor(request)
     stage = _stage(request, journey_id, stage_id)
-    form = StageForm(
-        posted(request), initial={"name": stage.name}
-    )
+    form = StageForm(posted(request), initial={"name": stage.name})
     if request.method == "POST" and form.is_valid():
         try:
             services.stage_rename(actor=request.user, stage=stage, **form.cleaned_data)
@@ -172,16 +211,40 @@ def stage_edit(request, journey_id, stage_id):
     return render(request, "journeys/stage_form.html", {"form": form, "stage": stage})
 
 
+def _place(value):
+    """The place a stage or touchpoint was dropped at (from 0), as posted; None if not given."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({"index": _("Say where to put it: a place from 0.")}) from None
+
+
 @require_POST
 @org_view
 def stage_move(request, journey_id, stage_id):
+    """One place up or down (`direction`), or to place `index` (a drag on the board, with the
+    order of the stages the person saw in `seen`)."""
+    ensure_editor(request)
     stage = _stage(request, journey_id, stage_id)
     try:
+        index = _place(request.POST.get("index"))
+        seen = request.POST.getlist("seen") if index is not None else []
         services.stage_move(
-            actor=request.user, stage=stage, direction=request.POST.get("direction")
+            actor=request.user,
+            stage=stage,
+            direction=request.POST.get("direction"),
+            index=index,
+            seen_order=seen or None,
         )
     except ValidationError as exc:
+        if is_script_request(request):
+            return script_answer(exc)
         messages.error(request, " ".join(exc.messages))
+    else:
+        if wants_json(request):
+            return script_answer()
     back_to = "journey_board" if request.POST.get("back") == "board" else "stage_list"
     return redirect(back_to, org_slug=request.org.slug, journey_id=journey_id)
 

@@ -46,6 +46,7 @@ NEEDED = {MEMBER: 1, EDITOR: 2, OWNER: 3}
 ACCESS = {
     "home": (PUBLIC, PUBLIC),
     "healthz": (PUBLIC, PUBLIC),
+    "favicon": (PUBLIC, NOT_ALLOWED),
     "sign_up": (PUBLIC, PUBLIC),
     "login": (PUBLIC, PUBLIC),
     "logout": (NOT_ALLOWED, PUBLIC),
@@ -77,6 +78,7 @@ ACCESS = {
     "touchpoint_detail": (MEMBER, NOT_ALLOWED),
     "touchpoint_edit": (EDITOR, EDITOR),
     "touchpoint_move": (NOT_ALLOWED, EDITOR),
+    "touchpoint_quick_edit": (NOT_ALLOWED, EDITOR),  # the ratings, from the card on the board
     "touchpoint_delete": (EDITOR, EDITOR),
     "touchpoint_qr_svg": (MEMBER, NOT_ALLOWED),
     "touchpoint_qr_png": (MEMBER, NOT_ALLOWED),
@@ -114,8 +116,7 @@ ACCESS = {
     "journey_next_review": (EDITOR, EDITOR),
     "review_detail": (MEMBER, NOT_ALLOWED),
     "review_rating_save": (NOT_ALLOWED, EDITOR),
-    "review_action_add": (NOT_ALLOWED, EDITOR),
-    "review_idea_decide": (NOT_ALLOWED, EDITOR),
+    "review_save": (NOT_ALLOWED, EDITOR),
     "review_edit": (EDITOR, EDITOR),
     "review_cancel": (EDITOR, EDITOR),
     "review_complete": (EDITOR, EDITOR),

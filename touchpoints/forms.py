@@ -91,6 +91,62 @@ class TouchpointForm(ModelForm):
         return data
 
 
+RATING_ERRORS = {
+    "required": _("Choose a rating."),
+    "invalid_choice": _("Choose a rating from −2 (Depresses) to +2 (Wows)."),
+}
+STALE_PAGE = _("This page is out of date: reload the board and try again.")
+
+
+class TouchpointQuickEditForm(Form):
+    """The current and target rating, from the card on the board (with the version seen)."""
+
+    rating_current = forms.TypedChoiceField(
+        label=_("Rating now"), choices=RATING_CHOICES, coerce=int, error_messages=RATING_ERRORS
+    )
+    rating_target = forms.TypedChoiceField(
+        label=_("Target rating"), choices=RATING_CHOICES, coerce=int, error_messages=RATING_ERRORS
+    )
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={"required": STALE_PAGE, "invalid": STALE_PAGE, "min_value": STALE_PAGE},
+    )
+
+    def service_data(self):
+        return {name: self.cleaned_data[name] for name in ("rating_current", "rating_target")}
+
+
+class TouchpointPlaceForm(Form):
+    """Where a touchpoint was dropped on the board: a stage of its journey and a place in it."""
+
+    stage = forms.ModelChoiceField(
+        queryset=None,
+        error_messages={
+            "required": _("Say which stage to move it to."),
+            "invalid_choice": _("That stage is no longer on this journey: reload the board."),
+        },
+    )
+    index = forms.IntegerField(
+        min_value=0,
+        max_value=100_000,
+        error_messages={
+            "required": _("Say where to put it."),
+            "invalid": _("Say where to put it: a place from 0."),
+            "min_value": _("Say where to put it: a place from 0."),
+            "max_value": _("Say where to put it: a place on the board."),
+        },
+    )
+    version = forms.IntegerField(
+        min_value=1,
+        error_messages={"required": STALE_PAGE, "invalid": STALE_PAGE, "min_value": STALE_PAGE},
+    )
+
+    def __init__(self, *args, journey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = journey.stages.all()
+
+
 class TouchpointImportForm(Form):
     file = forms.FileField(
         label=_("CSV file"),

@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from journeys.models import Stage
-from journeys.services import check_direction, renumber, stage_create
+from journeys.services import (
+    BoardChanged,
+    check_direction,
+    check_index,
+    place_at,
+    renumber,
+    stage_create,
+)
 from motmap.bulk import bulk_set
 from motmap.models import Membership
 from motmap.tenancy import require_editor
@@ -180,12 +187,26 @@ def touchpoint_update(*, actor, touchpoint, version, **fields):
 
 
 @transaction.atomic
-def touchpoint_move(*, actor, touchpoint, direction):
-    """Move one place up or down in customer order, crossing into the next stage at an end."""
+def touchpoint_move(*, actor, touchpoint, direction=None, stage=None, index=None, version=None):
+    """Move one place up or down in customer order (`direction`), crossing into the next stage
+    at an end; or to place `index` (from 0) of `stage`, a stage of its journey (a drag on the
+    board), as seen at `version`.
+
+    A move to a place is refused with EditConflict when the touchpoint was saved since
+    `version` (also when someone moved it to another stage: that makes a new version), and
+    with BoardChanged when it or the stage was removed meanwhile. A change of stage makes a
+    new version; a new place within its stage does not. True if it moved.
+    """
     require_editor(actor, touchpoint.organisation)
+    if stage is not None or index is not None:
+        return _move_to_place(touchpoint=touchpoint, stage=stage, index=index, version=version)
     check_direction(direction)
     # Re-read under lock: someone may have moved it since the page was loaded.
-    touchpoint = Touchpoint.objects.select_for_update().get(pk=touchpoint.pk)
+    touchpoint = (
+        Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).order_by("pk").first()
+    )
+    if touchpoint is None:
+        raise BoardChanged(_("This touchpoint was deleted meanwhile."))
     siblings = list(
         Touchpoint.objects.select_for_update()
         .filter(stage_id=touchpoint.stage_id)
@@ -211,6 +232,48 @@ def touchpoint_move(*, actor, touchpoint, direction):
     # A change of stage is an edit: bump the version so an edit begun before it conflicts.
     Touchpoint.objects.filter(pk=moving.pk).update(stage=target, version=F("version") + 1)
     renumber(others)
+    return True
+
+
+def _move_to_place(*, touchpoint, stage, index, version):
+    if stage is None:
+        raise ValidationError({"stage": _("Choose a stage of this journey.")})
+    check_index(index)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValidationError({"version": _("Reload the board and move it again.")})
+    current = Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).order_by("pk").first()
+    if current is None:
+        raise BoardChanged(_("This touchpoint was deleted meanwhile."))
+    if stage.journey_id != current.journey_id:
+        raise ValidationError({"stage": _("Choose a stage of this journey.")})
+    if not Stage.objects.select_for_update().filter(pk=stage.pk).exists():
+        raise BoardChanged(_("That stage was removed meanwhile."))
+    if current.version != version:
+        raise EditConflict(current)
+    # Both stages' touchpoints, locked in one statement, in one order (no deadlock).
+    locked = list(
+        Touchpoint.objects.select_for_update()
+        .filter(stage_id__in={current.stage_id, stage.pk})
+        .order_by("pk")
+        .only("pk", "stage", "position")
+    )
+    by_position = sorted(locked, key=lambda tp: (tp.position, str(tp.pk)))
+    source = [tp for tp in by_position if tp.stage_id == current.stage_id]
+    moving = next(tp for tp in source if tp.pk == current.pk)
+    target = [tp for tp in by_position if tp.stage_id == stage.pk]
+    if stage.pk == current.stage_id:
+        placed = place_at(source, moving, index)
+        if [tp.pk for tp in placed] == [tp.pk for tp in source]:
+            return False
+        renumber(placed)
+        return True
+    renumber([tp for tp in source if tp.pk != moving.pk])
+    placed = place_at(target, moving, index)
+    # A change of stage is an edit: the new version, only if nobody saved since the check.
+    Touchpoint.objects.filter(pk=moving.pk, version=version).update(
+        stage=stage, version=version + 1
+    )
+    renumber(placed)
     return True
 
 

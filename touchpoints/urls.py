@@ -6,6 +6,11 @@ urlpatterns = [
     path("<uuid:touchpoint_id>/", views.touchpoint_detail, name="touchpoint_detail"),
     path("<uuid:touchpoint_id>/edit/", views.touchpoint_edit, name="touchpoint_edit"),
     path("<uuid:touchpoint_id>/move/", views.touchpoint_move, name="touchpoint_move"),
+    path(
+        "<uuid:touchpoint_id>/quick-edit/",
+        views.touchpoint_quick_edit,
+        name="touchpoint_quick_edit",
+    ),
     path("<uuid:touchpoint_id>/delete/", views.touchpoint_delete, name="touchpoint_delete"),
     path(
         "<uuid:touchpoint_id>/qr.svg",

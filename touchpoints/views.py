@@ -7,24 +7,31 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from journeys.models import Journey
+from journeys.views import is_script_request, render_board, script_answer, wants_json
 from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 from reviews.selectors import touchpoint_trend
 
 from . import csv_io, services
-from .forms import TouchpointForm, TouchpointImportForm
+from .forms import (
+    TouchpointForm,
+    TouchpointImportForm,
+    TouchpointPlaceForm,
+    TouchpointQuickEditForm,
+)
 from .models import Touchpoint
-from .selectors import FIELD_LABELS, conflicting_fields, touchpoint_history
+from .selectors import FIELD_LABELS, conflicting_fields, last_saved, touchpoint_history
 
 
 def _touchpoint(request, touchpoint_id):
@@ -49,9 +56,7 @@ def touchpoint_create(request, journey_id):
         messages.info(request, _("Add a stage first: every touchpoint belongs to a stage."))
         return redirect("stage_list", org_slug=request.org.slug, journey_id=journey.pk)
     initial = {"stage": request.GET.get("stage")} if request.GET.get("stage") else {}
-    form = TouchpointForm(
-        posted(request), journey=journey, initial=initial
-    )
+    form = TouchpointForm(posted(request), journey=journey, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:
@@ -91,12 +96,13 @@ def touchpoint_edit(request, touchpoint_id):
         instance=touchpoint,
         journey=touchpoint.journey,
     )
-    conflict = None
+    conflict = saved_by = saved_at = None
     if request.method == "POST" and form.is_valid():
         try:
             _save(request, touchpoint, form)
         except services.EditConflict as exc:
             conflict = conflicting_fields(form, exc.current)
+            saved_by, saved_at = last_saved(exc.current)
             form = _resubmittable(form, exc.current)
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -113,6 +119,8 @@ def touchpoint_edit(request, touchpoint_id):
             "journey": touchpoint.journey,
             "touchpoint": touchpoint,
             "conflict": conflict,
+            "saved_by": saved_by,
+            "saved_at": saved_at,
         },
         status=409 if conflict is not None else 200,
     )
@@ -148,14 +156,121 @@ def _resubmittable(form, current):
 @require_POST
 @org_view
 def touchpoint_move(request, touchpoint_id):
+    """One place up or down (`direction`, the buttons on the card), or to place `index` of
+    `stage` as seen at `version` (a drag on the board)."""
+    ensure_editor(request)
     touchpoint = _touchpoint(request, touchpoint_id)
     try:
-        services.touchpoint_move(
-            actor=request.user, touchpoint=touchpoint, direction=request.POST.get("direction")
-        )
+        if "stage" in request.POST or "index" in request.POST:
+            _move_to_place(request, touchpoint)
+        else:
+            services.touchpoint_move(
+                actor=request.user, touchpoint=touchpoint, direction=request.POST.get("direction")
+            )
+    except services.EditConflict as exc:
+        return _move_conflict(request, touchpoint, exc.current)
     except ValidationError as exc:
+        if is_script_request(request):
+            return script_answer(exc)
         messages.error(request, " ".join(exc.messages))
+    else:
+        if wants_json(request):
+            return script_answer()
     return _to_board(touchpoint)
+
+
+def _move_to_place(request, touchpoint):
+    form = TouchpointPlaceForm(request.POST, journey=touchpoint.journey)
+    if not form.is_valid():
+        raise ValidationError([e for errors in form.errors.values() for e in errors])
+    services.touchpoint_move(actor=request.user, touchpoint=touchpoint, **form.cleaned_data)
+
+
+def _saved_by_text(current):
+    """Who saved the touchpoint last and when, as words for a message (the name left out when
+    it is not known), or "" when nothing is known."""
+    saved_by, saved_at = last_saved(current)
+    if saved_at is None:
+        return ""
+    when = date_format(timezone.localtime(saved_at), "j M Y H:i")
+    if saved_by is not None:
+        return _("saved by %(name)s at %(when)s") % {"name": saved_by.display_name, "when": when}
+    return _("saved at %(when)s") % {"when": when}
+
+
+def _move_conflict(request, touchpoint, current):
+    """A drag from an out-of-date board: nothing moved; say who saved since, both versions."""
+    saved = _saved_by_text(current)
+    message = _(
+        "“%(name)s” was not moved: it changed since you loaded the board "
+        "(you had version %(yours)s, it is now version %(theirs)s%(saved)s). "
+        "Reload the board to see it as it is now."
+    ) % {
+        "name": current.name,
+        "yours": request.POST.get("version", "?"),
+        "theirs": current.version,
+        "saved": f", {saved}" if saved else "",
+    }
+    if is_script_request(request):
+        return JsonResponse(
+            {"ok": False, "reason": "conflict", "message": message, "version": current.version}
+        )
+    messages.error(request, message)
+    return _to_board(touchpoint)
+
+
+@require_POST
+@org_view
+def touchpoint_quick_edit(request, touchpoint_id):
+    """The current and target rating from the card on the board, with the version check of the
+    edit form. Saved: back to the card on the board. Not saved (bad input, or someone saved
+    since): the board again, the card open and showing why; on a conflict who saved, when, and
+    both values. A conflict is a 409 like the edit form's; to htmx (which swaps only a 2xx
+    answer into the page) it is the same board with a 200."""
+    ensure_editor(request)
+    touchpoint = _touchpoint(request, touchpoint_id)
+    form = TouchpointQuickEditForm(request.POST)
+    quick = {"pk": touchpoint.pk, "version": touchpoint.version, "conflict": None}
+    if form.is_valid():
+        try:
+            _quick_save(request, touchpoint, form)
+        except services.EditConflict as exc:
+            quick["conflict"] = conflicting_fields(form, exc.current)
+            quick["saved_by"], quick["saved_at"] = last_saved(exc.current)
+            quick["version"] = exc.current.version  # saving again, having seen theirs, goes
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            url = reverse("journey_board", args=[request.org.slug, touchpoint.journey_id])
+            return redirect(f"{url}#tp-{touchpoint.pk}")
+    if quick["conflict"] is None:
+        quick["version"] = form.cleaned_data.get("version") or touchpoint.version
+    quick["errors"] = [e for errors in form.errors.values() for e in errors]
+    quick["rating_current"] = form.cleaned_data.get("rating_current", touchpoint.rating_current)
+    quick["rating_target"] = form.cleaned_data.get("rating_target", touchpoint.rating_target)
+    if not is_script_request(request):
+        messages.error(
+            request,
+            _("The ratings of “%(name)s” were not saved: see its card on the board.")
+            % {"name": touchpoint.name},
+        )
+    status = 409 if quick["conflict"] is not None and not is_script_request(request) else 200
+    return render_board(request, touchpoint.journey, quick=quick, status=status)
+
+
+def _quick_save(request, touchpoint, form):
+    """Save the two ratings; a stale version where neither differs is no conflict at all."""
+    try:
+        return services.touchpoint_update(
+            actor=request.user,
+            touchpoint=touchpoint,
+            version=form.cleaned_data["version"],
+            **form.service_data(),
+        )
+    except services.EditConflict as exc:
+        if conflicting_fields(form, exc.current):
+            raise
+        return exc.current
 
 
 @org_view
@@ -293,7 +408,7 @@ def _import_summary(result):
         created,
     ) % {"created": created, "updated": updated}
     if result.new_stages:
-        text += " " + ngettext(
-            "%(n)d new stage.", "%(n)d new stages.", len(result.new_stages)
-        ) % {"n": len(result.new_stages)}
+        text += " " + ngettext("%(n)d new stage.", "%(n)d new stages.", len(result.new_stages)) % {
+            "n": len(result.new_stages)
+        }
     return text
