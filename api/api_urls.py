@@ -32,18 +32,18 @@ org_patterns = [
     path("touchpoints/", v1.TouchpointList.as_view(), name="touchpoint-list"),
     path("touchpoints/feed/", v1.TouchpointFeed.as_view(), name="touchpoint-feed"),
     path(
-        "touchpoints/<uuid:touchpoint_id>/", v1.TouchpointDetail.as_view(),
+        "touchpoints/<uuid:touchpoint_id>/",
+        v1.TouchpointDetail.as_view(),
         name="touchpoint-detail",
     ),
     path(
-        "touchpoints/<uuid:touchpoint_id>/move/", v1.TouchpointMove.as_view(),
+        "touchpoints/<uuid:touchpoint_id>/move/",
+        v1.TouchpointMove.as_view(),
         name="touchpoint-move",
     ),
     path("ideas/", ideas.IdeaList.as_view(), name="idea-list"),
     path("ideas/<uuid:idea_id>/", ideas.IdeaDetail.as_view(), name="idea-detail"),
-    path(
-        "ideas/<uuid:idea_id>/withdraw/", ideas.IdeaWithdraw.as_view(), name="idea-withdraw"
-    ),
+    path("ideas/<uuid:idea_id>/withdraw/", ideas.IdeaWithdraw.as_view(), name="idea-withdraw"),
     path("ideas/<uuid:idea_id>/vote/", ideas.IdeaVote.as_view(), name="idea-vote"),
     path("ideas/<uuid:idea_id>/status/", ideas.IdeaStatusChange.as_view(), name="idea-status"),
     path("ideas/<uuid:idea_id>/comments/", ideas.CommentList.as_view(), name="comment-list"),
@@ -56,9 +56,7 @@ org_patterns = [
     path("reviews/<uuid:review_id>/", reviews.ReviewDetail.as_view(), name="review-detail"),
     path("actions/", reviews.ActionList.as_view(), name="action-list"),
     path("actions/<uuid:action_id>/", reviews.ActionDetail.as_view(), name="action-detail"),
-    path(
-        "actions/<uuid:action_id>/close/", reviews.ActionClose.as_view(), name="action-close"
-    ),
+    path("actions/<uuid:action_id>/close/", reviews.ActionClose.as_view(), name="action-close"),
 ]
 
 urlpatterns = [

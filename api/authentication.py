@@ -25,9 +25,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Give one token after Bearer."))
         address = lockout.client_ip(request)
-        wait = ratelimit.wait_seconds(
-            TOKEN_FAILURES, address, settings.API_TOKEN_FAILURES_PER_HOUR
-        )
+        wait = ratelimit.wait_seconds(TOKEN_FAILURES, address, settings.API_TOKEN_FAILURES_PER_HOUR)
         if wait:
             raise exceptions.Throttled(
                 wait, _("Too many invalid tokens from your address. Try again later.")

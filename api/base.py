@@ -71,12 +71,8 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError(
-                {"non_field_errors": [_("Send a JSON object.")]}
-            )
+            raise serializers.ValidationError({"non_field_errors": [_("Send a JSON object.")]})
         unknown = sorted(str(key) for key in data if key not in self.fields)
         if unknown:
-            raise serializers.ValidationError(
-                {key: [_("Unknown field.")] for key in unknown}
-            )
+            raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
         return super().to_internal_value(data)

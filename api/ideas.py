@@ -142,8 +142,10 @@ class IdeaDetail(IdeaScopedMixin, OrgAPIView):
     def patch(self, request, org_slug, idea_id):
         idea = self.get_idea()
         data = self.validated(partial=True, instance=idea, serializer_class=IdeaUpdateSerializer)
-        texts = {name: data.get(name, getattr(idea, name))
-                 for name in ("title", "today", "proposal", "habits")}
+        texts = {
+            name: data.get(name, getattr(idea, name))
+            for name in ("title", "today", "proposal", "habits")
+        }
         services.idea_update(actor=request.user, idea=idea, **texts)
         return self.idea_answer(self.fresh(idea))
 

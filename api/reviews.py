@@ -71,7 +71,8 @@ class ReviewDetail(OrgAPIView):
         review = get_for_org(selectors.org_reviews(self.org), self.org, pk=review_id)
         review.rating_list = list(selectors.review_ratings(review))
         review.action_ids = list(
-            Action.objects.filter(review=review).order_by("due_on", "created_at")
+            Action.objects.filter(review=review)
+            .order_by("due_on", "created_at")
             .values_list("pk", flat=True)
         )
         return Response(self.get_serializer(review).data)
@@ -86,7 +87,9 @@ class ActionFilter(django_filters.FilterSet):
     review = django_filters.UUIDFilter(field_name="review_id")
     touchpoint = django_filters.UUIDFilter(field_name="touchpoint_id")
     owner = django_filters.CharFilter(
-        field_name="owner__email", lookup_expr="iexact", max_length=254,
+        field_name="owner__email",
+        lookup_expr="iexact",
+        max_length=254,
         help_text="the owner's email",
     )
     overdue = StrictBooleanFilter(
@@ -161,8 +164,10 @@ class ActionDetail(ActionScopedMixin, OrgAPIView):
         action = self.get_object()
         data = self.validated(partial=partial, instance=action)
         if partial:
-            data = {name: data.get(name, getattr(action, name))
-                    for name in ("title", "owner", "due_on", "touchpoint")}
+            data = {
+                name: data.get(name, getattr(action, name))
+                for name in ("title", "owner", "due_on", "touchpoint")
+            }
         services.action_update(
             actor=request.user,
             action=action,

@@ -40,9 +40,7 @@ ERRORS_WITH_IF_MATCH = {
     "412": "Someone changed it since you read it (If-Match does not match the ETag).",
     "428": "Send If-Match with the ETag you read.",
 }
-RETRY_AFTER = {
-    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
-}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 
 
 def _error_response(description):

@@ -120,7 +120,9 @@ class TouchpointSerializer(StrictSerializer):
     position = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=_max_length(Touchpoint, "name"))
     external_id = serializers.CharField(
-        max_length=_max_length(Touchpoint, "external_id"), allow_blank=True, required=False,
+        max_length=_max_length(Touchpoint, "external_id"),
+        allow_blank=True,
+        required=False,
         help_text="ID in your other systems (unique in the organisation); the bulk feed uses it.",
     )
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
@@ -221,7 +223,6 @@ class TouchpointFeedErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-
 class NoBodySerializer(serializers.Serializer):
     """An action that takes no body."""
 
@@ -247,7 +248,9 @@ class BlankAsNullChoiceField(serializers.ChoiceField):
 class IdeaEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField(read_only=True)
     from_status = BlankAsNullChoiceField(
-        choices=IdeaStatus.choices, read_only=True, allow_null=True,
+        choices=IdeaStatus.choices,
+        read_only=True,
+        allow_null=True,
         help_text="null for the submission",
     )
     to_status = serializers.ChoiceField(choices=IdeaStatus.choices, read_only=True)
@@ -312,11 +315,16 @@ class IdeaUpdateSerializer(IdeaDetailSerializer):
 class IdeaStatusSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=IdeaStatus.choices)
     note = serializers.CharField(
-        max_length=TEXT_MAX, allow_blank=True, required=False, default="",
+        max_length=TEXT_MAX,
+        allow_blank=True,
+        required=False,
+        default="",
         help_text="the reason: needed to decline; the author and the voters read it",
     )
     duplicate_of = OrgObjectField(
-        _ideas_of, required=False, allow_null=True,
+        _ideas_of,
+        required=False,
+        allow_null=True,
         help_text="the id of the original idea, for status duplicate",
     )
 
@@ -341,7 +349,9 @@ class CommentSerializer(StrictSerializer):
 
 class ReviewRatingSerializer(serializers.Serializer):
     touchpoint = serializers.UUIDField(
-        source="touchpoint_id", read_only=True, allow_null=True,
+        source="touchpoint_id",
+        read_only=True,
+        allow_null=True,
         help_text="null once the touchpoint is deleted (its names are kept)",
     )
     position = serializers.IntegerField(read_only=True)
@@ -378,7 +388,9 @@ class ReviewSerializer(serializers.Serializer):
 class ReviewDetailSerializer(ReviewSerializer):
     ratings = ReviewRatingSerializer(source="rating_list", many=True, read_only=True)
     actions = serializers.ListField(
-        child=serializers.UUIDField(), source="action_ids", read_only=True,
+        child=serializers.UUIDField(),
+        source="action_ids",
+        read_only=True,
         help_text="the ids of the actions agreed in it",
     )
 
@@ -397,7 +409,9 @@ class ActionSerializer(StrictSerializer):
         _journeys_with_org, required=False, help_text="required unless `review` is given"
     )
     review = OrgObjectField(
-        _reviews_of, required=False, allow_null=True,
+        _reviews_of,
+        required=False,
+        allow_null=True,
         help_text="an open review the action is agreed in (its journey is the action's)",
     )
     touchpoint = OrgObjectField(

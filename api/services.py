@@ -57,9 +57,7 @@ def api_token_revoke(*, actor, token):
     require_role(actor, token.organisation)
     if token.user_id != actor.pk:
         raise PermissionDenied(_("Only the token's holder can revoke it."))
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
     return token
 

@@ -45,7 +45,9 @@ class OrgAPIView(OrgScopedMixin, generics.GenericAPIView):
     def validated(self, *, partial=False, instance=None, serializer_class=None):
         serializer_class = serializer_class or self.get_serializer_class()
         serializer = serializer_class(
-            instance, data=self.request.data, partial=partial,
+            instance,
+            data=self.request.data,
+            partial=partial,
             context=self.get_serializer_context(),
         )
         serializer.is_valid(raise_exception=True)
@@ -81,9 +83,7 @@ class JourneyList(OrgAPIView, generics.ListAPIView):
     @extend_schema(responses={201: JourneySerializer})
     def post(self, request, org_slug):
         data = self.validated()
-        journey = journey_services.journey_create(
-            actor=request.user, organisation=self.org, **data
-        )
+        journey = journey_services.journey_create(actor=request.user, organisation=self.org, **data)
         return Response(self.get_serializer(journey).data, status=status.HTTP_201_CREATED)
 
 
@@ -93,8 +93,9 @@ class JourneyDetail(OrgAPIView, generics.RetrieveAPIView):
     serializer_class = JourneySerializer
 
     def get_object(self):
-        return get_for_org(Journey.objects.select_related("owner"), self.org,
-                           pk=self.kwargs["journey_id"])
+        return get_for_org(
+            Journey.objects.select_related("owner"), self.org, pk=self.kwargs["journey_id"]
+        )
 
     def _update(self, request, partial):
         journey = self.get_object()
@@ -197,9 +198,7 @@ class StageMove(JourneyScopedMixin, OrgAPIView):
 
     @extend_schema(responses=StageSerializer(many=True))
     def post(self, request, org_slug, journey_id, stage_id):
-        stage = get_for_org(
-            Stage.objects.filter(journey=self.get_journey()), self.org, pk=stage_id
-        )
+        stage = get_for_org(Stage.objects.filter(journey=self.get_journey()), self.org, pk=stage_id)
         data = self.validated()
         journey_services.stage_move(actor=request.user, stage=stage, direction=data["direction"])
         stages = self.get_journey().stages.order_by("position")
@@ -223,8 +222,14 @@ class TouchpointList(OrgAPIView, generics.ListAPIView):
 
     serializer_class = TouchpointSerializer
     filterset_class = TouchpointFilter
-    ordering_fields = ["created_at", "updated_at", "name", "position", "rating_current",
-                       "contacts_per_day"]
+    ordering_fields = [
+        "created_at",
+        "updated_at",
+        "name",
+        "position",
+        "rating_current",
+        "contacts_per_day",
+    ]
     ordering = ["created_at"]
 
     def get_queryset(self):
@@ -266,7 +271,10 @@ def if_match_version(request, touchpoint):
 
 
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=True,
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
     description="The ETag you read (a GET answers it); `*` to overwrite whatever is there.",
 )
 

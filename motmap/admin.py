@@ -43,8 +43,15 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at",
-                    "revoked_at"]
+    list_display = [
+        "email",
+        "organisation",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
     list_filter = ["organisation", "role"]
     search_fields = ["email"]
     exclude = ["token_hash"]
@@ -53,8 +60,15 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):
-    list_display = ["subject", "to", "organisation", "created_at", "sent_at", "failed_at",
-                    "attempts"]
+    list_display = [
+        "subject",
+        "to",
+        "organisation",
+        "created_at",
+        "sent_at",
+        "failed_at",
+        "attempts",
+    ]
     list_filter = ["organisation", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]
     readonly_fields = ["created_at", "sent_at", "failed_at", "attempts", "last_error"]

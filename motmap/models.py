@@ -99,8 +99,10 @@ class Organisation(UUIDModel):
         _("first review reminder, days before"),
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
-        help_text=_("Reminders go out this many days before a review is due, on the day, "
-                    "then weekly while it is overdue, at 08:00 in the organisation’s time zone."),
+        help_text=_(
+            "Reminders go out this many days before a review is due, on the day, "
+            "then weekly while it is overdue, at 08:00 in the organisation’s time zone."
+        ),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

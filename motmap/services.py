@@ -85,9 +85,11 @@ def organisation_update(
     """Change an organisation's settings. A new time zone or reminder lead reschedules every
     review and action reminder in the same transaction."""
     require_owner(actor, organisation)
-    before = Organisation.objects.filter(pk=organisation.pk).values(
-        "time_zone", "reminder_days_before"
-    ).get()
+    before = (
+        Organisation.objects.filter(pk=organisation.pk)
+        .values("time_zone", "reminder_days_before")
+        .get()
+    )
     organisation.name = (name or "").strip()
     organisation.time_zone = time_zone
     organisation.paper_size = paper_size
@@ -216,7 +218,9 @@ def invitation_accept(*, token, user=None, password=None, full_name=""):
         if existing:
             raise AlreadyMember(existing)
     claimed = Invitation.objects.filter(
-        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True,
+        pk=invitation.pk,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
         expires_at__gt=timezone.now(),
     ).update(accepted_at=timezone.now(), accepted_by=user)
     if not claimed:

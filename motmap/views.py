@@ -304,7 +304,9 @@ def _accept_invitation(request, token, user, form):
     data = form.cleaned_data if form else {}
     try:
         membership = services.invitation_accept(
-            token=token, user=user, password=data.get("password1"),
+            token=token,
+            user=user,
+            password=data.get("password1"),
             full_name=data.get("full_name", ""),
         )
     except services.AlreadyMember as exc:

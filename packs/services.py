@@ -138,9 +138,11 @@ def build_stored_pack(pack_id, *, now=None):
     now = now or timezone.now()
     if not _claim(pack_id, now):
         return None
-    pack = StoredPack.objects.without_pdf().select_related(
-        "organisation", "journey", "journey__owner", "review"
-    ).get(pk=pack_id)
+    pack = (
+        StoredPack.objects.without_pdf()
+        .select_related("organisation", "journey", "journey__owner", "review")
+        .get(pk=pack_id)
+    )
     org = pack.organisation
     try:
         with timezone.override(org.tzinfo):
@@ -179,9 +181,7 @@ def build_stored_pack(pack_id, *, now=None):
 
 
 def _gather_org(pack):
-    journeys = list(
-        pack.organisation.journeys.active().select_related("owner").order_by("name")
-    )
+    journeys = list(pack.organisation.journeys.active().select_related("owner").order_by("name"))
     StoredPack.objects.filter(pk=pack.pk).update(progress_total=len(journeys) + 1)
     pack.progress_total = len(journeys) + 1
     result = []

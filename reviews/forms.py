@@ -32,9 +32,7 @@ class UserChoiceField(forms.TypedChoiceField):
     def __init__(self, *args, users=(), **kwargs):
         self.users = {str(u.pk): u for u in users}
         choices = [("", _("Choose…"))] + [(str(u.pk), member_label(u)) for u in users]
-        super().__init__(
-            *args, choices=choices, coerce=self.users.get, empty_value=None, **kwargs
-        )
+        super().__init__(*args, choices=choices, coerce=self.users.get, empty_value=None, **kwargs)
 
 
 class ReviewForm(Form):

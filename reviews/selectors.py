@@ -266,8 +266,4 @@ def review_ratings(review):
 
 def org_actions(org, today):
     """The organisation's actions with who owns and made them, and `is_overdue` on `today`."""
-    return (
-        Action.objects.for_org(org)
-        .with_is_overdue(today)
-        .select_related("owner", "created_by")
-    )
+    return Action.objects.for_org(org).with_is_overdue(today).select_related("owner", "created_by")

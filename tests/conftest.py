@@ -142,12 +142,30 @@ def journey(nordic, bob):
     j = JourneyFactory(organisation=nordic, name="Business trip", owner=bob)
     booking = StageFactory(journey=j, name="Booking", position=1)
     airport = StageFactory(journey=j, name="Airport", position=2)
-    TouchpointFactory(stage=booking, name="Phone booking", position=1, rating_current=-1,
-                      contacts_per_day=1200, duration_seconds=240)
-    TouchpointFactory(stage=airport, name="Check-in desk", position=1, rating_current=0,
-                      contacts_per_day=5000, duration_seconds=90)
-    TouchpointFactory(stage=airport, name="Boarding gate", position=2, rating_current=1,
-                      contacts_per_day=4000, duration_seconds=20)
+    TouchpointFactory(
+        stage=booking,
+        name="Phone booking",
+        position=1,
+        rating_current=-1,
+        contacts_per_day=1200,
+        duration_seconds=240,
+    )
+    TouchpointFactory(
+        stage=airport,
+        name="Check-in desk",
+        position=1,
+        rating_current=0,
+        contacts_per_day=5000,
+        duration_seconds=90,
+    )
+    TouchpointFactory(
+        stage=airport,
+        name="Boarding gate",
+        position=2,
+        rating_current=1,
+        contacts_per_day=4000,
+        duration_seconds=20,
+    )
     return j
 
 

@@ -130,12 +130,8 @@ class ActionFactory(factory.django.DjangoModelFactory):
         model = "reviews.Action"
 
     review = None
-    journey = factory.LazyAttribute(
-        lambda o: o.review.journey if o.review else JourneyFactory()
-    )
+    journey = factory.LazyAttribute(lambda o: o.review.journey if o.review else JourneyFactory())
     organisation = factory.LazyAttribute(lambda o: o.journey.organisation)
     title = factory.Sequence(lambda n: f"Action {n}")
     owner = None
-    due_on = factory.LazyFunction(
-        lambda: datetime.date.today() + datetime.timedelta(days=14)
-    )
+    due_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=14))

@@ -190,7 +190,10 @@ def post(url, body: bytes, headers) -> Result:
         cls = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
         left = started + attempt_seconds() - time.monotonic()
         connection = cls(
-            parts.hostname, port, addresses=addresses, deadline=started + attempt_seconds(),
+            parts.hostname,
+            port,
+            addresses=addresses,
+            deadline=started + attempt_seconds(),
             timeout=min(settings.WEBHOOK_TIMEOUT_SECONDS, max(left, 0.1)),
         )
         watchdog = _Watchdog(connection, max(left, 0.1))

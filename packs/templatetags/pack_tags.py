@@ -106,8 +106,10 @@ def rating_words(value):
     """A rating as symbol + word + number, plain text for print: '▲ Pleases (+1)'."""
     if value is None:
         return "–"
-    return f"{RATING_SYMBOLS[value]} {Rating(value).label} ({value:+d})" if value else (
-        f"{RATING_SYMBOLS[0]} {Rating(0).label} (0)"
+    return (
+        f"{RATING_SYMBOLS[value]} {Rating(value).label} ({value:+d})"
+        if value
+        else (f"{RATING_SYMBOLS[0]} {Rating(0).label} (0)")
     )
 
 

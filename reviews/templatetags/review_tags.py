@@ -53,4 +53,3 @@ def sparkline(values, label=""):
         ly=f"{last_y:.1f}",
         values=" → ".join(signed(v) for v in values),
     )
-

@@ -97,8 +97,9 @@ def test_resending_with_the_same_submission_token_creates_nothing(client_for, ca
     ],
 )
 def test_bad_idea_is_400_and_changes_nothing(change, field, client_for, carol, touchpoint):
-    response = send(client_for(carol), "post", f"{BASE}/ideas/", {**submit_body(touchpoint),
-                                                                  **change})
+    response = send(
+        client_for(carol), "post", f"{BASE}/ideas/", {**submit_body(touchpoint), **change}
+    )
     assert response.status_code == 400
     assert field in response.json()["errors"], response.json()
     assert not Idea.objects.exists()
@@ -139,8 +140,11 @@ def test_author_edits_while_new_others_get_403(client_for, carol, bob, carol_ide
     assert response.status_code == 200, response.json()
     assert response.json()["title"] == "Hot towels"
     carol_idea.refresh_from_db()
-    assert (carol_idea.title, carol_idea.today, carol_idea.habits) == ("Hot towels", "Cold.",
-                                                                       ["tact"])
+    assert (carol_idea.title, carol_idea.today, carol_idea.habits) == (
+        "Hot towels",
+        "Cold.",
+        ["tact"],
+    )
     # A GET sent back is accepted: the read-only fields are ignored.
     back = send(client_for(carol), "patch", url, client_for(carol).get(url).json())
     assert back.status_code == 200, back.json()
@@ -182,8 +186,9 @@ def test_vote_and_unvote_are_idempotent(client_for, carol, bob, carol_idea):
     assert not Vote.objects.filter(idea=carol_idea, user=bob).exists()
 
 
-def test_voting_on_a_duplicate_is_refused_by_the_service(client_for, bob, carol, touchpoint,
-                                                         carol_idea):
+def test_voting_on_a_duplicate_is_refused_by_the_service(
+    client_for, bob, carol, touchpoint, carol_idea
+):
     original = IdeaFactory(touchpoint=touchpoint, author=bob)
     idea_services.idea_change_status(
         actor=bob, idea=carol_idea, status="duplicate", duplicate_of=original
@@ -233,8 +238,9 @@ def test_comment_of_another_idea_under_this_idea_is_404(client_for, carol, touch
 # --- status --------------------------------------------------------------------------------
 
 
-def test_manager_decides_staff_cannot(client_for, carol, bob, carol_idea,
-                                      django_capture_on_commit_callbacks):
+def test_manager_decides_staff_cannot(
+    client_for, carol, bob, carol_idea, django_capture_on_commit_callbacks
+):
     url = f"{BASE}/ideas/{carol_idea.pk}/status/"
     assert send(client_for(carol), "post", url, {"status": "accepted"}).status_code == 403
     no_reason = send(client_for(bob), "post", url, {"status": "declined"})
@@ -245,27 +251,31 @@ def test_manager_decides_staff_cannot(client_for, carol, bob, carol_idea,
     body = response.json()
     assert body["status"] == "declined" and body["decision_note"] == "Costly"
     assert [(e["from_status"], e["to_status"]) for e in body["events"]] == [
-        (None, "new"), ("new", "declined")
+        (None, "new"),
+        ("new", "declined"),
     ]
     assert body["events"][1]["actor"] == "bob@nordic-air.example"
     again = send(client_for(bob), "post", url, {"status": "declined", "note": "Again"})
     assert again.status_code == 400 and "status" in again.json()["errors"]
 
 
-def test_duplicate_needs_an_idea_of_this_org(client_for, bob, touchpoint, carol_idea,
-                                             mallory_journey):
+def test_duplicate_needs_an_idea_of_this_org(
+    client_for, bob, touchpoint, carol_idea, mallory_journey
+):
     url = f"{BASE}/ideas/{carol_idea.pk}/status/"
     foreign = IdeaFactory(touchpoint=mallory_journey.touchpoints.get())
     for original in (None, str(foreign.pk), str(uuid.uuid4()), "12"):
-        response = send(client_for(bob), "post", url,
-                        {"status": "duplicate", "duplicate_of": original})
+        response = send(
+            client_for(bob), "post", url, {"status": "duplicate", "duplicate_of": original}
+        )
         assert response.status_code == 400, original
         assert "duplicate_of" in response.json()["errors"]
     carol_idea.refresh_from_db()
     assert carol_idea.status == IdeaStatus.NEW
     original = IdeaFactory(touchpoint=touchpoint)
-    response = send(client_for(bob), "post", url,
-                    {"status": "duplicate", "duplicate_of": str(original.pk)})
+    response = send(
+        client_for(bob), "post", url, {"status": "duplicate", "duplicate_of": str(original.pk)}
+    )
     assert response.status_code == 200
     assert response.json()["duplicate_of"] == str(original.pk)
 
@@ -331,16 +341,19 @@ def test_idea_filters(client_for, carol, board, journey):
     assert titles(client.get(f"{BASE}/ideas/?touchpoint={desk.pk}")) == ["Desk 2", "Desk"]
     assert titles(client.get(f"{BASE}/ideas/?stage={airport.pk}")) == ["Desk 2", "Gate", "Desk"]
     assert titles(client.get(f"{BASE}/ideas/?journey={journey.pk}&mine=true")) == [
-        "Desk 2", "Phone"
+        "Desk 2",
+        "Phone",
     ]
     assert titles(client.get(f"{BASE}/ideas/?mine=false")) == ["Gate", "Desk"]
     assert titles(
-        client.get(f"{BASE}/ideas/?created_after=2026-03-02T00:00:00Z"
-                   "&created_before=2026-03-04T00:00:00Z")
+        client.get(
+            f"{BASE}/ideas/?created_after=2026-03-02T00:00:00Z&created_before=2026-03-04T00:00:00Z"
+        )
     ) == ["Gate", "Desk"]
     voted = client.get(f"{BASE}/ideas/?ordering=-votes").json()["results"]
     assert [(i["title"], i["vote_count"], i["has_voted"]) for i in voted[:2]] == [
-        ("Gate", 3, True), ("Desk", 1, False)
+        ("Gate", 3, True),
+        ("Desk", 1, False),
     ]
     assert titles(client.get(f"{BASE}/ideas/?ordering=created_at"))[0] == "Phone"
     assert titles(client.get(f"{BASE}/ideas/?ordering=status"))[0] == "Desk"  # implemented
@@ -369,13 +382,17 @@ def _list_queries(client, url, size):
     return len(ctx.captured_queries)
 
 
-def test_idea_and_comment_lists_do_not_grow_with_the_page(client_for, nordic, carol, bob,
-                                                          touchpoint):
+def test_idea_and_comment_lists_do_not_grow_with_the_page(
+    client_for, nordic, carol, bob, touchpoint
+):
     for n in range(50):
         author = UserFactory()
         MembershipFactory(organisation=nordic, user=author, role=Role.STAFF)
-        IdeaFactory(touchpoint=touchpoint, author=author if n % 2 else None,
-                    status="duplicate" if n % 3 else "new")
+        IdeaFactory(
+            touchpoint=touchpoint,
+            author=author if n % 2 else None,
+            status="duplicate" if n % 3 else "new",
+        )
     idea = Idea.objects.first()
     for n in range(50):
         Comment.objects.create(idea=idea, author=bob if n % 2 else carol, body=f"c{n}")

@@ -233,8 +233,9 @@ def expected(level, persona, method, is_org_url, member_view=False):
     return {200, 201, 204}
 
 
-CASES = [(name, method, persona) for name in sorted(ACCESS) for method in METHODS
-         for persona in PERSONAS]
+CASES = [
+    (name, method, persona) for name in sorted(ACCESS) for method in METHODS for persona in PERSONAS
+]
 
 
 @pytest.mark.parametrize("name,method,persona", CASES)
@@ -247,8 +248,13 @@ def test_api_permission_matrix(name, method, persona, api_world, personas):
     response = call(client, method, url, body_for(name, method, api_world), **extra)
     level = ACCESS[name].get(method, NOT_ALLOWED)
     want = expected(level, persona, method, url.startswith("/api/v1/orgs/"), member_writable(name))
-    assert response.status_code in want, (url, method, persona, response.status_code,
-                                          response.content[:300])
+    assert response.status_code in want, (
+        url,
+        method,
+        persona,
+        response.status_code,
+        response.content[:300],
+    )
     body = response.content.decode(errors="replace")
     if persona == "mallory_token":
         assert not [s for s in NORDIC_SECRETS if s in body], (url, method)
@@ -258,10 +264,17 @@ def test_api_permission_matrix(name, method, persona, api_world, personas):
         assert set(response.json()) == {"errors", "detail"}
 
 
-ORG_LISTS = ("journey-list", "touchpoint-list", "idea-list", "review-list", "action-list",
-             "touchpoint-feed")
-ORG_OBJECT_URLS = [n for n in sorted(ACCESS) if n not in ("schema", "swagger-ui", "redoc")
-                   and n not in ORG_LISTS]
+ORG_LISTS = (
+    "journey-list",
+    "touchpoint-list",
+    "idea-list",
+    "review-list",
+    "action-list",
+    "touchpoint-feed",
+)
+ORG_OBJECT_URLS = [
+    n for n in sorted(ACCESS) if n not in ("schema", "swagger-ui", "redoc") and n not in ORG_LISTS
+]
 
 
 @pytest.mark.parametrize("name", ORG_OBJECT_URLS)
@@ -279,7 +292,10 @@ def test_mallory_with_nordic_ids_under_her_own_org_gets_404(name, method, api_wo
     assert Journey.objects.filter(pk=api_world["empty_journey"].pk).exists()
     idea = Idea.objects.get(pk=api_world["idea"].pk)
     assert (idea.title, idea.status, idea.vote_count, idea.comment_count) == (
-        "Warm towels", "new", 0, 1
+        "Warm towels",
+        "new",
+        0,
+        1,
     )
     api_world["action"].refresh_from_db()
     assert api_world["action"].status == "open"

@@ -53,7 +53,10 @@ def action_body(journey, **extra):
 
 def test_review_list_and_detail(client_for, carol, bob, review, journey):
     agreed = review_services.action_create(
-        actor=bob, review=review, title="Call back", owner=carol,
+        actor=bob,
+        review=review,
+        title="Call back",
+        owner=carol,
         due_on=datetime.date(2026, 6, 1),
     )
     client = client_for(carol)
@@ -67,7 +70,9 @@ def test_review_list_and_detail(client_for, carol, bob, review, journey):
     assert detail["journey"] == str(journey.pk) and detail["held_on"] == "2026-05-12"
     assert detail["actions"] == [str(agreed.pk)]
     assert [r["touchpoint_name"] for r in detail["ratings"]] == [
-        "Phone booking", "Check-in desk", "Boarding gate"
+        "Phone booking",
+        "Check-in desk",
+        "Boarding gate",
     ]
     desk = detail["ratings"][1]
     assert (desk["rating"], desk["note"], desk["previous_rating"]) == (1, "Faster", 0)
@@ -115,8 +120,9 @@ def test_manager_creates_an_action_staff_cannot(client_for, bob, carol, journey)
     tp = journey.touchpoints.get(name="Check-in desk")
     refused = send(client_for(carol), "post", f"{BASE}/actions/", action_body(journey))
     assert refused.status_code == 403
-    response = send(client_for(bob), "post", f"{BASE}/actions/",
-                    action_body(journey, touchpoint=str(tp.pk)))
+    response = send(
+        client_for(bob), "post", f"{BASE}/actions/", action_body(journey, touchpoint=str(tp.pk))
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     action = Action.objects.get(pk=body["id"])
@@ -150,17 +156,18 @@ def test_action_agreed_in_an_open_review_takes_its_journey(client_for, bob, revi
         ({"colour": "red"}, "colour"),
     ],
 )
-def test_bad_action_is_400_and_changes_nothing(change, field, client_for, bob, carol, journey,
-                                               mallory):
-    response = send(client_for(bob), "post", f"{BASE}/actions/", {**action_body(journey),
-                                                                   **change})
+def test_bad_action_is_400_and_changes_nothing(
+    change, field, client_for, bob, carol, journey, mallory
+):
+    response = send(client_for(bob), "post", f"{BASE}/actions/", {**action_body(journey), **change})
     assert response.status_code == 400
     assert field in response.json()["errors"], response.json()
     assert not Action.objects.exists()
 
 
-def test_references_to_another_org_are_field_errors(client_for, bob, carol, journey,
-                                                    mallory_journey, mallory):
+def test_references_to_another_org_are_field_errors(
+    client_for, bob, carol, journey, mallory_journey, mallory
+):
     foreign_tp = mallory_journey.touchpoints.get()
     foreign_review = ReviewFactory(journey=mallory_journey)
     client = client_for(bob)
@@ -175,23 +182,25 @@ def test_references_to_another_org_are_field_errors(client_for, bob, carol, jour
         assert "Mallory" not in response.content.decode()
     assert not Action.objects.exists()
     action = ActionFactory(journey=journey, owner=bob)
-    patched = send(client, "patch", f"{BASE}/actions/{action.pk}/",
-                   {"touchpoint": str(foreign_tp.pk)})
+    patched = send(
+        client, "patch", f"{BASE}/actions/{action.pk}/", {"touchpoint": str(foreign_tp.pk)}
+    )
     assert patched.status_code == 400 and "touchpoint" in patched.json()["errors"]
     action.refresh_from_db()
     assert action.touchpoint is None
 
 
-def test_touchpoint_of_another_journey_and_review_of_another_journey(client_for, bob, nordic,
-                                                                     journey, review):
+def test_touchpoint_of_another_journey_and_review_of_another_journey(
+    client_for, bob, nordic, journey, review
+):
     other = JourneyFactory(organisation=nordic, name="Holiday")
     tp = journey.touchpoints.first()
     client = client_for(bob)
-    wrong_tp = send(client, "post", f"{BASE}/actions/",
-                    action_body(other, touchpoint=str(tp.pk)))
+    wrong_tp = send(client, "post", f"{BASE}/actions/", action_body(other, touchpoint=str(tp.pk)))
     assert wrong_tp.status_code == 400 and "touchpoint" in wrong_tp.json()["errors"]
-    wrong_review = send(client, "post", f"{BASE}/actions/",
-                        action_body(other, review=str(review.pk)))
+    wrong_review = send(
+        client, "post", f"{BASE}/actions/", action_body(other, review=str(review.pk))
+    )
     assert wrong_review.status_code == 400 and "review" in wrong_review.json()["errors"]
     assert not Action.objects.exists()
 
@@ -200,12 +209,15 @@ def test_update_put_and_patch(client_for, bob, carol, alice, journey):
     action = ActionFactory(journey=journey, owner=carol, touchpoint=journey.touchpoints.first())
     url = f"{BASE}/actions/{action.pk}/"
     assert send(client_for(carol), "patch", url, {"title": "Mine"}).status_code == 403
-    patched = send(client_for(bob), "patch", url,
-                   {"title": "Retrain", "owner": "alice@nordic-air.example"})
+    patched = send(
+        client_for(bob), "patch", url, {"title": "Retrain", "owner": "alice@nordic-air.example"}
+    )
     assert patched.status_code == 200, patched.json()
     action.refresh_from_db()
     assert (action.title, action.owner, action.touchpoint_id) == (
-        "Retrain", alice, journey.touchpoints.first().pk
+        "Retrain",
+        alice,
+        journey.touchpoints.first().pk,
     )
     # A PUT of what a GET returned, changed; the touchpoint left out is cleared.
     body = client_for(bob).get(url).json()
@@ -225,10 +237,14 @@ def test_close_by_manager_or_its_owner(client_for, bob, carol, alice, journey):
     mine = ActionFactory(journey=journey, owner=carol)
     theirs = ActionFactory(journey=journey, owner=alice)
     client = client_for(carol)
-    assert send(client, "post", f"{BASE}/actions/{mine.pk}/close/",
-                {"status": "dropped"}).status_code == 403
-    assert send(client, "post", f"{BASE}/actions/{theirs.pk}/close/",
-                {"status": "done"}).status_code == 403
+    assert (
+        send(client, "post", f"{BASE}/actions/{mine.pk}/close/", {"status": "dropped"}).status_code
+        == 403
+    )
+    assert (
+        send(client, "post", f"{BASE}/actions/{theirs.pk}/close/", {"status": "done"}).status_code
+        == 403
+    )
     done = send(client, "post", f"{BASE}/actions/{mine.pk}/close/", {"status": "done"})
     assert done.status_code == 200, done.json()
     assert done.json()["status"] == "done" and done.json()["closed_at"]
@@ -236,8 +252,9 @@ def test_close_by_manager_or_its_owner(client_for, bob, carol, alice, journey):
     assert again.status_code == 400
     bad = send(client_for(bob), "post", f"{BASE}/actions/{theirs.pk}/close/", {"status": "open"})
     assert bad.status_code == 400 and "status" in bad.json()["errors"]
-    dropped = send(client_for(bob), "post", f"{BASE}/actions/{theirs.pk}/close/",
-                   {"status": "dropped"})
+    dropped = send(
+        client_for(bob), "post", f"{BASE}/actions/{theirs.pk}/close/", {"status": "dropped"}
+    )
     assert dropped.status_code == 200
     assert Action.objects.get(pk=theirs.pk).status == ActionStatus.DROPPED
     closed_edit = send(client_for(bob), "patch", f"{BASE}/actions/{mine.pk}/", {"title": "x"})
@@ -250,8 +267,10 @@ def test_another_orgs_action_and_review_are_404(client_for, bob, mallory, mallor
     client = client_for(bob)
     assert client.get(f"{BASE}/actions/{action.pk}/").status_code == 404
     assert send(client, "patch", f"{BASE}/actions/{action.pk}/", {"title": "x"}).status_code == 404
-    assert send(client, "post", f"{BASE}/actions/{action.pk}/close/",
-                {"status": "done"}).status_code == 404
+    assert (
+        send(client, "post", f"{BASE}/actions/{action.pk}/close/", {"status": "done"}).status_code
+        == 404
+    )
     assert client.get(f"{BASE}/reviews/{review.pk}/").status_code == 404
     assert client.get(f"{BASE}/actions/").json()["results"] == []
     assert client.get(f"{BASE}/reviews/").json()["results"] == []
@@ -262,12 +281,24 @@ def test_another_orgs_action_and_review_are_404(client_for, bob, mallory, mallor
 def test_action_filters_ordering_and_pages(client_for, carol, bob, alice, nordic, journey, review):
     other = JourneyFactory(organisation=nordic, name="Holiday")
     tp = journey.touchpoints.get(name="Check-in desk")
-    late = ActionFactory(journey=journey, owner=carol, title="Late", due_on=TODAY
-                         - datetime.timedelta(days=3))
-    ActionFactory(journey=journey, owner=carol, title="Late but done", status="done",
-                  due_on=TODAY - datetime.timedelta(days=9))
-    ActionFactory(journey=journey, review=review, owner=bob, title="In review", touchpoint=tp,
-                  due_on=TODAY + datetime.timedelta(days=5))
+    late = ActionFactory(
+        journey=journey, owner=carol, title="Late", due_on=TODAY - datetime.timedelta(days=3)
+    )
+    ActionFactory(
+        journey=journey,
+        owner=carol,
+        title="Late but done",
+        status="done",
+        due_on=TODAY - datetime.timedelta(days=9),
+    )
+    ActionFactory(
+        journey=journey,
+        review=review,
+        owner=bob,
+        title="In review",
+        touchpoint=tp,
+        due_on=TODAY + datetime.timedelta(days=5),
+    )
     ActionFactory(journey=other, owner=alice, title="Holiday plan", due_on=TODAY)
     client = client_for(carol)
 
@@ -304,15 +335,22 @@ def _list_queries(client, url, size):
     return len(ctx.captured_queries)
 
 
-def test_review_and_action_lists_do_not_grow_with_the_page(client_for, carol, bob, alice, nordic,
-                                                           journey):
+def test_review_and_action_lists_do_not_grow_with_the_page(
+    client_for, carol, bob, alice, nordic, journey
+):
     tp = journey.touchpoints.first()
     for n in range(50):
-        review = ReviewFactory(journey=journey, held_on=TODAY - datetime.timedelta(days=n),
-                               status="completed")
+        review = ReviewFactory(
+            journey=journey, held_on=TODAY - datetime.timedelta(days=n), status="completed"
+        )
         review.attendees.set([bob, carol] if n % 2 else [alice])
-        ActionFactory(journey=journey, review=review, owner=[bob, carol, alice][n % 3],
-                      touchpoint=tp if n % 2 else None, created_by=bob)
+        ActionFactory(
+            journey=journey,
+            review=review,
+            owner=[bob, carol, alice][n % 3],
+            touchpoint=tp if n % 2 else None,
+            created_by=bob,
+        )
     client = client_for(carol)
     for url in (f"{BASE}/reviews/", f"{BASE}/actions/"):
         assert _list_queries(client, url, 5) == _list_queries(client, url, 50), url

@@ -136,8 +136,11 @@ def test_deleting_a_stage_with_touchpoints_needs_a_stage_of_the_same_journey(
 ):
     client = token_client(bob, nordic)
     airport = journey.stages.get(name="Airport")
-    other = StageFactory(journey=journey.__class__.objects.create(
-        organisation=nordic, name="Other"), name="Elsewhere", position=1)
+    other = StageFactory(
+        journey=journey.__class__.objects.create(organisation=nordic, name="Other"),
+        name="Elsewhere",
+        position=1,
+    )
     url = f"{BASE}/journeys/{journey.pk}/stages/{airport.pk}/"
     assert "move_to" in client.delete(url).json()["errors"]
     assert client.delete(f"{url}?move_to={other.pk}").status_code == 400
@@ -243,7 +246,8 @@ def test_anonymous_is_401(client, journey):
     response = client.get(f"{BASE}/journeys/")
     assert response.status_code == 401
     assert response.json() == {
-        "errors": {}, "detail": "Authentication credentials were not provided."
+        "errors": {},
+        "detail": "Authentication credentials were not provided.",
     }
 
 

@@ -77,8 +77,11 @@ def test_the_feed_holds_my_reviews_and_open_actions(bob, carol, alice, journey, 
     second.save()
     TouchpointFactory(stage=StageFactory(journey=second), owner=carol)
     archived = JourneyFactory(
-        organisation=journey.organisation, name="Old route", owner=carol,
-        next_review_on=DUE, archived_at=timezone.now(),
+        organisation=journey.organisation,
+        name="Old route",
+        owner=carol,
+        next_review_on=DUE,
+        archived_at=timezone.now(),
     )
     mine = action(journey, carol, "Print name cards")
     action(journey, carol, "Done already", status=ActionStatus.DONE)

@@ -118,7 +118,9 @@ def test_new_ideas_go_to_the_digest_by_default(
     assert mail.outbox == []
     [pending] = PendingNotice.objects.all()
     assert (pending.membership.user, pending.kind, pending.frequency) == (
-        bob, Kind.NEW_IDEAS, Frequency.WEEKLY
+        bob,
+        Kind.NEW_IDEAS,
+        Frequency.WEEKLY,
     )
 
 
@@ -227,7 +229,9 @@ def test_comments_go_to_the_daily_digest_of_staff_by_default(
     assert mail.outbox == []
     [pending] = PendingNotice.objects.all()
     assert (pending.membership.user, pending.kind, pending.frequency) == (
-        carol, Kind.COMMENTS, Frequency.DAILY
+        carol,
+        Kind.COMMENTS,
+        Frequency.DAILY,
     )
 
 
@@ -263,9 +267,7 @@ def _count(action):
 
 
 @pytest.mark.parametrize("service", ["comment", "decision"])
-def test_the_query_count_does_not_grow_with_followers(
-    service, nordic, bob, carol, touchpoint
-):
+def test_the_query_count_does_not_grow_with_followers(service, nordic, bob, carol, touchpoint):
     counts = []
     for n in (2, 12):
         idea = submit(carol, touchpoint, title=f"Idea for {n}")

@@ -26,7 +26,7 @@ def test_manager_starts_an_org_pack_and_downloads_it_when_ready(
     # Nothing was made in the web request: the task is queued after the commit.
     assert pack.status == PackStatus.QUEUED
     page = client_for(carol).get(response["Location"]).content.decode()
-    assert "Queued" in page and 'hx-trigger="every 2s"' in page and "http-equiv=\"refresh\"" in page
+    assert "Queued" in page and 'hx-trigger="every 2s"' in page and 'http-equiv="refresh"' in page
 
     callbacks[0]()  # the worker runs the task (eagerly in tests)
     pack.refresh_from_db()

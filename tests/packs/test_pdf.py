@@ -73,9 +73,7 @@ def test_organisation_setting_chooses_the_paper(client_for, carol, journey, nord
     assert float(reader.pages[0].mediabox.width) == pytest.approx(LETTER[0], abs=0.5)
 
 
-def test_user_markup_is_printed_as_text_and_long_texts_are_not_clipped(
-    client_for, carol, journey
-):
+def test_user_markup_is_printed_as_text_and_long_texts_are_not_clipped(client_for, carol, journey):
     tp = journey.touchpoints.get(name="Check-in desk")
     tp.name = "<b>Desk</b> <img src=file:///etc/passwd>"
     tp.desired_outcome = " ".join(f"w{i}" for i in range(5000)) + " ENDMARK"
@@ -167,9 +165,14 @@ def _completed_review(journey, bob, carol):
     )
     for position, tp in enumerate(journey.touchpoints.order_by("stage__position", "position")):
         ReviewRating.objects.create(
-            review=review, touchpoint=tp, position=position, touchpoint_name=tp.name,
-            stage_name=tp.stage.name, previous_rating=tp.rating_current,
-            rating=tp.rating_current, target_rating=tp.rating_target,
+            review=review,
+            touchpoint=tp,
+            position=position,
+            touchpoint_name=tp.name,
+            stage_name=tp.stage.name,
+            previous_rating=tp.rating_current,
+            rating=tp.rating_current,
+            target_rating=tp.rating_target,
         )
     review.attendees.set([bob, carol])
     return review
@@ -209,8 +212,11 @@ def test_stored_pack_of_a_completed_review_does_not_change_with_the_journey(
 def test_stored_pack_downloads_are_org_checked(client_for, mallory, bob, carol, journey):
     review = _completed_review(journey, bob, carol)
     pack = StoredPack.objects.create(
-        organisation=journey.organisation, journey=journey, review=review,
-        status=PackStatus.DONE, pdf=b"%PDF-1.4 test",
+        organisation=journey.organisation,
+        journey=journey,
+        review=review,
+        status=PackStatus.DONE,
+        pdf=b"%PDF-1.4 test",
     )
     assert client_for(mallory).get(f"/o/nordic-air/journeys/packs/{pack.pk}.pdf").status_code == 404
     assert (
@@ -230,8 +236,11 @@ def test_only_a_completed_review_has_a_pack(journey):
 def test_a_pack_left_running_by_a_dead_worker_is_made_again(journey, bob, carol):
     review = _completed_review(journey, bob, carol)
     pack = StoredPack.objects.create(
-        organisation=journey.organisation, journey=journey, review=review,
-        status=PackStatus.RUNNING, started_at=timezone.now() - timedelta(hours=1),
+        organisation=journey.organisation,
+        journey=journey,
+        review=review,
+        status=PackStatus.RUNNING,
+        started_at=timezone.now() - timedelta(hours=1),
     )
     assert build_stored_pack(pack.pk) == pack.pk
     pack.refresh_from_db()

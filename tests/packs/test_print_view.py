@@ -47,8 +47,10 @@ def test_print_view_holds_every_touchpoint_in_customer_order(client_for, carol, 
     assert page.count("<h1") == 1
     assert '<html lang="en"' in page
     sections = page.split('class="pack-stage"', 1)[1]  # after the summary's priorities
-    assert sections.index("Phone booking") < sections.index("Check-in desk") < sections.index(
-        "Boarding gate"
+    assert (
+        sections.index("Phone booking")
+        < sections.index("Check-in desk")
+        < sections.index("Boarding gate")
     )
     for heading in ("Summary", "Actions", "Notes", "Where improving gains most"):
         assert heading in page
@@ -57,9 +59,7 @@ def test_print_view_holds_every_touchpoint_in_customer_order(client_for, carol, 
     assert "Disappoints" in page and "▼" in page
 
 
-def test_summary_shows_moves_since_the_last_review_and_idea_counts(
-    client_for, bob, carol, journey
-):
+def test_summary_shows_moves_since_the_last_review_and_idea_counts(client_for, bob, carol, journey):
     phone = journey.touchpoints.get(name="Phone booking")  # now -1
     gate = journey.touchpoints.get(name="Boarding gate")  # now +1
     review = complete_review(
@@ -68,17 +68,38 @@ def test_summary_shows_moves_since_the_last_review_and_idea_counts(
         when=timezone.now() - timedelta(days=30),
         attendees=[bob, carol],
     )
-    IdeaFactory(touchpoint=gate, author=carol, title="Name at the gate",
-                status=IdeaStatus.IMPLEMENTED, implemented_at=timezone.now() - timedelta(days=3))
-    IdeaFactory(touchpoint=gate, author=None, title="Quiet boarding",
-                status=IdeaStatus.IMPLEMENTED, implemented_at=timezone.now() - timedelta(days=2))
-    IdeaFactory(touchpoint=gate, author=carol, title="Too old to count",
-                status=IdeaStatus.IMPLEMENTED, implemented_at=timezone.now() - timedelta(days=90))
+    IdeaFactory(
+        touchpoint=gate,
+        author=carol,
+        title="Name at the gate",
+        status=IdeaStatus.IMPLEMENTED,
+        implemented_at=timezone.now() - timedelta(days=3),
+    )
+    IdeaFactory(
+        touchpoint=gate,
+        author=None,
+        title="Quiet boarding",
+        status=IdeaStatus.IMPLEMENTED,
+        implemented_at=timezone.now() - timedelta(days=2),
+    )
+    IdeaFactory(
+        touchpoint=gate,
+        author=carol,
+        title="Too old to count",
+        status=IdeaStatus.IMPLEMENTED,
+        implemented_at=timezone.now() - timedelta(days=90),
+    )
     IdeaFactory(touchpoint=phone, title="Call back", status=IdeaStatus.NEW, vote_count=7)
     IdeaFactory(touchpoint=phone, title="Accepted one", status=IdeaStatus.ACCEPTED)
-    Action.objects.create(organisation=journey.organisation, journey=journey, review=review,
-                          touchpoint=phone, title="Train the phone team", owner=bob,
-                          due_on=date.today() + timedelta(days=10))
+    Action.objects.create(
+        organisation=journey.organisation,
+        journey=journey,
+        review=review,
+        touchpoint=phone,
+        title="Train the phone team",
+        owner=bob,
+        due_on=date.today() + timedelta(days=10),
+    )
     response = client_for(carol).get(pack_url(journey))
     pack = response.context["packs"][0]
     assert [m.touchpoint.name for m in pack.moved_up] == ["Boarding gate"]
@@ -128,9 +149,7 @@ def test_another_orgs_journey_is_404(client_for, mallory, journey, mallory_journ
     assert client_for(carol).get(pack_url(mallory_journey)).status_code == 404
 
 
-def test_a_journey_without_touchpoints_gets_a_one_page_pack_that_says_so(
-    client_for, carol, nordic
-):
+def test_a_journey_without_touchpoints_gets_a_one_page_pack_that_says_so(client_for, carol, nordic):
     empty = JourneyFactory(organisation=nordic, name="Empty journey")
     page = client_for(carol).get(pack_url(empty)).content.decode()
     assert "This journey has no touchpoints yet" in page
@@ -162,13 +181,22 @@ def test_query_count_does_not_grow_with_touchpoints_ideas_or_reviews(client_for,
         tps = [TouchpointFactory(stage=stages[i % 3], position=i) for i in range(n)]
         for tp in tps:
             IdeaFactory(touchpoint=tp, author=carol, status=IdeaStatus.NEW)
-            IdeaFactory(touchpoint=tp, status=IdeaStatus.IMPLEMENTED,
-                        implemented_at=timezone.now())
-            Action.objects.create(organisation=nordic, journey=journey, touchpoint=tp,
-                                  title="Do it", owner=carol, due_on=date.today())
+            IdeaFactory(touchpoint=tp, status=IdeaStatus.IMPLEMENTED, implemented_at=timezone.now())
+            Action.objects.create(
+                organisation=nordic,
+                journey=journey,
+                touchpoint=tp,
+                title="Do it",
+                owner=carol,
+                due_on=date.today(),
+            )
         for days in (100, 50):
-            complete_review(journey, ratings={tp.name: -1 for tp in tps},
-                            when=timezone.now() - timedelta(days=days), attendees=[carol])
+            complete_review(
+                journey,
+                ratings={tp.name: -1 for tp in tps},
+                when=timezone.now() - timedelta(days=days),
+                attendees=[carol],
+            )
         counts.append(_queries(client_for(carol), pack_url(journey)))
     assert counts[0] == counts[1], counts
 
@@ -182,10 +210,15 @@ def test_two_hundred_touchpoints_print(client_for, carol, nordic):
 
 
 def test_the_pack_of_a_review_shows_its_attendees_and_its_ratings(client_for, bob, carol, journey):
-    earlier = complete_review(journey, ratings={"Check-in desk": -2},
-                              when=timezone.now() - timedelta(days=120))
-    review = complete_review(journey, ratings={"Check-in desk": 2},
-                             when=timezone.now() - timedelta(days=20), attendees=[bob, carol])
+    earlier = complete_review(
+        journey, ratings={"Check-in desk": -2}, when=timezone.now() - timedelta(days=120)
+    )
+    review = complete_review(
+        journey,
+        ratings={"Check-in desk": 2},
+        when=timezone.now() - timedelta(days=20),
+        attendees=[bob, carol],
+    )
     response = client_for(carol).get(pack_url(journey), {"review": str(review.pk)})
     assert response.status_code == 200
     pack = response.context["packs"][0]

@@ -97,7 +97,11 @@ def test_staff_cannot_edit_a_review(review, carol):
 
 def _agree(review, bob, carol, touchpoint=None):
     return services.action_create(
-        actor=bob, review=review, touchpoint=touchpoint, title="Greet by name", owner=carol,
+        actor=bob,
+        review=review,
+        touchpoint=touchpoint,
+        title="Greet by name",
+        owner=carol,
         due_on=TODAY + timedelta(days=7),
     )
 

@@ -180,13 +180,10 @@ def test_external_ids_go_out_and_come_back_and_stay_unique(client_for, bob, jour
     Touchpoint.objects.filter(pk=desk.pk).update(external_id="desk-1")
     client = client_for(bob)
     exported = client.get(export_url(journey)).content.decode("utf-8-sig")
-    assert [r["external_id"] for r in csv.DictReader(io.StringIO(exported)) if r["id"] == str(
-        desk.pk)] == ["desk-1"]
-    content = (
-        "stage,name,external_id\r\n"
-        "Airport,Kiosk,kiosk-7\r\n"
-        "Airport,Second desk,desk-1\r\n"
-    )
+    assert [
+        r["external_id"] for r in csv.DictReader(io.StringIO(exported)) if r["id"] == str(desk.pk)
+    ] == ["desk-1"]
+    content = "stage,name,external_id\r\nAirport,Kiosk,kiosk-7\r\nAirport,Second desk,desk-1\r\n"
     preview = upload(client, journey, content)
     assert "has this external ID" in preview.content.decode()  # the check-in desk has desk-1
     assert 'name="payload"' not in preview.content.decode()
