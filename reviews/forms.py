@@ -135,17 +135,16 @@ class RatingForm(Form):
             },
         }
 
+    def initial_inputs(self, attrs=None):
+        """The values the page showed, as hidden inputs (compared with on the next save)."""
+        return [self[name].as_hidden(attrs=attrs, only_initial=True) for name in self.TRACKED]
+
     def hidden_state(self):
         """The version and the values shown, as hidden inputs with their ids: what a card
         that saved itself sends back to the page (htmx out-of-band), so its next save compares
         with what is now stored."""
         oob = {"hx-swap-oob": "true"}
-        parts = [self["version"].as_hidden(attrs=oob)]
-        parts += [self[name].as_hidden(attrs=oob, only_initial=True) for name in self.TRACKED]
-        return parts
-
-    def initial_inputs(self):
-        return [self[name].as_hidden(only_initial=True) for name in self.TRACKED]
+        return [self["version"].as_hidden(attrs=oob), *self.initial_inputs(oob)]
 
 
 class ActionForm(Form):

@@ -161,6 +161,19 @@ def _cancelled_message(kept):
     ) % {"n": kept}
 
 
+def _stored(row):
+    """A card's values as stored: the rating row's, and its touchpoint's texts and version."""
+    values = {"rating": row.rating, "note": row.note}
+    tp = row.touchpoint
+    if tp is not None:
+        values |= {
+            "desired_outcome": tp.desired_outcome,
+            "customer_wants": tp.customer_wants,
+            "version": tp.version,
+        }
+    return values
+
+
 def _meeting_forms(request, review, page, data=None):
     """Give each row of the review page its forms: the card (rating, note, texts), a new
     action and a decision per waiting idea, all parts of one HTML form, bound to `data` (the
@@ -169,16 +182,9 @@ def _meeting_forms(request, review, page, data=None):
     touchpoints = [row.touchpoint for row in page.rows if row.touchpoint]
     for row in page.rows:
         tp = row.touchpoint
-        initial = {"rating": row.rating, "note": row.note}
-        if tp is not None:
-            initial |= {
-                "desired_outcome": tp.desired_outcome,
-                "customer_wants": tp.customer_wants,
-                "version": tp.version,
-            }
         row.form = RatingForm(
             data,
-            initial=initial,
+            initial=_stored(row),
             previous=row.previous_rating,
             prefix=f"r{row.position}",
             auto_id="%s",
@@ -447,15 +453,7 @@ def _card_answer(request, review, row, form, *, saved=True, conflict=None, error
         return _to_review(review, f"tp-{row.position}")
     state = None
     if status == 200:
-        tp = row.touchpoint
-        stored = {"rating": row.rating, "note": row.note}
-        if tp is not None:
-            stored |= {
-                "desired_outcome": tp.desired_outcome,
-                "customer_wants": tp.customer_wants,
-                "version": tp.version,
-            }
-        state = RatingForm(initial=stored, prefix=f"r{row.position}", auto_id="%s")
+        state = RatingForm(initial=_stored(row), prefix=f"r{row.position}", auto_id="%s")
     context = {
         "review": review,
         "row": row,
