@@ -2,13 +2,30 @@
 
 `queue_email` writes an OutboxEmail row and, once the transaction commits, asks a Celery
 task to send it. If the broker is down the row stays and the beat's `flush_outbox` sends
-it later. `send_one` claims the row with a conditional UPDATE before sending and marks it
-sent with another, so a retry or two workers never send one email twice.
+it later.
+
+The guarantee is at least once, not exactly once. Every committed email is handed to the mail
+server at least once, unless OUTBOX_MAX_ATTEMPTS attempts fail (the row is then marked failed).
+`send_one` claims the row with a conditional UPDATE (for `claim_seconds()`), sends, and marks
+it sent with another conditional UPDATE: a retry, the beat's sweep or a second worker never
+sends an email that is marked sent, or one whose claim has not run out. But the send and the
+mark cannot be one step, so an email whose outcome is lost is sent again:
+- a worker that dies (or loses the database) after the mail server accepted the message and
+  before the mark leaves a claim that runs out, and the next attempt sends it again;
+- a connection that breaks after the server accepted the message and before it answered counts
+  as a failed attempt, which is retried.
+Every attempt carries the same `Message-ID` (`message_id`, made from the row's id), so the
+receiving side can recognise the copy; the row is marked sent once, by the first attempt that
+gets there. The claim lasts well beyond the slowest send that can still succeed (every SMTP
+exchange taking its whole EMAIL_TIMEOUT), so a slow server alone never causes a second send.
 """
 
 from datetime import timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -17,8 +34,36 @@ from django.utils import timezone, translation
 from .enqueue import enqueue_on_commit
 from .models import OutboxEmail
 
-CLAIM_SECONDS = 300
 SEND_TASK = "motmap.tasks.send_outbox_email"
+# One SMTP send is a handful of exchanges with the server (connect, EHLO, STARTTLS, EHLO, AUTH,
+# MAIL, RCPT, DATA, the message, QUIT), each of which may take up to EMAIL_TIMEOUT seconds.
+SMTP_EXCHANGES = 10
+# A claim outlasts that many exchanges taking their whole timeout this many times over.
+CLAIM_MARGIN = 2
+MIN_CLAIM_SECONDS = 300
+
+
+def claim_seconds():
+    """How long a worker holds an email it is sending: comfortably longer than any send that
+    can still succeed, so that only a dead worker's email is taken over. Needs EMAIL_TIMEOUT:
+    without one a hung mail server would hold the worker past its claim."""
+    timeout = settings.EMAIL_TIMEOUT
+    if not timeout or timeout <= 0:
+        raise ImproperlyConfigured(
+            "EMAIL_TIMEOUT must be a number of seconds: the outbox's claim on an email "
+            "must outlast the slowest send, or a hung mail server gets the email sent twice."
+        )
+    return max(MIN_CLAIM_SECONDS, CLAIM_MARGIN * SMTP_EXCHANGES * timeout)
+
+
+def message_id(email):
+    """The email's Message-ID, the same on every attempt (so a copy sent again after a worker
+    died can be recognised), different for every row: `<outbox-<row id>@<domain>>`, the domain
+    being DEFAULT_FROM_EMAIL's (else SITE_URL's host)."""
+    _local, at, domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")
+    if not at or not domain:
+        domain = urlsplit(settings.SITE_URL).hostname or "motmap.localhost"
+    return f"<outbox-{email.pk}@{domain}>"
 
 
 def render_email(*, to, template, context, organisation=None, headers=None):
@@ -36,7 +81,7 @@ def render_email(*, to, template, context, organisation=None, headers=None):
     return OutboxEmail(
         organisation=organisation,
         to=to,
-        subject=" ".join(subject.split())[:255],
+        subject=" ".join(subject.split())[: OutboxEmail._meta.get_field("subject").max_length],
         body_text=text,
         body_html=html,
         headers=headers or {},
@@ -60,17 +105,29 @@ def queue_emails(emails):
 
 
 def claim(email_id):
-    """Claim an unsent email for CLAIM_SECONDS. True when this caller won it."""
+    """Claim an unsent email for `claim_seconds()`. True when this caller won it."""
     now = timezone.now()
+    until = now + timedelta(seconds=claim_seconds())
     return bool(
         OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True, failed_at__isnull=True)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1)
+        .update(claimed_until=until, attempts=F("attempts") + 1)
+    )
+
+
+def mark_sent(email_id):
+    """Mark a sent email, once: the conditional UPDATE leaves a row another attempt marked."""
+    return bool(
+        OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True).update(
+            sent_at=timezone.now(), claimed_until=None, last_error=""
+        )
     )
 
 
 def send_one(email_id):
-    """Send one outbox email if nobody else is. Raises on a transport error (for retries)."""
+    """Send one outbox email if nobody else is. Raises on a transport error (for retries).
+
+    At least once, not exactly once: see the module's docstring."""
     if not claim(email_id):
         return False
     email = OutboxEmail.objects.get(pk=email_id)
@@ -79,7 +136,7 @@ def send_one(email_id):
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
-        headers=email.headers or None,
+        headers={**(email.headers or {}), "Message-ID": message_id(email)},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
@@ -93,9 +150,9 @@ def send_one(email_id):
             failed_at=timezone.now() if failed else None,
         )
         raise
-    OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True).update(
-        sent_at=timezone.now(), claimed_until=None, last_error=""
-    )
+    # A worker that dies here has sent the email without marking it: it goes again, with the
+    # same Message-ID, once the claim runs out.
+    mark_sent(email_id)
     return True
 
 

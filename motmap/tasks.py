@@ -3,19 +3,25 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from . import outbox
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=8, acks_late=True)
+@shared_task(bind=True, acks_late=True)
 def send_outbox_email(self, email_id):
     try:
         outbox.send_one(email_id)
     except Exception as exc:
-        # 30 s, 1 min, 2 min, 4 min ... (exponential backoff)
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+        # 30 s, 1 min, 2 min, 4 min ... (exponential backoff), OUTBOX_MAX_ATTEMPTS tries in all;
+        # the row itself is failed once it has had that many (motmap.outbox.send_one).
+        raise self.retry(
+            exc=exc,
+            countdown=30 * 2**self.request.retries,
+            max_retries=settings.OUTBOX_MAX_ATTEMPTS - 1,
+        ) from exc
 
 
 @shared_task

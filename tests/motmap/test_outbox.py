@@ -1,5 +1,7 @@
-"""The email outbox: written with the change, sent once, retried, flushed."""
+"""The email outbox: written with the change, sent at least once (a second time only when an
+attempt's outcome is lost, with the same Message-ID), retried, flushed."""
 
+import re
 import smtplib
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -7,7 +9,8 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.mail import get_connection
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import transaction
 
@@ -177,10 +180,102 @@ def test_a_claim_that_ran_out_is_taken_over():
     with time_machine.travel(datetime(2030, 1, 1, 9, 0, tzinfo=UTC), tick=False):
         email = queue()
         assert outbox.claim(email.pk)  # that worker died
-    later = datetime(2030, 1, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=outbox.CLAIM_SECONDS + 1)
+    later = datetime(2030, 1, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=outbox.claim_seconds() + 1)
     with time_machine.travel(later, tick=False):
         assert outbox.send_one(email.pk) is True
     assert len(mail.outbox) == 1
+
+
+class WorkerDied(BaseException):
+    """The process is gone (SIGKILL, the machine lost): nothing after this point runs."""
+
+
+def test_a_worker_that_dies_between_send_and_mark_sends_it_again_with_the_same_message_id():
+    start = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        email = queue()
+        # The mail server accepts the message (the real locmem backend keeps it), then the
+        # worker dies before its "sent" UPDATE.
+        with (
+            mock.patch.object(outbox, "mark_sent", side_effect=WorkerDied),
+            pytest.raises(WorkerDied),
+        ):
+            outbox.send_one(email.pk)
+    assert len(mail.outbox) == 1
+    email.refresh_from_db()
+    assert email.sent_at is None and email.claimed_until is not None
+
+    # While the claim holds, neither a retry nor the sweep sends it.
+    claim = timedelta(seconds=outbox.claim_seconds())
+    with time_machine.travel(start + claim - timedelta(seconds=1), tick=False):
+        assert outbox.send_one(email.pk) is False
+        assert flush_outbox() == 0
+    assert len(mail.outbox) == 1
+
+    # The claim ran out: the sweep sends it a second time, as the same message.
+    later = start + claim + timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        assert flush_outbox() == 1
+    first, second = mail.outbox
+    assert first.message()["Message-ID"] == second.message()["Message-ID"]
+    assert first.message()["Message-ID"] == outbox.message_id(email)
+    email.refresh_from_db()
+    assert email.sent_at == later and email.claimed_until is None
+    assert email.attempts == 2
+
+    # Marked sent once: nothing sends it again.
+    with time_machine.travel(later + 10 * claim, tick=False):
+        assert outbox.send_one(email.pk) is False
+        assert flush_outbox() == 0
+    assert len(mail.outbox) == 2
+
+
+def test_the_message_id_is_the_same_on_every_attempt_and_unique_per_row(eager_retries):
+    first, second = queue("first@example.com"), queue("second@example.com")
+    assert outbox.message_id(first) == f"<outbox-{first.pk}@motmap.localhost>"
+    assert outbox.message_id(first) != outbox.message_id(second)
+    assert re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", outbox.message_id(first))
+
+    with flaky(failures=1):  # the first attempt fails, the retry sends
+        send_outbox_email.delay(str(first.pk))
+    send_outbox_email.delay(str(second.pk))
+    assert [m.message()["Message-ID"] for m in mail.outbox] == [
+        outbox.message_id(first),
+        outbox.message_id(second),
+    ]
+
+
+def test_the_message_id_keeps_the_other_headers(settings):
+    email = outbox.queue_email(
+        to="dave@example.com",
+        template="password_reset",
+        context={"protocol": "https", "domain": "m.example", "uid": "MQ", "token": "t"},
+        headers={"X-Motmap-Notice": "paused"},
+    )
+    outbox.send_one(email.pk)
+    message = mail.outbox[0].message()
+    assert message["X-Motmap-Notice"] == "paused"
+    assert message["Message-ID"] == outbox.message_id(email)
+
+
+def test_the_message_id_domain_falls_back_to_the_site(settings):
+    settings.DEFAULT_FROM_EMAIL = "motmap"
+    settings.SITE_URL = "https://motmap.example.org"
+    email = queue()
+    assert outbox.message_id(email) == f"<outbox-{email.pk}@motmap.example.org>"
+
+
+def test_the_claim_outlasts_the_slowest_send_the_smtp_timeout_allows(settings):
+    assert settings.EMAIL_TIMEOUT and settings.EMAIL_TIMEOUT > 0
+    smtp = get_connection("django.core.mail.backends.smtp.EmailBackend")
+    assert smtp.timeout == settings.EMAIL_TIMEOUT  # each exchange is bounded
+    slowest = outbox.SMTP_EXCHANGES * settings.EMAIL_TIMEOUT
+    assert outbox.claim_seconds() >= 2 * slowest
+    settings.EMAIL_TIMEOUT = 120
+    assert outbox.claim_seconds() >= 2 * outbox.SMTP_EXCHANGES * 120
+    settings.EMAIL_TIMEOUT = None
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_TIMEOUT"):
+        outbox.claim_seconds()
 
 
 def test_an_unknown_email_id_is_ignored():
@@ -252,6 +347,18 @@ def test_an_email_that_keeps_failing_is_given_up_after_the_last_attempt(settings
     assert "mail server went away" in email.last_error
     assert outbox.pending_ids() == []
     assert flush_outbox() == 0
+
+
+def test_the_task_retries_as_many_times_as_the_setting_says(settings, eager_retries):
+    settings.OUTBOX_MAX_ATTEMPTS = 12
+    email = queue()
+
+    with flaky(failures=100) as send:
+        send_outbox_email.delay(str(email.pk))
+
+    assert send.call_count == 12
+    email.refresh_from_db()
+    assert email.attempts == 12 and email.failed_at is not None
 
 
 def test_a_mail_server_outage_does_not_break_the_page(
