@@ -7,6 +7,15 @@ from motmap.forms import Form
 from touchpoints.models import Habit
 
 from .models import COMMENT_MAX, TEXT_MAX, TITLE_MAX, IdeaStatus
+from .selectors import SEARCH_MAX_LENGTH
+from .services import TRANSITIONS
+
+
+def next_statuses(status, choices=IdeaStatus.choices):
+    """The `choices` ((status, label) pairs) that an idea in `status` may move to, as
+    ideas.services.TRANSITIONS allows, in the order of `choices`."""
+    allowed = TRANSITIONS.get(status, ())
+    return [(value, label) for value, label in choices if value in allowed]
 
 
 class IdeaTextsForm(Form):
@@ -70,6 +79,10 @@ class CommentForm(Form):
 
 
 class StatusForm(Form):
+    """A manager's decision on the idea page. Given the idea's status now (`idea_status`, or
+    the initial status the page passes), it offers only the statuses TRANSITIONS allows next;
+    without it every status, and the service refuses a move that is not allowed."""
+
     status = forms.ChoiceField(label=_("New status"), choices=IdeaStatus.choices)
     note = forms.CharField(
         label=_("Reason or note"),
@@ -82,6 +95,12 @@ class StatusForm(Form):
         label=_("Original idea number (for a duplicate)"), required=False, min_value=1
     )
 
+    def __init__(self, *args, idea_status=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = idea_status or self.initial.get("status")
+        if current:
+            self.fields["status"].choices = [("", _("Choose…")), *next_statuses(current)]
+
 
 SORTS = [
     ("votes", _("Most votes")),
@@ -91,13 +110,13 @@ SORTS = [
 
 
 class IdeaFilterForm(Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = forms.CharField(label=_("Search"), required=False, max_length=SEARCH_MAX_LENGTH)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Any status")), ("open", _("Open")), *IdeaStatus.choices],
     )
-    journey = forms.UUIDField(label=_("Journey"), required=False)
+    journey = forms.ChoiceField(label=_("Journey"), required=False)  # choices set per form
     stage = forms.UUIDField(label=_("Stage"), required=False, widget=forms.HiddenInput)
     touchpoint = forms.UUIDField(label=_("Touchpoint"), required=False, widget=forms.HiddenInput)
     habit = forms.ChoiceField(
@@ -108,11 +127,10 @@ class IdeaFilterForm(Form):
 
     def __init__(self, *args, journeys=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["journey"] = forms.ChoiceField(
-            label=_("Journey"),
-            required=False,
-            choices=[("", _("Any journey")), *[(str(j.pk), j.name) for j in journeys]],
-        )
+        self.fields["journey"].choices = [
+            ("", _("Any journey")),
+            *[(str(j.pk), j.name) for j in journeys],
+        ]
 
     def filters(self):
         """The valid filters; an invalid one is ignored rather than failing the page."""

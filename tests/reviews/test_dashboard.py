@@ -7,7 +7,6 @@ import time_machine
 from django.template import Context, Template
 from django.urls import reverse
 
-from journeys.selectors import emotion_curve
 from journeys.services import journey_archive
 from reviews import selectors, services
 from reviews.models import Action
@@ -18,6 +17,7 @@ from tests.factories import (
     StageFactory,
     TouchpointFactory,
 )
+from touchpoints.selectors import emotion_curve
 
 NOW = "2026-03-10 10:00:00+01:00"
 TODAY = date(2026, 3, 10)
@@ -128,7 +128,7 @@ def test_touchpoint_page_shows_the_sparkline_with_a_text_alternative(
 
 
 def test_sparkline_renders_nothing_without_values_and_marks_every_value():
-    template = Template("{% load review_tags %}{% sparkline values %}")
+    template = Template("{% load touchpoint_tags %}{% sparkline values %}")
     assert template.render(Context({"values": []})).strip() == ""
     html = template.render(Context({"values": [-2, 0, 2]}))
     assert 'aria-label="ratings: −2, 0, +2"' in html
