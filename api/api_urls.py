@@ -9,36 +9,36 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from . import ideas, reviews, v1
+from . import ideas, journeys, reviews
 
 # The docs pages load their own scripts and styles from /static/ (the sidecar, no CDN). Their
 # widgets set styles inline and Redoc searches in a blob: worker: allowed on these two pages only.
 DOCS_CSP = {"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"], "img-src": ["blob:"]}
 
 org_patterns = [
-    path("journeys/", v1.JourneyList.as_view(), name="journey-list"),
-    path("journeys/<uuid:journey_id>/", v1.JourneyDetail.as_view(), name="journey-detail"),
-    path("journeys/<uuid:journey_id>/stages/", v1.StageList.as_view(), name="stage-list"),
+    path("journeys/", journeys.JourneyList.as_view(), name="journey-list"),
+    path("journeys/<uuid:journey_id>/", journeys.JourneyDetail.as_view(), name="journey-detail"),
+    path("journeys/<uuid:journey_id>/stages/", journeys.StageList.as_view(), name="stage-list"),
     path(
         "journeys/<uuid:journey_id>/stages/<uuid:stage_id>/",
-        v1.StageDetail.as_view(),
+        journeys.StageDetail.as_view(),
         name="stage-detail",
     ),
     path(
         "journeys/<uuid:journey_id>/stages/<uuid:stage_id>/move/",
-        v1.StageMove.as_view(),
+        journeys.StageMove.as_view(),
         name="stage-move",
     ),
-    path("touchpoints/", v1.TouchpointList.as_view(), name="touchpoint-list"),
-    path("touchpoints/feed/", v1.TouchpointFeed.as_view(), name="touchpoint-feed"),
+    path("touchpoints/", journeys.TouchpointList.as_view(), name="touchpoint-list"),
+    path("touchpoints/feed/", journeys.TouchpointFeed.as_view(), name="touchpoint-feed"),
     path(
         "touchpoints/<uuid:touchpoint_id>/",
-        v1.TouchpointDetail.as_view(),
+        journeys.TouchpointDetail.as_view(),
         name="touchpoint-detail",
     ),
     path(
         "touchpoints/<uuid:touchpoint_id>/move/",
-        v1.TouchpointMove.as_view(),
+        journeys.TouchpointMove.as_view(),
         name="touchpoint-move",
     ),
     path("ideas/", ideas.IdeaList.as_view(), name="idea-list"),

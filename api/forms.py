@@ -3,11 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 from motmap.forms import Form
 
+from .models import ApiToken
+
 
 class ApiTokenForm(Form):
     name = forms.CharField(
         label=_("Name"),
-        max_length=80,
+        max_length=ApiToken._meta.get_field("name").max_length,
         help_text=_("What the token is for, e.g. “Power BI export”."),
     )
     read_only = forms.BooleanField(

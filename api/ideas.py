@@ -13,10 +13,12 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from ideas import selectors, services
-from ideas.models import OPEN_STATUSES, Comment, Idea, IdeaStatus
+from ideas.models import Comment, Idea, IdeaStatus
+from ideas.selectors import SEARCH_MAX_LENGTH
 from motmap.tenancy import get_for_org
+from touchpoints.models import Habit
 
-from .base import MEMBER
+from .base import MEMBER, OrgAPIView, _fake
 from .filters import AliasOrderingFilter, SafeIsoDateTimeFilter, StrictBooleanFilter
 from .serializers import (
     CommentSerializer,
@@ -27,40 +29,36 @@ from .serializers import (
     NoBodySerializer,
     VoteSerializer,
 )
-from .v1 import OrgAPIView, _fake
 
 
 class IdeaFilter(django_filters.FilterSet):
+    """The API's parameters of the idea list, checked here and applied by the one filter the
+    pages use too (`ideas.selectors.filter_ideas`)."""
+
     status = django_filters.ChoiceFilter(
         choices=[("open", "open"), *IdeaStatus.choices],
-        method="filter_status",
         help_text="a status, or `open` for new, under review, accepted and in progress",
     )
-    touchpoint = django_filters.UUIDFilter(field_name="touchpoint_id")
-    journey = django_filters.UUIDFilter(field_name="touchpoint__journey_id")
-    stage = django_filters.UUIDFilter(field_name="touchpoint__stage_id")
+    touchpoint = django_filters.UUIDFilter()
+    journey = django_filters.UUIDFilter()
+    stage = django_filters.UUIDFilter()
+    habit = django_filters.ChoiceFilter(choices=Habit.choices, help_text="one of the seven habits")
     mine = StrictBooleanFilter(
-        method="filter_mine", help_text="true: only the ideas you sent with your name"
+        help_text="true: only the ideas you sent with your name; false: every other idea "
+        "(anonymous ones too)"
     )
-    created_after = SafeIsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text="created at or after"
+    q = django_filters.CharFilter(
+        max_length=SEARCH_MAX_LENGTH, help_text="words in the title, today or the proposal"
     )
-    created_before = SafeIsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", help_text="created before"
-    )
+    created_after = SafeIsoDateTimeFilter(help_text="created at or after")
+    created_before = SafeIsoDateTimeFilter(help_text="created before")
 
     class Meta:
         model = Idea
         fields = []
 
-    def filter_status(self, queryset, name, value):
-        if value == "open":
-            return queryset.filter(status__in=OPEN_STATUSES)
-        return queryset.filter(status=value)
-
-    def filter_mine(self, queryset, name, value):
-        mine = {"author_id": self.request.user.pk}
-        return queryset.filter(**mine) if value else queryset.exclude(**mine)
+    def filter_queryset(self, queryset):
+        return selectors.filter_ideas(queryset, self.request.user, self.form.cleaned_data)
 
 
 class IdeaScopedMixin:

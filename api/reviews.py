@@ -5,6 +5,7 @@ here because its owner may mark their own action done (reviews.services.action_c
 """
 
 import django_filters
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -13,7 +14,7 @@ from motmap.tenancy import get_for_org
 from reviews import selectors, services
 from reviews.models import Action, ActionStatus, Review, ReviewStatus
 
-from .base import MEMBER
+from .base import MEMBER, OrgAPIView, _fake
 from .filters import StrictBooleanFilter
 from .serializers import (
     ActionCloseSerializer,
@@ -22,7 +23,6 @@ from .serializers import (
     ReviewDetailSerializer,
     ReviewSerializer,
 )
-from .v1 import OrgAPIView, _fake
 
 # --- reviews -------------------------------------------------------------------------------
 
@@ -89,7 +89,7 @@ class ActionFilter(django_filters.FilterSet):
     owner = django_filters.CharFilter(
         field_name="owner__email",
         lookup_expr="iexact",
-        max_length=254,
+        max_length=get_user_model()._meta.get_field("email").max_length,
         help_text="the owner's email",
     )
     overdue = StrictBooleanFilter(

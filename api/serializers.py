@@ -5,11 +5,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ideas.models import COMMENT_MAX, TEXT_MAX, TITLE_MAX, Idea, IdeaStatus
+from ideas.models import Comment, Idea, IdeaStatus
 from journeys.models import Journey, ReviewCadence, Stage
-from reviews.models import ActionStatus, Review, ReviewStatus
+from reviews.models import Action, ActionStatus, Review, ReviewStatus
 from reviews.services import CLOSING
-from reviews.services import TITLE_MAX as ACTION_TITLE_MAX
 from touchpoints.models import MAX_CONTACTS_PER_DAY, Channel, Habit, Rating, Touchpoint
 from touchpoints.services import FEED_MAX_ROWS
 
@@ -78,7 +77,10 @@ class JourneySerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=_max_length(Journey, "name"))
     description = serializers.CharField(
-        max_length=5000, allow_blank=True, required=False, trim_whitespace=False
+        max_length=_max_length(Journey, "description"),
+        allow_blank=True,
+        required=False,
+        trim_whitespace=False,
     )
     segment = serializers.CharField(
         max_length=_max_length(Journey, "segment"), allow_blank=True, required=False
@@ -126,9 +128,15 @@ class TouchpointSerializer(StrictSerializer):
         help_text="ID in your other systems (unique in the organisation); the bulk feed uses it.",
     )
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    moment = serializers.CharField(max_length=5000, allow_blank=True, required=False)
-    desired_outcome = serializers.CharField(max_length=10000, allow_blank=True, required=False)
-    customer_wants = serializers.CharField(max_length=10000, allow_blank=True, required=False)
+    moment = serializers.CharField(
+        max_length=_max_length(Touchpoint, "moment"), allow_blank=True, required=False
+    )
+    desired_outcome = serializers.CharField(
+        max_length=_max_length(Touchpoint, "desired_outcome"), allow_blank=True, required=False
+    )
+    customer_wants = serializers.CharField(
+        max_length=_max_length(Touchpoint, "customer_wants"), allow_blank=True, required=False
+    )
     rating_current = serializers.ChoiceField(choices=Rating.choices, required=False)
     rating_target = serializers.ChoiceField(choices=Rating.choices, required=False)
     contacts_per_day = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
@@ -266,9 +274,13 @@ class IdeaSerializer(StrictSerializer):
     touchpoint = OrgObjectField(_touchpoints_of)
     journey = serializers.UUIDField(source="touchpoint.journey_id", read_only=True)
     stage = serializers.UUIDField(source="touchpoint.stage_id", read_only=True)
-    title = serializers.CharField(max_length=TITLE_MAX)
-    today = serializers.CharField(max_length=TEXT_MAX, help_text="what happens today")
-    proposal = serializers.CharField(max_length=TEXT_MAX, help_text="the wow idea")
+    title = serializers.CharField(max_length=_max_length(Idea, "title"))
+    today = serializers.CharField(
+        max_length=_max_length(Idea, "today"), help_text="what happens today"
+    )
+    proposal = serializers.CharField(
+        max_length=_max_length(Idea, "proposal"), help_text="the wow idea"
+    )
     habits = serializers.ListField(
         child=serializers.ChoiceField(choices=Habit.choices), required=False, max_length=20
     )
@@ -315,7 +327,7 @@ class IdeaUpdateSerializer(IdeaDetailSerializer):
 class IdeaStatusSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=IdeaStatus.choices)
     note = serializers.CharField(
-        max_length=TEXT_MAX,
+        max_length=_max_length(Idea, "decision_note"),
         allow_blank=True,
         required=False,
         default="",
@@ -338,7 +350,7 @@ class CommentSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     idea = serializers.UUIDField(source="idea_id", read_only=True)
     author = MemberEmailField(read_only=True)
-    body = serializers.CharField(max_length=COMMENT_MAX)
+    body = serializers.CharField(max_length=_max_length(Comment, "body"))
     by_manager = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -417,7 +429,7 @@ class ActionSerializer(StrictSerializer):
     touchpoint = OrgObjectField(
         _touchpoints_of, required=False, allow_null=True, help_text="a touchpoint of the journey"
     )
-    title = serializers.CharField(max_length=ACTION_TITLE_MAX)
+    title = serializers.CharField(max_length=_max_length(Action, "title"))
     owner = MemberEmailField(required=True, help_text="the member who owns it")
     due_on = serializers.DateField()
     status = serializers.ChoiceField(choices=ActionStatus.choices, read_only=True)

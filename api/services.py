@@ -13,6 +13,8 @@ from motmap.tenancy import membership_of, require_role
 
 from .models import ApiToken
 
+NAME_MAX = ApiToken._meta.get_field("name").max_length
+
 TOKEN_PREFIX = "mm_"  # noqa: S105  (a marker, not a secret)
 PREFIX_LENGTH = 8
 MAX_TOKENS_PER_MEMBER = 50
@@ -31,8 +33,10 @@ def api_token_create(*, actor, organisation, name, read_only=False):
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
-    if len(name) > 80 or "\x00" in name:
-        raise ValidationError({"name": _("Keep the name under 80 characters.")})
+    if len(name) > NAME_MAX or "\x00" in name:
+        raise ValidationError(
+            {"name": _("Keep the name under %(n)d characters.") % {"n": NAME_MAX}}
+        )
     if (
         ApiToken.objects.active().filter(user=actor, organisation=organisation).count()
         >= MAX_TOKENS_PER_MEMBER

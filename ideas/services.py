@@ -427,11 +427,6 @@ def decision_recipient_ids(idea, *, exclude=None):
     return ids
 
 
-def decision_recipients(idea, *, exclude=None):
-    """The users told about a decision (members of the idea's organisation, active)."""
-    return [m.user for m in _members(idea, decision_recipient_ids(idea, exclude=exclude))]
-
-
 def _idea_path(idea):
     return reverse("idea_detail", args=[idea.organisation.slug, idea.pk])
 

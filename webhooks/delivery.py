@@ -47,7 +47,8 @@ from .urlcheck import check_url
 logger = logging.getLogger(__name__)
 USER_AGENT = "motmap-webhooks"
 RESPONSE_MAX_BYTES = 4096
-ERROR_MAX = 500
+ERROR_MAX = WebhookDelivery._meta.get_field("last_error").max_length
+REASON_MAX = WebhookEndpoint._meta.get_field("disabled_reason").max_length
 SWEEP_BATCH = 500
 
 
@@ -329,7 +330,7 @@ def disable_failing(endpoint, delivery, result):
     }
     now = timezone.now()
     if not WebhookEndpoint.objects.filter(pk=endpoint.pk, active=True).update(
-        active=False, disabled_at=now, disabled_reason=reason[:300]
+        active=False, disabled_at=now, disabled_reason=reason[:REASON_MAX]
     ):
         return  # already off: the owners were told then
     WebhookDelivery.objects.filter(endpoint=endpoint, next_attempt_at__isnull=False).exclude(

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motmap.forms import Form
 
-from .models import SUBSCRIBABLE, DeliveryStatus, Event
+from .models import SUBSCRIBABLE, DeliveryStatus, Event, WebhookEndpoint
 from .urlcheck import MAX_URL_LENGTH, check_url
 
 
@@ -25,7 +25,7 @@ class EndpointForm(Form):
     )
     description = forms.CharField(
         label=_("Description"),
-        max_length=200,
+        max_length=WebhookEndpoint._meta.get_field("description").max_length,
         required=False,
         help_text=_("What receives the events, e.g. “Slack bridge”."),
     )

@@ -30,7 +30,9 @@ from .urlcheck import check_url
 
 SEND_TASK = "webhooks.tasks.send_webhook"
 MAX_ENDPOINTS_PER_ORG = 20
-DESCRIPTION_MAX = 200
+DESCRIPTION_MAX = WebhookEndpoint._meta.get_field("description").max_length
+REASON_MAX = WebhookEndpoint._meta.get_field("disabled_reason").max_length
+ONCE_KEY_MAX = WebhookEventOnce._meta.get_field("key").max_length
 
 
 def _clean(*, url, events, description):
@@ -122,7 +124,7 @@ def endpoint_disable(*, actor, endpoint):
     _check_endpoint(actor, endpoint)
     reason = _("Turned off by %(name)s.") % {"name": actor.display_name}
     changed = WebhookEndpoint.objects.filter(pk=endpoint.pk, active=True).update(
-        active=False, disabled_at=timezone.now(), disabled_reason=reason[:300]
+        active=False, disabled_at=timezone.now(), disabled_reason=reason[:REASON_MAX]
     )
     WebhookDelivery.objects.filter(endpoint=endpoint, next_attempt_at__isnull=False).update(
         status=DeliveryStatus.GAVE_UP,
@@ -203,7 +205,7 @@ def emit_many(event, items):
 def emit_once(event, items):
     """`emit_many`, but only the first time for each key: items are (organisation, key, data),
     e.g. an action becoming overdue. Call it where the objects are locked or claimed."""
-    items = {f"{event}:{key}"[:120]: (org, data) for org, key, data in items}
+    items = {f"{event}:{key}"[:ONCE_KEY_MAX]: (org, data) for org, key, data in items}
     if not items:
         return []
     seen = set(WebhookEventOnce.objects.filter(key__in=items).values_list("key", flat=True))

@@ -26,7 +26,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
-MAX_URL_LENGTH = 2000
+from .models import WebhookEndpoint
+
+MAX_URL_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
 _syntax = URLValidator(schemes=["http", "https"])
 
 

@@ -1,8 +1,9 @@
-"""The v1 API views: parse, call the same services as the pages, answer JSON.
+"""The v1 API of journeys, their stages and touchpoints (the bulk feed too): parse, call the
+same services as the pages, answer JSON.
 
-Every view is scoped by the organisation in the URL (OrgScopedMixin, via motmap.tenancy): an
-object of another organisation is 404; writes need an editor (the services check again).
-Ideas, reviews and actions are in api/ideas.py and api/reviews.py.
+Every view is scoped by the organisation in the URL (OrgAPIView in api/base.py, via
+motmap.tenancy): an object of another organisation is 404; writes need an editor (the services
+check again). Ideas, reviews and actions are in api/ideas.py and api/reviews.py.
 """
 
 import django_filters
@@ -19,7 +20,7 @@ from motmap.tenancy import get_for_org
 from touchpoints import services as touchpoint_services
 from touchpoints.models import Touchpoint
 
-from .base import OrgScopedMixin
+from .base import OrgAPIView, _fake
 from .exceptions import PreconditionFailed, PreconditionRequired
 from .serializers import (
     JourneySerializer,
@@ -31,28 +32,6 @@ from .serializers import (
     TouchpointSerializer,
     TouchpointUpdateSerializer,
 )
-
-
-def _fake(view):
-    """drf-spectacular builds the schema with views that have no organisation."""
-    return getattr(view, "swagger_fake_view", False)
-
-
-class OrgAPIView(OrgScopedMixin, generics.GenericAPIView):
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "org": getattr(self, "org", None)}
-
-    def validated(self, *, partial=False, instance=None, serializer_class=None):
-        serializer_class = serializer_class or self.get_serializer_class()
-        serializer = serializer_class(
-            instance,
-            data=self.request.data,
-            partial=partial,
-            context=self.get_serializer_context(),
-        )
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
 
 # --- journeys ------------------------------------------------------------------------------
 
@@ -306,8 +285,9 @@ class TouchpointDetail(OrgAPIView, generics.RetrieveAPIView):
         touchpoint = self.get_object()
         version = if_match_version(request, touchpoint)
         data = self.validated(partial=partial, instance=touchpoint)
+        # If-Match is strict: a save from any other version is a 412, whatever it changes.
         touchpoint = touchpoint_services.touchpoint_update(
-            actor=request.user, touchpoint=touchpoint, version=version, **data
+            actor=request.user, touchpoint=touchpoint, version=version, strict=True, **data
         )
         touchpoint.refresh_from_db()
         response = Response(TouchpointSerializer(touchpoint, context={"org": self.org}).data)

@@ -1,4 +1,5 @@
-"""The v1 API: journeys, stages, touchpoints through the same services as the pages."""
+"""The v1 API of journeys, stages and touchpoints (api/journeys.py), through the same services
+as the pages."""
 
 import json
 
