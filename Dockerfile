@@ -36,6 +36,8 @@ COPY notifications ./notifications
 COPY packs ./packs
 COPY api ./api
 COPY webhooks ./webhooks
+COPY pages ./pages
+COPY demo ./demo
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

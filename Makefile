@@ -12,6 +12,10 @@ export HOST PORT
 # A development SECRET_KEY of this checkout's own, made once (settings read it when no
 # SECRET_KEY is set). Production sets SECRET_KEY or SECRET_KEY_FILE instead.
 DEV_KEY := $(or $(VAR_DIR),var)/secret_key
+# Where collectstatic puts the static files (settings.STATIC_ROOT). whitenoise warns at start
+# when it does not exist, so the targets that serve or test make it (empty is fine: the files
+# are found where they are in development).
+STATIC_DIR := $(or $(STATIC_ROOT),staticfiles)
 
 .PHONY: run test e2e bench lint format ci install migrate demo clean
 
@@ -38,6 +42,7 @@ demo: migrate
 
 ## make run: set up, load the demo, serve on http://127.0.0.1:8000 with a Celery worker + beat.
 run: demo
+	@mkdir -p $(STATIC_DIR)
 	@echo ""
 	@echo "  motmap is starting on http://$(HOST):$(PORT)/"
 	@echo "  Emails are printed below by the worker unless EMAIL_URL is set. Ctrl-C stops everything."
@@ -50,7 +55,7 @@ run: demo
 
 ## make test: the whole suite (browser tests skip with a reason when no Chromium is found).
 test: install
-	@mkdir -p var
+	@mkdir -p var $(STATIC_DIR)
 	$(BIN)/python -m pytest
 
 e2e: install
@@ -62,6 +67,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install

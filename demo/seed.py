@@ -26,14 +26,13 @@ from ideas.models import Comment, Idea, IdeaEvent, IdeaStatus, Vote
 from ideas.services import comment_add, idea_change_status, idea_submit, vote_toggle
 from journeys.models import Journey
 from journeys.services import journey_create, stage_create
+from motmap.bulk import bulk_set
+from motmap.models import EDITOR_ROLES, Membership, Organisation, Role
 from reviews import services as review_services
 from reviews.models import Action, Review
 from reviews.reminders import reschedule_action
 from touchpoints.models import Touchpoint, TouchpointChange
 from touchpoints.services import touchpoint_create
-
-from .bulk import bulk_set
-from .models import EDITOR_ROLES, Membership, Organisation, Role
 
 PASSWORD = "motmap-demo"  # noqa: S105 (a published demo password, not a secret)
 

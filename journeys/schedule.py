@@ -9,10 +9,11 @@ while it is open. A missed sweep (the worker was down for a week) sends one remi
 backlog: the next reminder is always the first one after *now*.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
+
+from notifications.schedule import morning
 
 MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 WEEK = timedelta(days=7)
@@ -29,11 +30,6 @@ def next_review_on(journey, last_held_on: date | None = None) -> date:
     """When the journey's next review is due, from its last review held or its creation."""
     base = last_held_on or journey.created_at.astimezone(journey.organisation.tzinfo).date()
     return add_cadence(base, journey.review_cadence, journey.review_every_weeks)
-
-
-def morning(day: date, tz) -> datetime:
-    """REMINDER_HOUR o'clock on `day` in `tz` (an aware datetime; DST handled by zoneinfo)."""
-    return datetime.combine(day, time(settings.REMINDER_HOUR), tzinfo=tz)
 
 
 def _first_weekly_after(start: date, tz, after: datetime) -> datetime:

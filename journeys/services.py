@@ -1,19 +1,42 @@
 """Writes with rules for journeys and stages. Keyword-only, atomic, taking the acting user."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap.fields import require_known
 from motmap.models import EDITOR_ROLES, Membership
 from motmap.tenancy import require_editor
-from reviews import schedule
-from reviews.reminders import reschedule_journey
 
+from . import schedule
 from .models import Journey, ReviewCadence, Stage
 
 JOURNEY_FIELDS = ("name", "description", "segment", "owner", "review_cadence", "review_every_weeks")
+
+
+# --- the review rhythm: when the journey's next reminder goes out ----------------------------
+
+
+def journey_reminder_at(journey, *, now: datetime | None = None):
+    """When the journey's next review reminder should go out, or None."""
+    if journey.archived_at or not journey.next_review_on:
+        return None
+    org = journey.organisation
+    return schedule.next_review_reminder(
+        journey.next_review_on, org.reminder_days_before, org.tzinfo, now or timezone.now()
+    )
+
+
+def reschedule_journey(journey, *, now=None, save=True):
+    """Set next_reminder_at from next_review_on (after a change of date, cadence or state)."""
+    journey.next_reminder_at = journey_reminder_at(journey, now=now)
+    if save:
+        Journey.objects.filter(pk=journey.pk).update(next_reminder_at=journey.next_reminder_at)
+    return journey.next_reminder_at
 
 
 def _check_journey(journey):
@@ -60,9 +83,7 @@ def _save(obj):
 @transaction.atomic
 def journey_create(*, actor, organisation, **fields):
     require_editor(actor, organisation)
-    unknown = set(fields) - set(JOURNEY_FIELDS)
-    if unknown:
-        raise TypeError(", ".join(sorted(unknown)))
+    require_known(fields, JOURNEY_FIELDS)
     fields.setdefault("owner", actor)
     journey = Journey(organisation=organisation, **fields)
     if not journey.review_cadence:

@@ -1,12 +1,11 @@
-from django.urls import path
+"""Under /o/<org>/journeys/ (pages/urls.py; the board is `pages.views.journey_board`)."""
 
-from touchpoints.views import touchpoint_create, touchpoint_export, touchpoint_import
+from django.urls import path
 
 from . import views
 
 urlpatterns = [
     path("new/", views.journey_create, name="journey_create"),
-    path("<uuid:journey_id>/", views.journey_board, name="journey_board"),
     path("<uuid:journey_id>/edit/", views.journey_edit, name="journey_edit"),
     path("<uuid:journey_id>/archive/", views.journey_archive, name="journey_archive"),
     path("<uuid:journey_id>/restore/", views.journey_restore, name="journey_restore"),
@@ -19,7 +18,4 @@ urlpatterns = [
         views.stage_delete,
         name="stage_delete",
     ),
-    path("<uuid:journey_id>/touchpoints/new/", touchpoint_create, name="touchpoint_create"),
-    path("<uuid:journey_id>/touchpoints.csv", touchpoint_export, name="touchpoint_export"),
-    path("<uuid:journey_id>/touchpoints/import/", touchpoint_import, name="touchpoint_import"),
 ]

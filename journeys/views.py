@@ -1,16 +1,14 @@
-"""Organisation home, journeys, their board and their stages."""
+"""Journeys and their stages (the board itself is a page of `pages`, which shows every app)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
-from ideas.selectors import waiting_for_decision
 from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
-from touchpoints.forms import RATING_CHOICES
 
 from . import selectors, services
 from .forms import JourneyForm, StageDeleteForm, StageForm
@@ -32,22 +30,6 @@ def _stage(request, journey_id, stage_id):
 
 def _to_board(journey):
     return redirect("journey_board", org_slug=journey.organisation.slug, journey_id=journey.pk)
-
-
-@require_safe
-@org_view
-def organisation_home(request):
-    journeys = list(selectors.journeys_with_figures(request.org))
-    waiting = waiting_for_decision(request.org) if request.membership.can_edit else None
-    return render(
-        request,
-        "journeys/organisation_home.html",
-        {
-            "journeys": [j for j in journeys if not j.is_archived],
-            "archived": [j for j in journeys if j.is_archived],
-            "waiting": waiting,
-        },
-    )
 
 
 @org_view
@@ -96,28 +78,6 @@ def script_answer(exc=None, **extra):
     if isinstance(exc, services.BoardChanged):
         return JsonResponse({**body, "reason": "conflict"})
     return JsonResponse(body, status=400)
-
-
-def render_board(request, journey, *, quick=None, status=200):
-    """The board page. `quick`: a quick edit that was not saved, shown in its card."""
-    board = selectors.journey_board(journey)
-    if quick is not None:
-        for tp in board.touchpoints:
-            if tp.pk == quick["pk"]:
-                tp.quick = quick
-    return render(
-        request,
-        "journeys/journey_board.html",
-        {"journey": journey, "board": board, "rating_choices": RATING_CHOICES},
-        status=status,
-    )
-
-
-@require_safe
-@org_view
-def journey_board(request, journey_id):
-    journey = _journey(request, journey_id)
-    return render_board(request, journey)
 
 
 @org_view

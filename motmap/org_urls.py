@@ -1,11 +1,10 @@
-from django.urls import path
+"""The organisation's own screens under /o/<org>/ (its home page is `pages.views`)."""
 
-from journeys.views import organisation_home
+from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    path("", organisation_home, name="organisation_home"),
     path("settings/", views.organisation_settings, name="organisation_settings"),
     path("members/", views.member_list, name="member_list"),
     path("members/<uuid:membership_id>/role/", views.member_role, name="member_role"),

@@ -38,16 +38,13 @@ def reset() -> None:
     _cache_away_until = 0.0
 
 
-def cache_failed(what: str, exc: Exception) -> None:
+def cache_failed(
+    what: str, exc: Exception, meanwhile: str = "the limit is not applied meanwhile"
+) -> None:
     """Note a cache failure: log it, and leave the cache alone for a few seconds."""
     global _cache_away_until
     _cache_away_until = time.monotonic() + CACHE_PAUSE_SECONDS
-    logger.warning(
-        "The cache could not %s (%s: %s); the limit is not applied meanwhile.",
-        what,
-        type(exc).__name__,
-        exc,
-    )
+    logger.warning("The cache could not %s (%s: %s); %s.", what, type(exc).__name__, exc, meanwhile)
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,14 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import lockout, outbox
+from . import lockout, outbox, signals
 from .models import Invitation, Membership, Organisation, Role
 from .tenancy import require_owner
 
@@ -101,9 +101,7 @@ def organisation_update(
         before["time_zone"],
         before["reminder_days_before"],
     ):
-        from reviews.reminders import reschedule_organisation
-
-        reschedule_organisation(organisation)
+        signals.organisation_schedule_changed.send(sender=Organisation, organisation=organisation)
     return organisation
 
 
@@ -284,18 +282,6 @@ def membership_remove(*, actor, membership):
     _reload(membership)  # as it is now, under the lock
     if membership.role == Role.OWNER and len(owners) <= 1:
         raise ValidationError(_("The last owner cannot be removed. Make someone else owner first."))
-    membership.delete()
-
-
-@transaction.atomic
-def membership_leave(*, actor, organisation):
-    """A member leaves an organisation (not the last owner)."""
-    membership = Membership.objects.filter(organisation=organisation, user=actor).first()
-    if membership is None:
-        raise PermissionDenied
-    owners = _lock_owners(organisation)
-    if membership.role == Role.OWNER and len(owners) <= 1:
-        raise ValidationError(_("The last owner cannot leave. Make someone else owner first."))
     membership.delete()
 
 

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "packs",
     "api",
     "webhooks",
+    "pages",
+    "demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -122,7 +124,7 @@ MIDDLEWARE = [
     "motmap.unavailable.DatabaseUnavailableMiddleware",
 ]
 
-ROOT_URLCONF = "motmap.urls"
+ROOT_URLCONF = "pages.urls"
 WSGI_APPLICATION = "motmap.wsgi.application"
 
 TEMPLATES = [
@@ -212,7 +214,6 @@ STORAGES = {
         )
     },
 }
-Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
@@ -273,9 +274,15 @@ if EMAIL_URL.startswith("filemail://"):
     EMAIL_FILE_PATH = EMAIL_URL.removeprefix("filemail://")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="motmap <noreply@motmap.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Every exchange with the mail server (connect, each command, the message) gives up after this
+# many seconds, so a hung server never holds a worker; the outbox's claim on an email outlasts
+# a send that takes this long at every step (motmap.outbox.claim_seconds).
+EMAIL_TIMEOUT = 20
+# Send attempts (the task's retries and the beat's sweep together) before an email is failed.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 
-# Celery: Redis when CELERY_BROKER_URL is set, else kombu's filesystem broker under var/.
+# Celery: Redis when CELERY_BROKER_URL is set, else kombu's filesystem broker under var/ (its
+# folders are made when the Celery app is configured: motmap.celery).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=0.5)
@@ -288,8 +295,6 @@ REDIS_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": BROKER_TIMEOUT_SECONDS,
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),

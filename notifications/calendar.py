@@ -6,18 +6,16 @@ fetch it). Resetting the token gives a new address and the old one stops working
 
 import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import icalendar
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from journeys.models import Journey
-from reviews.models import Action
 
 from .models import CalendarFeed
 
@@ -29,8 +27,6 @@ def _new_token():
 
 
 def _own(actor, membership):
-    from django.core.exceptions import PermissionDenied
-
     if membership.user_id != actor.pk:
         raise PermissionDenied
 
@@ -80,70 +76,57 @@ def feed_for_token(token):
     )
 
 
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One all-day event of a feed."""
+
+    uid: str  # stable, so a calendar app updates the event instead of adding another
+    day: date
+    summary: str
+    description: str
+    url: str
+
+
+# The hook through which apps above say what a feed shows: each source is called with the
+# feed's membership and returns its events, in order. Registered in their AppConfig.ready()
+# (reviews: the journeys' next reviews and the member's open actions).
+_sources = []
+
+
+def register_source(source):
+    """Add `source(membership) -> iterable of CalendarEvent` to every member's feed."""
+    if source not in _sources:
+        _sources.append(source)
+    return source
+
+
 def calendar_for(feed, *, now=None):
-    """The iCalendar document of a feed (bytes), and its fetch stamped. Four queries."""
+    """The iCalendar document of a feed (bytes), and its fetch stamped: one query, then the
+    sources' (reviews: two)."""
     now = now or timezone.now()
     membership = feed.membership
-    org, user = membership.organisation, membership.user
+    org = membership.organisation
     CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=now)
-    journeys = (
-        Journey.objects.for_org(org)
-        .active()
-        .filter(next_review_on__isnull=False)
-        .filter(Q(owner=user) | Q(touchpoints__owner=user))
-        .distinct()
-        .order_by("next_review_on", "name")
-    )
-    actions = (
-        Action.objects.for_org(org)
-        .open()
-        .filter(owner=user)
-        .select_related("journey")
-        .order_by("due_on", "created_at")
-    )
     cal = icalendar.Calendar()
     cal.add("prodid", "-//motmap//calendar feed//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", _("motmap · %(org)s") % {"org": org.name})
     cal.add("x-wr-timezone", org.time_zone)
-    for journey in journeys:
-        board = settings.SITE_URL + reverse("journey_board", args=[org.slug, journey.pk])
-        cal.add_component(
-            _event(
-                uid=f"journey-review-{journey.pk}@motmap",
-                day=journey.next_review_on,
-                summary=_("Review: %(journey)s") % {"journey": journey.name},
-                description=_("Review of the journey “%(journey)s” in %(org)s.")
-                % {"journey": journey.name, "org": org.name},
-                url=board,
-                now=now,
-            )
-        )
-    for action in actions:
-        board = settings.SITE_URL + reverse("journey_board", args=[org.slug, action.journey_id])
-        cal.add_component(
-            _event(
-                uid=f"action-{action.pk}@motmap",
-                day=action.due_on,
-                summary=_("Action: %(title)s") % {"title": action.title},
-                description=_("Action agreed for the journey “%(journey)s” in %(org)s.")
-                % {"journey": action.journey.name, "org": org.name},
-                url=board,
-                now=now,
-            )
-        )
+    for source in _sources:
+        for event in source(membership):
+            cal.add_component(_event(event, now=now))
     return cal.to_ical()
 
 
-def _event(*, uid, day, summary, description, url, now):
+def _event(item, *, now):
     event = icalendar.Event()
-    event.add("uid", uid)
+    event.add("uid", item.uid)
     event.add("dtstamp", now)
-    event.add("dtstart", day)
-    event.add("dtend", day + timedelta(days=1))
-    event.add("summary", summary)
-    event.add("description", f"{description}\n{url}")
-    event.add("url", url)
+    event.add("dtstart", item.day)
+    event.add("dtend", item.day + timedelta(days=1))
+    event.add("summary", item.summary)
+    event.add("description", f"{item.description}\n{item.url}")
+    event.add("url", item.url)
     event.add("transp", "TRANSPARENT")
     return event

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from motmap import outbox
 from motmap.models import Membership
 
 from .models import DEFAULTS, DIGESTS, Frequency, Kind, NotificationSetting, PendingNotice
+from .schedule import morning
 
 UNSUBSCRIBE_SALT = "motmap.notifications.unsubscribe"
 
@@ -55,15 +57,9 @@ def frequencies(memberships):
     return result
 
 
-def frequency_for(membership, kind):
-    return frequencies([membership])[membership.pk][kind]
-
-
 @transaction.atomic
 def settings_update(*, actor, membership, choices):
     """Save a person's choices ({kind: frequency}). Only they may change them."""
-    from django.core.exceptions import PermissionDenied
-
     if membership.user_id != actor.pk:
         raise PermissionDenied
     for kind, frequency in choices.items():
@@ -121,8 +117,6 @@ def _headers(url):
 
 def next_digest_at(frequency, tz, now):
     """The next REMINDER_HOUR in `tz` (daily), or the next Monday at that hour (weekly)."""
-    from reviews.schedule import morning
-
     today = now.astimezone(tz).date()
     day = today
     if frequency == Frequency.WEEKLY:

@@ -1,7 +1,7 @@
 """What a review pack shows, gathered in a fixed number of queries whatever the journey's size.
 
 One journey costs the same handful of queries for 3 touchpoints or 200 (tests pin it): the
-board (stages + touchpoints, from `journeys.selectors.journey_board`), the completed reviews,
+board (stages + touchpoints, from `touchpoints.selectors.journey_map`), the completed reviews,
 their ratings, the ideas, the actions, and the attendees when the pack is a review's.
 """
 
@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ideas.models import WAITING_STATUSES, Idea, IdeaStatus
-from journeys.selectors import emotion_curve, journey_board, priorities
 from reviews.models import (
     Action,
     ActionStatus,
@@ -23,6 +22,7 @@ from reviews.models import (
     ReviewRating,
     ReviewStatus,
 )
+from touchpoints.selectors import emotion_curve, journey_map, priorities
 
 TREND_REVIEWS = 4
 # Beyond this many characters of text a touchpoint's texts are printed one under the other, at
@@ -132,19 +132,10 @@ class JourneyPack:
 JUST_HELD_DAYS = 7
 
 
-def default_period(journey, now=None):
-    """Since the last completed review of the journey (from the beginning when none was); in
-    the days just after a review, since the one before it, so that it includes that meeting."""
-    reviews = list(
-        Review.objects.filter(journey=journey, status=ReviewStatus.COMPLETED)
-        .only("id", "held_on", "completed_at")
-        .order_by("-completed_at")[:2]
-    )
-    return _default_period(reviews, now or timezone.now())
-
-
 def _default_period(reviews, now):
-    """`reviews`: the journey's completed reviews, newest first."""
+    """Since the last completed review of the journey (from the beginning when none was); in
+    the days just after a review, since the one before it, so that it includes that meeting.
+    `reviews`: the journey's completed reviews, newest first."""
     if reviews and now - reviews[0].completed_at < timedelta(days=JUST_HELD_DAYS):
         start = reviews[1].completed_at if len(reviews) > 1 else None
         return Period(start=start, end=now, just_held=reviews[0])
@@ -162,7 +153,7 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
     attendees of a review): the same for any number of touchpoints, ideas or actions.
     """
     now = now or timezone.now()
-    board = journey_board(journey)
+    board = journey_map(journey)
     reviews = list(
         Review.objects.filter(journey=journey, status=ReviewStatus.COMPLETED)
         .only("id", "held_on", "completed_at", "journey_id", "guests", "summary")

@@ -7,7 +7,7 @@ from . import services
 
 @shared_task
 def build_stored_pack(pack_id):
-    return services.build_stored_pack(pack_id)
+    return services.stored_pack_build(pack_id)
 
 
 @shared_task
@@ -15,5 +15,5 @@ def build_waiting_packs():
     """The beat's sweep: build packs queued while the broker was away (or orphaned)."""
     built = 0
     for pack_id in services.waiting_pack_ids():
-        built += services.build_stored_pack(pack_id) is not None
+        built += services.stored_pack_build(pack_id) is not None
     return built

@@ -1,4 +1,4 @@
-"""Included under /o/<org>/journeys/ (motmap/urls.py), beside journeys.urls."""
+"""Included under /o/<org>/journeys/ (pages/urls.py), beside journeys.urls."""
 
 from django.urls import path
 

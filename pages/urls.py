@@ -4,13 +4,19 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
+from motmap import views as core_views
 from notifications import views as notification_views
+from touchpoints.urls import journey_urlpatterns as touchpoint_journey_urls
 
 from . import views
 
+# Every address of the project. Each app lists its own screens in its `urls.py`; the screens that
+# put several apps together (organisation home, board, touchpoint page) are `pages.views`.
+ORG = "o/<slug:org_slug>/"
+
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever a page links: the static icon, not a 404 logged.
     path(
         "favicon.ico",
@@ -20,20 +26,33 @@ urlpatterns = [
         name="favicon",
     ),
     path("accounts/", include("motmap.account_urls")),
-    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("invitations/<str:token>/", core_views.invitation_accept, name="invitation_accept"),
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("calendar/<str:token>.ics", notification_views.calendar_feed, name="calendar_feed"),
-    path("orgs/", views.organisation_list, name="organisation_list"),
-    path("orgs/new/", views.organisation_create, name="organisation_create"),
-    path("o/<slug:org_slug>/", include("motmap.org_urls")),
-    path("o/<slug:org_slug>/journeys/", include("journeys.urls")),
-    path("o/<slug:org_slug>/journeys/", include("packs.urls")),
-    path("o/<slug:org_slug>/touchpoints/", include("touchpoints.urls")),
-    path("o/<slug:org_slug>/ideas/", include("ideas.urls")),
-    path("o/<slug:org_slug>/notifications/", include("notifications.urls")),
-    path("o/<slug:org_slug>/reviews/", include("reviews.urls")),
-    path("o/<slug:org_slug>/api-tokens/", include("api.urls")),
-    path("o/<slug:org_slug>/webhooks/", include("webhooks.urls")),
+    path("orgs/", core_views.organisation_list, name="organisation_list"),
+    path("orgs/new/", core_views.organisation_create, name="organisation_create"),
+    path(ORG, views.organisation_home, name="organisation_home"),
+    path(ORG, include("motmap.org_urls")),
+    path(f"{ORG}journeys/<uuid:journey_id>/", views.journey_board, name="journey_board"),
+    path(f"{ORG}journeys/", include("journeys.urls")),
+    path(f"{ORG}journeys/", include(touchpoint_journey_urls)),
+    path(f"{ORG}journeys/", include("packs.urls")),
+    path(
+        f"{ORG}touchpoints/<uuid:touchpoint_id>/",
+        views.touchpoint_detail,
+        name="touchpoint_detail",
+    ),
+    path(
+        f"{ORG}touchpoints/<uuid:touchpoint_id>/quick-edit/",
+        views.touchpoint_quick_edit,
+        name="touchpoint_quick_edit",
+    ),
+    path(f"{ORG}touchpoints/", include("touchpoints.urls")),
+    path(f"{ORG}ideas/", include("ideas.urls")),
+    path(f"{ORG}notifications/", include("notifications.urls")),
+    path(f"{ORG}reviews/", include("reviews.urls")),
+    path(f"{ORG}api-tokens/", include("api.urls")),
+    path(f"{ORG}webhooks/", include("webhooks.urls")),
     # The REST API: its own permission matrix (tests/api/test_permission_matrix.py).
     path("api/", include(("api.api_urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),

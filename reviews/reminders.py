@@ -31,7 +31,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from journeys import schedule
 from journeys.models import Journey
+from journeys.services import reschedule_journey
 from motmap.models import EDITOR_ROLES, Membership
 from notifications.models import Kind
 from notifications.services import Notice, deliver
@@ -40,23 +42,12 @@ from webhooks import payloads as webhook_payloads
 from webhooks.models import Event as WebhookEvent
 from webhooks.services import emit_once
 
-from . import schedule
 from .models import Action, ActionStatus
 
 logger = logging.getLogger(__name__)
 
 
 # --- scheduling --------------------------------------------------------------------------------
-
-
-def journey_reminder_at(journey, *, now: datetime | None = None):
-    """When the journey's next review reminder should go out, or None."""
-    if journey.archived_at or not journey.next_review_on:
-        return None
-    org = journey.organisation
-    return schedule.next_review_reminder(
-        journey.next_review_on, org.reminder_days_before, org.tzinfo, now or timezone.now()
-    )
 
 
 def action_reminder_at(action, *, now: datetime | None = None):
@@ -66,14 +57,6 @@ def action_reminder_at(action, *, now: datetime | None = None):
     return schedule.next_action_reminder(
         action.due_on, action.organisation.tzinfo, now or timezone.now()
     )
-
-
-def reschedule_journey(journey, *, now=None, save=True):
-    """Set next_reminder_at from next_review_on (after a change of date, cadence or state)."""
-    journey.next_reminder_at = journey_reminder_at(journey, now=now)
-    if save:
-        Journey.objects.filter(pk=journey.pk).update(next_reminder_at=journey.next_reminder_at)
-    return journey.next_reminder_at
 
 
 def reschedule_action(action, *, now=None, save=True):
@@ -94,6 +77,11 @@ def reschedule_organisation(organisation, *, now=None):
     for action in actions:
         reschedule_action(action, now=now, save=False)
     Action.objects.bulk_update(actions, ["next_reminder_at"], batch_size=500)
+
+
+def on_organisation_schedule_changed(sender, *, organisation, **kwargs):
+    """Receiver of `motmap.signals.organisation_schedule_changed`."""
+    reschedule_organisation(organisation)
 
 
 # --- the sweep ---------------------------------------------------------------------------------

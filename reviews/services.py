@@ -7,26 +7,25 @@ leaves nothing changed (the whole service is one transaction).
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ideas.services import idea_change_status
+from journeys import schedule
 from journeys.models import Journey
-from journeys.services import last_review_held_on
+from journeys.services import last_review_held_on, reschedule_journey
 from motmap.models import Membership
 from motmap.tenancy import require_editor, require_role
-from packs.services import store_review_pack
-from touchpoints.models import Rating, Touchpoint, TouchpointChange
-from touchpoints.services import EditConflict, touchpoint_update
+from touchpoints.models import Rating, Touchpoint
+from touchpoints.services import EditConflict, touchpoint_ratings_set, touchpoint_update
 from webhooks import payloads as webhook_payloads
 from webhooks.models import Event as WebhookEvent
 from webhooks.services import emit
 
-from . import schedule
+from . import signals
 from .models import Action, ActionStatus, Review, ReviewDecision, ReviewRating, ReviewStatus
-from .reminders import reschedule_action, reschedule_journey
+from .reminders import reschedule_action
 
 MAX_HELD_DAYS = 366
 TITLE_MAX = 300
@@ -233,7 +232,7 @@ def review_rating_save(
             ("desired_outcome", desired_outcome),
             ("customer_wants", customer_wants),
         )
-        if value is not None and touchpoint is not None and value != getattr(touchpoint, name)
+        if value is not None and touchpoint is not None
     }
     if texts:
         touchpoint = touchpoint_update(
@@ -450,7 +449,7 @@ def review_complete(*, actor, review, summary=None, store_pack=True):
     rows = list(
         ReviewRating.objects.filter(review=review).select_related("touchpoint", "touchpoint__stage")
     )
-    changes = []
+    ratings = {}
     for row in rows:
         if row.rating is None:
             row.rating = row.previous_rating
@@ -459,24 +458,13 @@ def review_complete(*, actor, review, summary=None, store_pack=True):
             continue
         row.stage_name, row.touchpoint_name = tp.stage.name, tp.name
         row.target_rating = tp.rating_target
-        if row.rating is not None and row.rating != tp.rating_current:
-            Touchpoint.objects.filter(pk=tp.pk).update(
-                rating_current=row.rating, version=F("version") + 1, updated_at=now
-            )
-            changes.append(
-                TouchpointChange(
-                    touchpoint=tp,
-                    actor=actor,
-                    changed_at=now,
-                    field="rating_current",
-                    old_value=str(tp.rating_current),
-                    new_value=str(row.rating),
-                )
-            )
+        if row.rating is not None:
+            ratings[tp.pk] = row.rating
     ReviewRating.objects.bulk_update(
         rows, ["rating", "stage_name", "touchpoint_name", "target_rating"]
     )
-    TouchpointChange.objects.bulk_create(changes)
+    # The meeting's ratings become the touchpoints' current ones, with their history, at once.
+    touchpoint_ratings_set(actor=actor, organisation=review.organisation, ratings=ratings, now=now)
     review.status = ReviewStatus.COMPLETED
     review.completed_at = now
     review.completed_by = actor
@@ -487,8 +475,8 @@ def review_complete(*, actor, review, summary=None, store_pack=True):
     reschedule_journey(journey)
     review.next_review_on = journey.next_review_on
     review.save(update_fields=["next_review_on"])
-    if store_pack:  # the pack of this meeting as it was, made by the worker once this commits
-        store_review_pack(review)
+    # The pack of this meeting as it was (packs keeps it; the worker makes it after the commit).
+    signals.review_completed.send(sender=Review, review=review, keep_pack=store_pack)
     emit(
         WebhookEvent.REVIEW_COMPLETED,
         review.organisation,

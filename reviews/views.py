@@ -244,8 +244,9 @@ def review_detail(request, review_id):
     return _render_review(request, _review(request, review_id))
 
 
-def _conflict_for(row, form, current):
+def _conflict_for(row, conflict):
     """Someone saved the touchpoint's texts meanwhile: both versions, and who saved theirs."""
+    current = conflict.current
     who, when = last_saved(current)
     return {
         "row": row,
@@ -253,12 +254,12 @@ def _conflict_for(row, form, current):
         "when": when,
         "version": current.version,
         "fields": [
-            (label, form.cleaned_data.get(name), getattr(current, name))
+            (label, conflict.fields[name], getattr(current, name))
             for name, label in (
                 ("desired_outcome", _("Desired outcome")),
                 ("customer_wants", _("What customers want")),
             )
-            if form.cleaned_data.get(name) != getattr(current, name)
+            if name in conflict.fields
         ],
     }
 
@@ -377,8 +378,7 @@ def _meeting_refused(request, review, page, errors):
     for (kind, pk), exc in errors.items():
         if kind == "rating" and isinstance(exc, EditConflict):
             row = rows[pk]
-            row.form.is_valid()
-            conflicts.append(_conflict_for(row, row.form, exc.current))
+            conflicts.append(_conflict_for(row, exc))
             data = _take_current_version(data, row, exc.current)
     context = _page_context(request, review, data, conflicts)
     by_pk = {row.pk: row for row in context["page"].rows}
@@ -436,7 +436,7 @@ def review_rating_save(request, review_id, rating_id):
             actor=request.user, rating_row=row, **form.service_fields()
         )
     except EditConflict as exc:
-        conflict = _conflict_for(row, form, exc.current)
+        conflict = _conflict_for(row, exc)
         return _card_answer(request, review, row, form, conflict=conflict, status=409)
     except ValidationError as exc:
         add_service_errors(form, exc)

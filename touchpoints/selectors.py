@@ -1,4 +1,12 @@
-from .models import Rating, Touchpoint, TouchpointChange
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from journeys.models import Stage
+
+from .models import RATING_SYMBOLS, Rating, Touchpoint, TouchpointChange
+
+PRIORITY_COUNT = 5
 
 FIELD_LABELS = {
     f.name: f.verbose_name for f in Touchpoint._meta.get_fields() if hasattr(f, "verbose_name")
@@ -32,24 +40,17 @@ def touchpoint_history(touchpoint, limit=100):
     ]
 
 
-def conflicting_fields(form, current):
-    """The fields where the user's edit and the saved version differ, with both texts."""
-    rows = []
-    for name, value in form.cleaned_data.items():
-        if name == "version" or not hasattr(current, name):
-            continue
-        saved = getattr(current, name)
-        if name == "habits":
-            saved, value = sorted(saved or []), sorted(value or [])
-        if saved != value:
-            rows.append(
-                {
-                    "label": FIELD_LABELS.get(name, name),
-                    "yours": _display(name, value),
-                    "theirs": _display(name, saved),
-                }
-            )
-    return rows
+def conflict_rows(conflict):
+    """An EditConflict as rows to show: each clashing field's label, this edit's value and the
+    stored one (the fields were compared once, by `services.same_value`)."""
+    return [
+        {
+            "label": FIELD_LABELS.get(name, name),
+            "yours": _display(name, value),
+            "theirs": _display(name, getattr(conflict.current, name)),
+        }
+        for name, value in conflict.fields.items()
+    ]
 
 
 def last_saved(touchpoint):
@@ -69,3 +70,139 @@ def last_saved(touchpoint):
     if change is not None and (saved_at is None or change.changed_at >= saved_at):
         return change.actor, change.changed_at
     return None, saved_at
+
+
+# --- the journey map: the board's and the pack's layout ------------------------------------
+
+
+@dataclass
+class CurvePoint:
+    x: float
+    y_current: float
+    y_target: float
+    touchpoint: Touchpoint
+    previous: int | None = None  # the rating given in the previous completed review
+    y_previous: float | None = None
+
+
+@dataclass
+class EmotionCurve:
+    """The journey's ratings in customer order, laid out for an inline SVG."""
+
+    points: list
+    width: int
+    height: int
+    levels: list = field(default_factory=list)
+    top: int = 16
+    left: int = 104
+    step: int = 0
+    previous_on: object = None  # the date of the review the dotted line shows
+
+    @property
+    def current_polyline(self):
+        return " ".join(f"{p.x:.1f},{p.y_current:.1f}" for p in self.points)
+
+    @property
+    def target_polyline(self):
+        return " ".join(f"{p.x:.1f},{p.y_target:.1f}" for p in self.points)
+
+    @property
+    def previous_polyline(self):
+        return " ".join(
+            f"{p.x:.1f},{p.y_previous:.1f}" for p in self.points if p.y_previous is not None
+        )
+
+    @property
+    def has_previous(self):
+        return any(p.y_previous is not None for p in self.points)
+
+    @property
+    def plot_right(self):
+        return self.width - 16
+
+    @property
+    def baseline(self):
+        return self.top + 4 * self.step
+
+
+def emotion_curve(touchpoints, *, previous=None, step=30, spacing=56, left=104, top=16):
+    """`previous`: touchpoint id -> rating in the previous completed review (a third line)."""
+    previous = previous or {}
+
+    def y(rating):
+        return top + (2 - rating) * step
+
+    n = len(touchpoints)
+    width = left + max(n, 1) * spacing + 16
+    points = [
+        CurvePoint(
+            x=left + spacing / 2 + i * spacing,
+            y_current=y(tp.rating_current),
+            y_target=y(tp.rating_target),
+            touchpoint=tp,
+            previous=previous.get(tp.pk),
+            y_previous=y(previous[tp.pk]) if previous.get(tp.pk) is not None else None,
+        )
+        for i, tp in enumerate(touchpoints)
+    ]
+    levels = [
+        {"y": y(value), "label": label, "symbol": RATING_SYMBOLS[value], "value": value}
+        for value, label in Rating.choices
+    ]
+    return EmotionCurve(
+        points=points,
+        width=width,
+        height=top + 4 * step + 40,
+        levels=levels,
+        top=top,
+        left=left,
+        step=step,
+    )
+
+
+@dataclass
+class JourneyMap:
+    """A journey's stages and touchpoints in customer order (numbered as on the board), its
+    emotion curve, its figures and its priorities: what the board and the printed pack share."""
+
+    journey: object
+    stages: list
+    touchpoints: list
+    curve: EmotionCurve
+    moments_per_day: int
+    seconds_per_customer: int
+    priorities: list
+
+
+def priorities(touchpoints, count=PRIORITY_COUNT):
+    """The touchpoints where volume x gap (target - current) is largest."""
+    ranked = [tp for tp in touchpoints if tp.priority > 0]
+    ranked.sort(key=lambda tp: (-tp.priority, tp.name))
+    return ranked[:count]
+
+
+def journey_map(journey, *, touchpoints=None):
+    """The map of `journey` in two queries, whatever its size.
+
+    `touchpoints`: the queryset the stages' touchpoints come from, for a layer above that
+    annotates them (the board adds each one's open ideas); ordered and joined here."""
+    queryset = touchpoints if touchpoints is not None else Touchpoint.objects.all()
+    stages = list(
+        Stage.objects.filter(journey=journey)
+        .order_by("position")
+        .prefetch_related(
+            Prefetch("touchpoints", queryset=queryset.select_related("owner").order_by("position"))
+        )
+    )
+    ordered = [tp for stage in stages for tp in stage.touchpoints.all()]
+    for number, tp in enumerate(ordered, start=1):
+        tp.number = number  # the same number on the card and on the curve
+    return JourneyMap(
+        journey=journey,
+        stages=stages,
+        touchpoints=ordered,
+        curve=emotion_curve(ordered),
+        moments_per_day=sum(tp.contacts_per_day for tp in ordered),
+        seconds_per_customer=sum(tp.duration_seconds for tp in ordered),
+        priorities=priorities(ordered),
+    )

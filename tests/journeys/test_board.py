@@ -1,7 +1,8 @@
 import pytest
 
-from journeys.selectors import emotion_curve, journey_board, priorities
+from pages.selectors import journey_board
 from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
+from touchpoints.selectors import emotion_curve, priorities
 
 
 def test_board_shows_stages_as_columns_and_cards_in_customer_order(client_for, carol, journey):

@@ -23,8 +23,8 @@ from django.core.servers.basehttp import WSGIRequestHandler
 from django.urls import reverse
 from django.utils.log import configure_logging
 
+from demo.seed import seed_demo
 from motmap.celery import app as celery_app
-from motmap.demo import seed_demo
 from motmap.mail import ConsoleEmailBackend
 
 ROOT = Path(__file__).resolve().parents[2]

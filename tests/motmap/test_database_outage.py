@@ -145,10 +145,10 @@ def test_the_api_answers_a_json_503_with_retry_after(monkeypatch, client_for, ca
 
 
 def test_a_get_offers_to_try_again(monkeypatch, client_for, carol, journey):
-    from journeys import views as journey_views
+    from pages import views as page_views
 
     monkeypatch.setattr(
-        journey_views.selectors, "journey_board", lambda *a, **k: raise_operational_error()
+        page_views.selectors, "journey_board", lambda *a, **k: raise_operational_error()
     )
     url = f"/o/nordic-air/journeys/{journey.pk}/"
     response = client_for(carol).get(url)

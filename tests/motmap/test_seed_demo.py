@@ -4,10 +4,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from demo.seed import IDEAS, JOURNEYS, PASSWORD, seed_demo
 from ideas.models import Comment, Idea, IdeaEvent, IdeaStatus, Vote
 from ideas.services import idea_submit
 from journeys.models import Journey, Stage
-from motmap.demo import IDEAS, JOURNEYS, PASSWORD, seed_demo
 from motmap.models import Membership, Organisation, Role
 from touchpoints.models import Habit, Touchpoint, TouchpointChange
 

@@ -10,9 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from demo.seed import seed_demo
 from ideas.models import Comment, Idea, IdeaEvent, IdeaStatus, Vote
 from journeys.models import Journey
-from motmap.demo import seed_demo
 from motmap.models import Membership, Organisation
 from reviews.models import Review, ReviewStatus
 from touchpoints.models import Touchpoint, TouchpointChange

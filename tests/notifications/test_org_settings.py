@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
+from journeys import services as journey_services
 from motmap.models import Organisation
+from notifications.schedule import morning
 from reviews import reminders
 from reviews.models import Action
-from reviews.schedule import morning
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def scheduled(nordic, journey, bob):
         organisation=nordic, journey=journey, title="Name cards", owner=bob, due_on=DUE
     )
     with time_machine.travel(NOW, tick=False):
-        reminders.reschedule_journey(journey)
+        journey_services.reschedule_journey(journey)
         reminders.reschedule_action(action)
     journey.refresh_from_db()
     return journey, action

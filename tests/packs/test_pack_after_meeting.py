@@ -43,7 +43,7 @@ def test_print_pack_right_after_a_meeting_prints_the_period_that_includes_it(
     _frozen.shift(timedelta(days=91))
     review, idea = hold_meeting(bob, journey, touchpoint, date(2026, 12, 1))
 
-    period = selectors.default_period(journey)
+    period = selectors.gather_journey_pack(journey).period
     assert (
         period.just_held == review
         and period.start == Review.objects.get(pk=earlier.pk).completed_at
@@ -55,7 +55,7 @@ def test_print_pack_right_after_a_meeting_prints_the_period_that_includes_it(
     assert "Badges do it already" in page
 
     _frozen.shift(timedelta(days=8))  # a week on, the next meeting is being prepared
-    period = selectors.default_period(journey)
+    period = selectors.gather_journey_pack(journey).period
     assert (
         period.just_held is None and period.start == Review.objects.get(pk=review.pk).completed_at
     )

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from packs import pdf
 from packs.models import PackKind, PackStatus, StoredPack
-from packs.services import build_stored_pack, store_review_pack
+from packs.services import store_review_pack, stored_pack_build
 from reviews.models import Review, ReviewRating
 
 A4 = (595.28, 841.89)
@@ -189,7 +189,7 @@ def test_stored_pack_of_a_completed_review_does_not_change_with_the_journey(
     pack.refresh_from_db()
     assert pack.status == PackStatus.DONE and pack.kind == PackKind.JOURNEY
     first = bytes(pack.pdf)
-    assert build_stored_pack(pack.pk) is None  # done already: left alone
+    assert stored_pack_build(pack.pk) is None  # done already: left alone
 
     tp = journey.touchpoints.get(name="Check-in desk")
     tp.name = "Renamed desk"
@@ -242,7 +242,7 @@ def test_a_pack_left_running_by_a_dead_worker_is_made_again(journey, bob, carol)
         status=PackStatus.RUNNING,
         started_at=timezone.now() - timedelta(hours=1),
     )
-    assert build_stored_pack(pack.pk) == pack.pk
+    assert stored_pack_build(pack.pk) == pack.pk
     pack.refresh_from_db()
     assert pack.status == PackStatus.DONE and pack.page_count >= 5
     assert re.match(rb"%PDF-", bytes(pack.pdf))

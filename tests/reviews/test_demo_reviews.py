@@ -2,8 +2,8 @@
 
 import pytest
 
+from demo.seed import JOURNEYS, seed_demo
 from journeys.models import Journey
-from motmap.demo import JOURNEYS, seed_demo
 from reviews.models import Action, Review, ReviewStatus
 from reviews.selectors import rating_trends
 from reviews.services import local_today

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from reviews import schedule
+from journeys import schedule
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from motmap.demo import PASSWORD, USERS, seed_demo
+from demo.seed import PASSWORD, USERS, seed_demo
 
 
 class Command(BaseCommand):
