@@ -22,6 +22,7 @@ from journeys.services import (
     stage_create,
 )
 from motmap.bulk import bulk_set
+from motmap.fields import require_known
 from motmap.models import Membership
 from motmap.tenancy import require_editor
 
@@ -46,11 +47,29 @@ EDITABLE_FIELDS = (
 
 
 class EditConflict(Exception):
-    """Someone else saved the touchpoint since this edit began."""
+    """Someone else saved the touchpoint since this edit began, and this edit would change what
+    is stored now. `current`: the touchpoint as stored; `fields`: {name: the value this edit
+    wanted} for each field where it differs from `current` (empty for a move, or a strict save)."""
 
-    def __init__(self, current):
+    def __init__(self, current, fields=None):
         super().__init__("edit conflict")
         self.current = current
+        self.fields = fields or {}
+
+
+def same_value(name, old, new):
+    """Whether a field's stored value `old` and an edit's `new` are the same: the one comparison
+    of touchpoint values (edits, the review meeting, the CSV import, conflicts)."""
+    if name == "habits":
+        return set(old or []) == set(new or [])
+    if name == "name":
+        return (old or "").strip() == (new or "").strip()
+    if name == "owner":
+        return getattr(old, "pk", old) == getattr(new, "pk", new)
+    if isinstance(old, str) and isinstance(new, str):
+        # A spreadsheet may save the line breaks in a cell as LF: that changes nothing.
+        return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
+    return old == new
 
 
 def _external_id_taken(touchpoint):
@@ -141,9 +160,7 @@ def _end_of(stage):
 @transaction.atomic
 def touchpoint_create(*, actor, journey, stage, **fields):
     require_editor(actor, journey.organisation)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(", ".join(sorted(unknown)))
+    require_known(fields, EDITABLE_FIELDS)
     touchpoint = Touchpoint(
         organisation=journey.organisation, journey=journey, stage=stage, **fields
     )
@@ -156,18 +173,30 @@ def touchpoint_create(*, actor, journey, stage, **fields):
 
 
 @transaction.atomic
-def touchpoint_update(*, actor, touchpoint, version, **fields):
-    """Save an edit begun at `version`. Raises EditConflict when someone saved since."""
+def touchpoint_update(*, actor, touchpoint, version, strict=False, **fields):
+    """Save an edit begun at `version`. Only the fields whose value differs from the stored one
+    are written; when none does, nothing is written and the version stays.
+
+    Someone saved since `version` (the one merge rule, for every page and the review meeting):
+    the edit still goes through when it would change nothing they saved, that is when every
+    field it gives already holds the value it gives; otherwise EditConflict, with the fields
+    that clash. `strict` (the API's If-Match): any other version is an EditConflict.
+    """
     require_editor(actor, touchpoint.organisation)
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(", ".join(sorted(unknown)))
+    require_known(fields, EDITABLE_FIELDS)
     current = Touchpoint.objects.select_for_update().get(pk=touchpoint.pk)
-    if current.version != version:
-        raise EditConflict(current)
+    differing = {
+        name: value
+        for name, value in fields.items()
+        if not same_value(name, getattr(current, name), value)
+    }
+    if current.version != version and (strict or differing):
+        raise EditConflict(current, differing)
+    if not differing:
+        return current
     before = {f: getattr(current, f) for f in TouchpointChange.TRACKED_FIELDS}
     old_stage_id = current.stage_id
-    for name, value in fields.items():
+    for name, value in differing.items():
         setattr(current, name, value)
     _check(current)
     if current.stage_id != old_stage_id:
@@ -179,8 +208,8 @@ def touchpoint_update(*, actor, touchpoint, version, **fields):
             version=version + 1,
             updated_at=timezone.now(),
         )
-    if not updated:
-        raise EditConflict(Touchpoint.objects.get(pk=current.pk))
+    if not updated:  # not reached while the row is locked; kept for a database without locks
+        raise EditConflict(Touchpoint.objects.get(pk=current.pk), differing)
     current.version = version + 1
     _record_changes(actor=actor, touchpoint=current, before=before)
     return current
@@ -413,7 +442,7 @@ def _import_rows(*, actor, journey, result, versions):
 def _import_update(actor, row, current, stage, version):
     changes = {"stage": stage} if stage.pk != current.stage_id else {}
     for name, value in row.fields.items():
-        if not _same(name, getattr(current, name), value):
+        if not same_value(name, getattr(current, name), value):
             changes[name] = value
     row.changed = [name for name in EDITABLE_FIELDS if name in changes]
     if not changes:
@@ -421,19 +450,6 @@ def _import_update(actor, row, current, stage, version):
         return
     touchpoint_update(actor=actor, touchpoint=current, version=version, **changes)
     row.action = UPDATE
-
-
-def _same(name, old, new):
-    if name == "habits":
-        return set(old or []) == set(new or [])
-    if name == "name":
-        return (old or "").strip() == (new or "").strip()
-    if name == "owner":
-        return getattr(old, "pk", None) == getattr(new, "pk", None)
-    if isinstance(old, str) and isinstance(new, str):
-        # A spreadsheet may save the line breaks in a cell as LF: that changes nothing.
-        return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
-    return old == new
 
 
 def _messages_by_field(exc):
@@ -661,8 +677,8 @@ def _feed_write(actor, organisation, batch):
         for tp in locked.order_by("pk").only("pk", "external_id", *FEED_VALUE_FIELDS, "version")
     }
     now = timezone.now()
-    changed, history, gone = [], [], []
-    for pk, index, external_id, values in batch:
+    values, gone = {}, []
+    for pk, index, external_id, row_values in batch:
         touchpoint = current.get(pk)
         if touchpoint is None or touchpoint.external_id != external_id:
             message = _("This touchpoint was deleted or given another external ID meanwhile.")
@@ -670,18 +686,58 @@ def _feed_write(actor, organisation, batch):
                 {"index": index, "external_id": external_id, "errors": {"external_id": [message]}}
             )
             continue
-        if all(getattr(touchpoint, f) == v for f, v in values.items()):
+        values[pk] = row_values
+    if gone:
+        raise FeedRejected(gone)
+    return _set_values(actor, current, values, fields=FEED_VALUE_FIELDS, now=now)
+
+
+@transaction.atomic
+def touchpoint_ratings_set(*, actor, organisation, ratings, now=None):
+    """Set the current rating of many touchpoints at once (a completed review's ratings).
+
+    `ratings`: {touchpoint id: rating}; ids of another organisation are ignored. A touchpoint
+    already at its rating is left alone; each changed one gets a new version (an edit begun
+    before conflicts) and its history row. Queries: one SELECT ... FOR UPDATE, one UPDATE ...
+    FROM (VALUES ...) and one INSERT, whatever the number. Returns how many changed.
+    """
+    require_editor(actor, organisation)
+    if any(rating not in Rating.values for rating in ratings.values()):
+        raise ValidationError({"rating_current": _("Choose a rating from −2 to +2.")})
+    if not ratings:
+        return 0
+    current = {
+        tp.pk: tp
+        for tp in Touchpoint.objects.select_for_update()
+        .filter(organisation=organisation, pk__in=list(ratings))
+        .order_by("pk")
+        .only("pk", "rating_current", "version")
+    }
+    values = {pk: {"rating_current": r} for pk, r in ratings.items() if pk in current}
+    return _set_values(
+        actor, current, values, fields=("rating_current",), now=now or timezone.now()
+    )
+
+
+def _set_values(actor, current, values, *, fields, now):
+    """Write `values` ({pk: {field: value}}) over the locked touchpoints `current` ({pk:
+    touchpoint, `fields` and version loaded}). Those that already hold every value are left
+    alone; the others get a new version, all in one UPDATE ... FROM (VALUES ...), and their
+    history (of the tracked fields) in one INSERT. Returns how many changed."""
+    tracked = tuple(f for f in TouchpointChange.TRACKED_FIELDS if f in fields)
+    changed, history = [], []
+    for pk, new in values.items():
+        touchpoint = current[pk]
+        if all(same_value(f, getattr(touchpoint, f), v) for f, v in new.items()):
             continue
-        before = {f: getattr(touchpoint, f) for f in FEED_TRACKED_FIELDS}
-        for name, value in values.items():
+        before = {f: getattr(touchpoint, f) for f in tracked}
+        for name, value in new.items():
             setattr(touchpoint, name, value)
         touchpoint.version += 1
         changed.append(touchpoint)
         history += _changes(
-            actor=actor, touchpoint=touchpoint, before=before, now=now, fields=FEED_TRACKED_FIELDS
+            actor=actor, touchpoint=touchpoint, before=before, now=now, fields=tracked
         )
-    if gone:
-        raise FeedRejected(gone)
-    bulk_set(Touchpoint, changed, [*FEED_VALUE_FIELDS, "version"], updated_at=now)
+    bulk_set(Touchpoint, changed, [*fields, "version"], updated_at=now)
     TouchpointChange.objects.bulk_create(history)
     return len(changed)

@@ -18,20 +18,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from journeys.models import Journey
-from journeys.views import is_script_request, render_board, script_answer, wants_json
+from journeys.views import is_script_request, script_answer, wants_json
 from motmap.forms import add_service_errors, posted
 from motmap.tenancy import ensure_editor, get_for_org, org_view
-from reviews.selectors import touchpoint_trend
 
 from . import csv_io, services
 from .forms import (
     TouchpointForm,
     TouchpointImportForm,
     TouchpointPlaceForm,
-    TouchpointQuickEditForm,
 )
 from .models import Touchpoint
-from .selectors import FIELD_LABELS, conflicting_fields, last_saved, touchpoint_history
+from .selectors import FIELD_LABELS, conflict_rows, last_saved
 
 
 def _touchpoint(request, touchpoint_id):
@@ -71,22 +69,6 @@ def touchpoint_create(request, journey_id):
     return render(request, "touchpoints/touchpoint_form.html", {"form": form, "journey": journey})
 
 
-@require_safe
-@org_view
-def touchpoint_detail(request, touchpoint_id):
-    touchpoint = _touchpoint(request, touchpoint_id)
-    return render(
-        request,
-        "touchpoints/touchpoint_detail.html",
-        {
-            "touchpoint": touchpoint,
-            "history": touchpoint_history(touchpoint),
-            "open_ideas": touchpoint.ideas.open().count(),
-            "trend": touchpoint_trend(touchpoint),
-        },
-    )
-
-
 @org_view
 def touchpoint_edit(request, touchpoint_id):
     ensure_editor(request)
@@ -99,9 +81,14 @@ def touchpoint_edit(request, touchpoint_id):
     conflict = saved_by = saved_at = None
     if request.method == "POST" and form.is_valid():
         try:
-            _save(request, touchpoint, form)
+            services.touchpoint_update(
+                actor=request.user,
+                touchpoint=touchpoint,
+                version=form.cleaned_data.get("version") or 0,
+                **form.service_data(),
+            )
         except services.EditConflict as exc:
-            conflict = conflicting_fields(form, exc.current)
+            conflict = conflict_rows(exc)
             saved_by, saved_at = last_saved(exc.current)
             form = _resubmittable(form, exc.current)
         except ValidationError as exc:
@@ -124,24 +111,6 @@ def touchpoint_edit(request, touchpoint_id):
         },
         status=409 if conflict is not None else 200,
     )
-
-
-def _save(request, touchpoint, form):
-    """Save the edit; a version conflict where nothing differs is no conflict at all."""
-    version = form.cleaned_data.get("version") or 0
-    try:
-        return services.touchpoint_update(
-            actor=request.user, touchpoint=touchpoint, version=version, **form.service_data()
-        )
-    except services.EditConflict as exc:
-        if conflicting_fields(form, exc.current):
-            raise
-        return services.touchpoint_update(
-            actor=request.user,
-            touchpoint=touchpoint,
-            version=exc.current.version,
-            **form.service_data(),
-        )
 
 
 def _resubmittable(form, current):
@@ -217,60 +186,6 @@ def _move_conflict(request, touchpoint, current):
         )
     messages.error(request, message)
     return _to_board(touchpoint)
-
-
-@require_POST
-@org_view
-def touchpoint_quick_edit(request, touchpoint_id):
-    """The current and target rating from the card on the board, with the version check of the
-    edit form. Saved: back to the card on the board. Not saved (bad input, or someone saved
-    since): the board again, the card open and showing why; on a conflict who saved, when, and
-    both values. A conflict is a 409 like the edit form's; to htmx (which swaps only a 2xx
-    answer into the page) it is the same board with a 200."""
-    ensure_editor(request)
-    touchpoint = _touchpoint(request, touchpoint_id)
-    form = TouchpointQuickEditForm(request.POST)
-    quick = {"pk": touchpoint.pk, "version": touchpoint.version, "conflict": None}
-    if form.is_valid():
-        try:
-            _quick_save(request, touchpoint, form)
-        except services.EditConflict as exc:
-            quick["conflict"] = conflicting_fields(form, exc.current)
-            quick["saved_by"], quick["saved_at"] = last_saved(exc.current)
-            quick["version"] = exc.current.version  # saving again, having seen theirs, goes
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            url = reverse("journey_board", args=[request.org.slug, touchpoint.journey_id])
-            return redirect(f"{url}#tp-{touchpoint.pk}")
-    if quick["conflict"] is None:
-        quick["version"] = form.cleaned_data.get("version") or touchpoint.version
-    quick["errors"] = [e for errors in form.errors.values() for e in errors]
-    quick["rating_current"] = form.cleaned_data.get("rating_current", touchpoint.rating_current)
-    quick["rating_target"] = form.cleaned_data.get("rating_target", touchpoint.rating_target)
-    if not is_script_request(request):
-        messages.error(
-            request,
-            _("The ratings of “%(name)s” were not saved: see its card on the board.")
-            % {"name": touchpoint.name},
-        )
-    status = 409 if quick["conflict"] is not None and not is_script_request(request) else 200
-    return render_board(request, touchpoint.journey, quick=quick, status=status)
-
-
-def _quick_save(request, touchpoint, form):
-    """Save the two ratings; a stale version where neither differs is no conflict at all."""
-    try:
-        return services.touchpoint_update(
-            actor=request.user,
-            touchpoint=touchpoint,
-            version=form.cleaned_data["version"],
-            **form.service_data(),
-        )
-    except services.EditConflict as exc:
-        if conflicting_fields(form, exc.current):
-            raise
-        return exc.current
 
 
 @org_view
