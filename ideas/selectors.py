@@ -7,11 +7,20 @@ from touchpoints.models import Touchpoint
 
 from .models import OPEN_STATUSES, Comment, Idea, IdeaEvent, IdeaStatus, Vote
 
+SEARCH_MAX_LENGTH = 200  # the words searched for in idea lists (pages and API)
+
 ORDERINGS = {
     "votes": ("-vote_count", "-created_at"),
     "newest": ("-created_at",),
     "waiting": ("status_changed_at",),
 }
+
+
+def with_open_ideas(touchpoints):
+    """`touchpoints` annotated with `open_ideas`: how many of their ideas are still open."""
+    return touchpoints.annotate(
+        open_ideas=Count("ideas", filter=Q(ideas__status__in=OPEN_STATUSES))
+    )
 
 
 def touchpoint_choices(org):
@@ -33,33 +42,60 @@ def touchpoint_choices(org):
 
 
 def ideas_for(org, user, filters=None):
-    """The ideas of `org` with what a list shows, filtered and sorted as asked."""
+    """The ideas of `org` with what a list shows, filtered (`filter_ideas`) and sorted as asked
+    (`sort`: votes, newest or waiting)."""
     filters = filters or {}
     qs = (
         Idea.objects.for_org(org)
         .select_related("touchpoint", "touchpoint__journey", "touchpoint__stage", "author")
         .annotate(has_voted=Exists(Vote.objects.filter(idea=OuterRef("pk"), user=user)))
     )
+    qs = filter_ideas(qs, user, filters)
+    return qs.order_by(*ORDERINGS.get(filters.get("sort") or "votes", ORDERINGS["votes"]))
+
+
+def filter_ideas(ideas, user, filters):
+    """The one filter of idea lists: the pages (`ideas.forms.IdeaFilterForm`) and the API
+    (`api.ideas.IdeaFilter`) both pass what they were asked to this.
+
+    `filters`, each optional (absent, None or "" means no filter): `status` (a status, or
+    "open" for new, under review, accepted and in progress); `journey`, `stage`, `touchpoint`
+    (ids); `habit`; `mine` (True: only the ideas `user` sent with their name; False: every other
+    idea, anonymous ones included); `q` (words in the title, today or the proposal);
+    `created_after` (at or after) and `created_before` (datetimes).
+    """
+
+    def given(name):
+        value = filters.get(name)
+        return value is not None and value != ""
+
     status = filters.get("status")
     if status == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif status:
-        qs = qs.filter(status=status)
-    if filters.get("journey"):
-        qs = qs.filter(touchpoint__journey_id=filters["journey"])
-    if filters.get("stage"):
-        qs = qs.filter(touchpoint__stage_id=filters["stage"])
-    if filters.get("touchpoint"):
-        qs = qs.filter(touchpoint_id=filters["touchpoint"])
-    if filters.get("habit"):
+        ideas = ideas.filter(status__in=OPEN_STATUSES)
+    elif given("status"):
+        ideas = ideas.filter(status=status)
+    if given("journey"):
+        ideas = ideas.filter(touchpoint__journey_id=filters["journey"])
+    if given("stage"):
+        ideas = ideas.filter(touchpoint__stage_id=filters["stage"])
+    if given("touchpoint"):
+        ideas = ideas.filter(touchpoint_id=filters["touchpoint"])
+    if given("habit"):
         # The stored list as text holds "key" with its quotes; one lookup for every database.
-        qs = qs.filter(habits__icontains=f'"{filters["habit"]}"')
-    if filters.get("mine"):
-        qs = qs.filter(author=user)
-    if filters.get("q"):
+        ideas = ideas.filter(habits__icontains=f'"{filters["habit"]}"')
+    if given("mine"):
+        mine = Q(author_id=user.pk)
+        ideas = ideas.filter(mine) if filters["mine"] else ideas.exclude(mine)
+    if given("q"):
         q = filters["q"]
-        qs = qs.filter(Q(title__icontains=q) | Q(today__icontains=q) | Q(proposal__icontains=q))
-    return qs.order_by(*ORDERINGS.get(filters.get("sort") or "votes", ORDERINGS["votes"]))
+        ideas = ideas.filter(
+            Q(title__icontains=q) | Q(today__icontains=q) | Q(proposal__icontains=q)
+        )
+    if given("created_after"):
+        ideas = ideas.filter(created_at__gte=filters["created_after"])
+    if given("created_before"):
+        ideas = ideas.filter(created_at__lt=filters["created_before"])
+    return ideas
 
 
 def idea_events(idea):

@@ -214,3 +214,20 @@ def test_external_id_is_read_and_written_and_unique_in_the_organisation(feeder, 
     assert response.json()["external_id"] == "desk-1"
     response = post(feeder, {**create, "external_id": "x" * 101}, f"{BASE}/touchpoints/")
     assert response.status_code == 400
+
+
+def test_the_documented_row_is_the_row_the_service_checks():
+    """The feed's rows are checked once, by touchpoints.services (every error of every row);
+    the row serializer only documents them, so it must say what the service accepts."""
+    from api.serializers import TouchpointFeedRowSerializer
+    from touchpoints.models import MAX_CONTACTS_PER_DAY, Rating, Touchpoint
+    from touchpoints.services import FEED_ROW_FIELDS
+
+    fields = TouchpointFeedRowSerializer().fields
+    assert tuple(fields) == FEED_ROW_FIELDS
+    assert fields["external_id"].max_length == Touchpoint._meta.get_field("external_id").max_length
+    assert (fields["contacts_per_day"].min_value, fields["contacts_per_day"].max_value) == (
+        0,
+        MAX_CONTACTS_PER_DAY,
+    )
+    assert list(fields["rating_current"].choices) == Rating.values
