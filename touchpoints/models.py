@@ -53,6 +53,14 @@ def habit_labels(keys):
     return [labels[key] for key in keys or () if key in labels]
 
 
+def _label(choices, value):
+    """The label of `value` among `choices` (in the active language), or `value` if not one."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 class TouchpointQuerySet(OrgScopedQuerySet):
     def in_customer_order(self):
         return self.order_by("stage__position", "position")
@@ -146,6 +154,17 @@ class Touchpoint(UUIDModel):
             ),
         ]
         indexes = [models.Index(fields=["organisation", "journey"])]
+
+    # Django's generated get_FOO_display hashes every choice's lazy label on each call; the
+    # board, the curve and the pack call these for every touchpoint, so look the value up.
+    def get_channel_display(self):
+        return _label(Channel, self.channel)
+
+    def get_rating_current_display(self):
+        return _label(Rating, self.rating_current)
+
+    def get_rating_target_display(self):
+        return _label(Rating, self.rating_target)
 
     def __str__(self):
         return self.name
