@@ -5,9 +5,16 @@ is wanted (one row per review) and queues the task after the transaction commits
 claims the row with a conditional UPDATE, so a retried or doubled task makes it once.
 """
 
+import hashlib
 import logging
+import os
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -15,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from motmap import ratelimit
 from motmap.enqueue import enqueue_on_commit
 from motmap.tenancy import require_editor
 
@@ -27,6 +35,9 @@ BLANK_ACTION_ROWS = 8
 NOTE_LINES = 22
 # A pack "being made" for longer than this was left by a worker that died: it may be claimed again.
 STALE_AFTER = timedelta(minutes=15)
+# A journey's PDF is kept this long in the cache, for the next download of the same content.
+PDF_CACHE_SECONDS = 7 * 24 * 3600
+
 # A queued pack the worker has not started after this long is built by the beat's sweep.
 WAITING_AFTER = timedelta(minutes=1)
 
@@ -60,6 +71,66 @@ def pack_pdf(context):
     return pdf.write_pdf(document), len(document.pages)
 
 
+def journey_pack_pdf(context):
+    """The PDF of a journey's pack, from the cache when nothing in it changed since it was made.
+
+    The key is the SHA-256 of the pack's final HTML, without its "Printed" time, and of the
+    static files it loads: any change of the journey, its touchpoints, ideas, reviews, actions,
+    a name, the language, the paper or a stylesheet gives another key, so a fresh PDF. A PDF
+    served from the cache says when it was made. The cache is an aid (`motmap.ratelimit`): when
+    it cannot be reached the PDF is made as if nothing were cached. Raises pdf.PdfUnavailable.
+    """
+    html = render_pack_html({**context, "for_pdf": True})
+    key = _content_key(
+        html, printed=date_format(timezone.localtime(context["printed_at"]), "j M Y H:i")
+    )
+    content = _cached_pdf(key)
+    if content is None:
+        content = pdf.write_pdf(pdf.html_to_document(html))
+        _keep_pdf(key, content)
+    return content
+
+
+def _content_key(html, *, printed):
+    digest = hashlib.sha256(html.replace(printed, "").encode())
+    static_url = re.escape(urlsplit(settings.STATIC_URL).path)
+    for path in sorted(set(re.findall(rf"""(?:href|src)=["']{static_url}([^"'?#]+)""", html))):
+        digest.update(path.encode())
+        digest.update(_static_fingerprint(path))
+    return f"pack-pdf:{digest.hexdigest()}"
+
+
+def _static_fingerprint(url_path):
+    """The size and modification time of a static file the pack loads (b"" if not found)."""
+    found = finders.find(url_path) or (
+        os.path.join(settings.STATIC_ROOT, url_path) if settings.STATIC_ROOT else None
+    )
+    try:
+        stat = os.stat(found) if found else None
+    except OSError:
+        stat = None
+    return f"{stat.st_size}:{stat.st_mtime_ns}".encode() if stat else b""
+
+
+def _cached_pdf(key):
+    if ratelimit.cache_seems_away():
+        return None
+    try:
+        return cache.get(key)
+    except Exception as exc:  # any cache failure: the PDF is made
+        ratelimit.cache_failed("read a cached pack", exc, "packs are made afresh meanwhile")
+        return None
+
+
+def _keep_pdf(key, content):
+    if ratelimit.cache_seems_away():
+        return
+    try:
+        cache.set(key, content, PDF_CACHE_SECONDS)
+    except Exception as exc:
+        ratelimit.cache_failed("keep a pack", exc, "packs are made afresh meanwhile")
+
+
 def store_review_pack(review, *, paper=None):
     """Make and keep the pack of a completed review, so that meeting's pack can be printed again.
 
@@ -85,6 +156,12 @@ def store_review_pack(review, *, paper=None):
     if pack.status != PackStatus.DONE:
         _queue(pack)
     return pack
+
+
+def on_review_completed(sender, *, review, keep_pack=True, **kwargs):
+    """Receiver of `reviews.signals.review_completed`: keep the meeting's pack."""
+    if keep_pack:
+        store_review_pack(review)
 
 
 @transaction.atomic
@@ -133,7 +210,7 @@ def _claim(pack_id, now):
     )
 
 
-def build_stored_pack(pack_id, *, now=None):
+def stored_pack_build(pack_id, *, now=None):
     """Make the PDF of a stored pack. Idempotent: a pack that is done (or being made) is left."""
     now = now or timezone.now()
     if not _claim(pack_id, now):

@@ -119,14 +119,15 @@ def journey_pack(request, journey_id):
 @require_safe
 @org_view
 def journey_pack_pdf(request, journey_id):
-    """The same pack as a PDF, made now (one journey: about a second)."""
+    """The same pack as a PDF: made now (one journey: about a second), or from the cache when
+    nothing in it changed since it was last made."""
     journey = _journey(request, journey_id)
     form, error = _options(request, journey)
     if error:
         return error
     context = _journey_context(request, journey, form, for_pdf=True)
     try:
-        content, _pages = services.pack_pdf(context)
+        content = services.journey_pack_pdf(context)
     except pdf.PdfUnavailable:
         return _pdf_unavailable(request, journey)
     name = slugify(journey.name) or "journey"

@@ -113,3 +113,12 @@ def test_after_a_failure_the_cache_is_left_alone_for_a_few_seconds(
         assert client.post(NEW_IDEA, idea_form(touchpoint)).status_code == 302
     assert caplog.text.count("The cache could not") == 1
     assert Idea.objects.count() == 3
+
+
+def test_a_pack_pdf_is_made_while_the_cache_is_down(cache_down, client_for, carol, journey):
+    """The PDF cache is an aid: the pack is made, the failure is a warning."""
+    url = f"/o/nordic-air/journeys/{journey.pk}/pack.pdf"
+    for _ in range(2):
+        response = client_for(carol).get(url)
+        assert response.status_code == 200
+        assert response.content.startswith(b"%PDF")
