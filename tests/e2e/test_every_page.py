@@ -24,7 +24,7 @@ from django.test.utils import modify_settings, override_settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from motmap.demo import PASSWORD, seed_demo
+from demo.seed import PASSWORD, seed_demo
 from tests.e2e.conftest import AXE_SCRIPT, DESKTOP, PHONE, WCAG_21_AA, axe_violations, log_in
 
 REPORT = Path(__file__).resolve().parents[2] / "var" / "a11y-report.json"

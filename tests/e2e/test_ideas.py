@@ -15,8 +15,8 @@ from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from demo.seed import PASSWORD, seed_demo
 from ideas.models import Idea, IdeaStatus
-from motmap.demo import PASSWORD, seed_demo
 from tests.e2e.conftest import log_in
 from touchpoints.models import Touchpoint
 

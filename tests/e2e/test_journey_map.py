@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from motmap.demo import PASSWORD, seed_demo
+from demo.seed import PASSWORD, seed_demo
 from tests.e2e.conftest import log_in
 
 BOB = "bob@nordic-air.example"

@@ -7,8 +7,8 @@ from datetime import timedelta
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from demo.seed import PASSWORD, seed_demo
 from ideas.models import Idea
-from motmap.demo import PASSWORD, seed_demo
 from reviews.models import Review, ReviewStatus
 from reviews.services import local_today
 from tests.e2e.conftest import log_in

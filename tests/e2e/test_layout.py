@@ -16,9 +16,9 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from api.services import api_token_create
+from demo.seed import PASSWORD, seed_demo
 from ideas.models import Idea
 from journeys.models import Journey
-from motmap.demo import PASSWORD, seed_demo
 from motmap.models import Membership, Organisation, Role, User
 from reviews.models import Review, ReviewStatus
 from tests.e2e.conftest import DESKTOP, PHONE, log_in

@@ -10,7 +10,7 @@ import subprocess
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from motmap.demo import PASSWORD, seed_demo
+from demo.seed import PASSWORD, seed_demo
 from tests.e2e.conftest import SCREENSHOTS, log_in
 
 CAROL = "carol@nordic-air.example"

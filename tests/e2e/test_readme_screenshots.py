@@ -5,8 +5,8 @@ docs/pack.png)."""
 
 from playwright.sync_api import expect
 
+from demo.seed import PASSWORD, seed_demo
 from journeys.models import Journey
-from motmap.demo import PASSWORD, seed_demo
 from tests.e2e.conftest import DESKTOP, PHONE, log_in
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from motmap.demo import PASSWORD, seed_demo
+from demo.seed import PASSWORD, seed_demo
 from reviews.models import Action, Review, ReviewStatus
 from reviews.services import local_today
 from tests.e2e.conftest import log_in

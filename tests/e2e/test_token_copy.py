@@ -4,7 +4,7 @@ JavaScript there is no button, only the token to select."""
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from motmap.demo import PASSWORD, seed_demo
+from demo.seed import PASSWORD, seed_demo
 from tests.e2e.conftest import PHONE, log_in
 
 CAROL = "carol@nordic-air.example"
