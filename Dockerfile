@@ -43,7 +43,9 @@ COPY static ./static
 COPY locale ./locale
 
 # Static files are collected into the image and served by whitenoise. The secret is a
-# throw-away for this step only; the memory broker keeps settings from creating var/broker.
+# throw-away for this step only. Settings create no folders when imported; motmap/celery.py
+# makes the filesystem broker's folders under var/ when a process first uses Celery, and the
+# memory broker makes sure this step never does.
 RUN SECRET_KEY=collectstatic-only-not-a-secret CELERY_BROKER_URL=memory:// \
     python manage.py collectstatic --noinput
 

@@ -5,15 +5,17 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap.fields import max_length
+from motmap.models import Organisation, User
 from motmap.tenancy import membership_of, require_role
 
 from .models import ApiToken
 
-NAME_MAX = ApiToken._meta.get_field("name").max_length
+NAME_MAX = max_length(ApiToken, "name")
 
 TOKEN_PREFIX = "mm_"  # noqa: S105  (a marker, not a secret)
 PREFIX_LENGTH = 8
@@ -22,12 +24,14 @@ MAX_TOKENS_PER_MEMBER = 50
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
-def hash_token(raw):
+def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @transaction.atomic
-def api_token_create(*, actor, organisation, name, read_only=False):
+def api_token_create(
+    *, actor: User, organisation: Organisation, name: str | None, read_only: bool = False
+) -> tuple[ApiToken, str]:
     """Create a token for `actor` in `organisation`. Returns (token, raw): raw is shown once."""
     require_role(actor, organisation)
     name = (name or "").strip()
@@ -56,7 +60,7 @@ def api_token_create(*, actor, organisation, name, read_only=False):
 
 
 @transaction.atomic
-def api_token_revoke(*, actor, token):
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     """A member revokes their own token (nobody else's: it is personal)."""
     require_role(actor, token.organisation)
     if token.user_id != actor.pk:
@@ -66,7 +70,7 @@ def api_token_revoke(*, actor, token):
     return token
 
 
-def api_token_authenticate(raw):
+def api_token_authenticate(raw: str | None) -> ApiToken | None:
     """The active token for a raw token string, or None. Notes when it was last used."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
@@ -91,7 +95,7 @@ def api_token_authenticate(raw):
     return token
 
 
-def api_tokens_for(*, actor, organisation):
+def api_tokens_for(*, actor: User, organisation: Organisation) -> QuerySet[ApiToken]:
     """The tokens a member sees on the tokens page: their own."""
     require_role(actor, organisation)
     tokens = ApiToken.objects.filter(organisation=organisation, user=actor)

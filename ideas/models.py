@@ -33,7 +33,6 @@ OPEN_STATUSES = (
     IdeaStatus.IN_PROGRESS,
 )
 WAITING_STATUSES = (IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW)  # waiting for a decision
-CLOSED_STATUSES = (IdeaStatus.IMPLEMENTED, IdeaStatus.DECLINED, IdeaStatus.DUPLICATE)
 
 
 class IdeaQuerySet(OrgScopedQuerySet):

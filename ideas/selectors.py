@@ -1,8 +1,12 @@
 """Reads for the ideas pages, shared by the views and the API."""
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 
 from journeys.models import Journey
+from motmap.models import Organisation, User
 from touchpoints.models import Touchpoint
 
 from .models import OPEN_STATUSES, Comment, Idea, IdeaEvent, IdeaStatus, Vote
@@ -16,14 +20,18 @@ ORDERINGS = {
 }
 
 
-def with_open_ideas(touchpoints):
+def with_open_ideas(touchpoints: QuerySet[Touchpoint]) -> QuerySet[Touchpoint]:
     """`touchpoints` annotated with `open_ideas`: how many of their ideas are still open."""
     return touchpoints.annotate(
         open_ideas=Count("ideas", filter=Q(ideas__status__in=OPEN_STATUSES))
     )
 
 
-def touchpoint_choices(org):
+# The touchpoint choices of a form: [(group label, [(touchpoint id, name), ...]), ...].
+TouchpointChoices = list[tuple[str, list[tuple[str, str]]]]
+
+
+def touchpoint_choices(org: Organisation) -> TouchpointChoices:
     """Touchpoints of active journeys, grouped "Journey › Stage", in customer order."""
     touchpoints = (
         Touchpoint.objects.for_org(org)
@@ -31,7 +39,9 @@ def touchpoint_choices(org):
         .select_related("journey", "stage")
         .order_by("journey__name", "stage__position", "position")
     )
-    groups, current, label = [], None, None
+    groups: TouchpointChoices = []
+    current: list[tuple[str, str]] = []
+    label = None
     for tp in touchpoints:
         group = f"{tp.journey.name} › {tp.stage.name}"
         if group != label:
@@ -41,7 +51,9 @@ def touchpoint_choices(org):
     return groups
 
 
-def ideas_for(org, user, filters=None):
+def ideas_for(
+    org: Organisation, user: User, filters: Mapping[str, Any] | None = None
+) -> QuerySet[Idea]:
     """The ideas of `org` with what a list shows, filtered (`filter_ideas`) and sorted as asked
     (`sort`: votes, newest or waiting)."""
     filters = filters or {}
@@ -54,7 +66,7 @@ def ideas_for(org, user, filters=None):
     return qs.order_by(*ORDERINGS.get(filters.get("sort") or "votes", ORDERINGS["votes"]))
 
 
-def filter_ideas(ideas, user, filters):
+def filter_ideas(ideas: QuerySet[Idea], user: User, filters: Mapping[str, Any]) -> QuerySet[Idea]:
     """The one filter of idea lists: the pages (`ideas.forms.IdeaFilterForm`) and the API
     (`api.ideas.IdeaFilter`) both pass what they were asked to this.
 
@@ -65,7 +77,7 @@ def filter_ideas(ideas, user, filters):
     `created_after` (at or after) and `created_before` (datetimes).
     """
 
-    def given(name):
+    def given(name: str) -> bool:
         value = filters.get(name)
         return value is not None and value != ""
 
@@ -98,16 +110,16 @@ def filter_ideas(ideas, user, filters):
     return ideas
 
 
-def idea_events(idea):
+def idea_events(idea: Idea) -> QuerySet[IdeaEvent]:
     """The status history of one idea, oldest first, with who changed it."""
     return IdeaEvent.objects.filter(idea=idea).select_related("actor").order_by("at")
 
 
-def idea_comments(idea):
+def idea_comments(idea: Idea) -> QuerySet[Comment]:
     return Comment.objects.filter(idea=idea).select_related("author").order_by("created_at")
 
 
-def idea_detail(idea, user):
+def idea_detail(idea: Idea, user: User) -> dict[str, Any]:
     """Events, comments and the user's vote for one idea."""
     events = idea_events(idea)
     comments = idea_comments(idea)
@@ -115,13 +127,13 @@ def idea_detail(idea, user):
     return {"events": list(events), "comments": list(comments), "has_voted": has_voted}
 
 
-def waiting_for_decision(org):
+def waiting_for_decision(org: Organisation) -> dict[str, Any]:
     """How many ideas wait for a decision, and since when the oldest waits."""
     waiting = Idea.objects.for_org(org).filter(status__in=(IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW))
     return waiting.aggregate(count=Count("id"), oldest=Min("created_at"))
 
 
-def implemented_wall(org):
+def implemented_wall(org: Organisation) -> QuerySet[Idea]:
     return (
         Idea.objects.for_org(org)
         .filter(status=IdeaStatus.IMPLEMENTED)
@@ -130,7 +142,7 @@ def implemented_wall(org):
     )
 
 
-def my_ideas(org, user):
+def my_ideas(org: Organisation, user: User) -> QuerySet[Idea]:
     return (
         Idea.objects.for_org(org)
         .filter(author=user)
@@ -139,5 +151,5 @@ def my_ideas(org, user):
     )
 
 
-def active_journeys(org):
+def active_journeys(org: Organisation) -> QuerySet[Journey]:
     return Journey.objects.for_org(org).active().order_by("name")

@@ -5,6 +5,9 @@ Keyword-only, atomic, taking the acting user. Anonymous ideas keep no trace of t
 the cache (which expires), never in a table.
 """
 
+import uuid
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -14,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motmap import ratelimit
-from motmap.models import EDITOR_ROLES, Membership, Organisation
+from motmap.models import EDITOR_ROLES, Membership, Organisation, User
 from motmap.tenancy import require_editor, require_role
 from notifications.models import Kind
 from notifications.services import Notice, deliver
-from touchpoints.models import Habit
+from touchpoints.models import Habit, Touchpoint
 from webhooks import payloads as webhook_payloads
 from webhooks.models import Event as WebhookEvent
 from webhooks.services import emit
@@ -37,7 +40,7 @@ from .models import (
 RATE_WINDOW_SECONDS = 60 * 60
 
 # Which status may follow which. Managers may also reopen a closed idea (back to review).
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     IdeaStatus.NEW: {
         IdeaStatus.UNDER_REVIEW,
         IdeaStatus.ACCEPTED,
@@ -70,7 +73,7 @@ TRANSITIONS = {
 IDEA_RATE = ratelimit.Limit("ideas", RATE_WINDOW_SECONDS)
 
 
-def _check_rate(user):
+def _check_rate(user: User) -> None:
     """Refuse an idea over the hourly limit. With the cache away the idea is taken: the limit
     is a guard against floods, and the front line must not lose an idea to a cache outage."""
     if ratelimit.wait_seconds(IDEA_RATE, str(user.pk), settings.IDEAS_PER_HOUR):
@@ -80,15 +83,17 @@ def _check_rate(user):
         )
 
 
-def _count_submission(user):
+def _count_submission(user: User) -> None:
     """Count one more idea in the member's clock hour (see motmap.ratelimit: only a count is
     kept, expiring at a fixed hour, so nothing cached can be matched with an anonymous idea)."""
     ratelimit.hit(IDEA_RATE, str(user.pk))
 
 
-def _clean_texts(*, title, today, proposal, habits):
+def _clean_texts(
+    *, title: str | None, today: str | None, proposal: str | None, habits: Iterable[str] | None
+) -> tuple[str, str, str, list[str]]:
     title, today, proposal = (title or "").strip(), (today or "").strip(), (proposal or "").strip()
-    errors = {}
+    errors: dict[str, str] = {}
     if not title:
         errors["title"] = _("Give your idea a short title.")
     elif len(title) > TITLE_MAX:
@@ -109,7 +114,7 @@ def _clean_texts(*, title, today, proposal, habits):
     return title, today, proposal, [h for h in Habit.values if h in habits]
 
 
-def _check_touchpoint(touchpoint, org):
+def _check_touchpoint(touchpoint: Touchpoint, org: Organisation) -> None:
     if touchpoint.organisation_id != org.pk:
         raise ValidationError({"touchpoint": _("Choose a touchpoint of this organisation.")})
     if touchpoint.journey.archived_at is not None:
@@ -118,7 +123,7 @@ def _check_touchpoint(touchpoint, org):
         )
 
 
-def _idea_for_token(submission_token, org):
+def _idea_for_token(submission_token: uuid.UUID | None, org: Organisation) -> Idea | None:
     """The idea already sent with this form token, or None.
 
     Tokens are unique across organisations: a token of another organisation's idea is refused
@@ -133,15 +138,15 @@ def _idea_for_token(submission_token, org):
 @transaction.atomic
 def idea_submit(
     *,
-    actor,
-    touchpoint,
-    title,
-    today,
-    proposal,
-    habits=(),
-    anonymous=False,
-    submission_token=None,
-):
+    actor: User,
+    touchpoint: Touchpoint,
+    title: str | None,
+    today: str | None,
+    proposal: str | None,
+    habits: Iterable[str] | None = (),
+    anonymous: bool = False,
+    submission_token: uuid.UUID | None = None,
+) -> tuple[Idea, bool]:
     """Submit an idea. Returns (idea, created); a resent form (same token) creates nothing."""
     org = touchpoint.organisation
     require_role(actor, org)
@@ -183,7 +188,7 @@ def idea_submit(
     return idea, True
 
 
-def _require_author_while_new(actor, idea):
+def _require_author_while_new(actor: User, idea: Idea) -> None:
     if idea.author_id is None or idea.author_id != actor.pk:
         raise PermissionDenied(_("Only the author can change this idea."))
     if idea.status != IdeaStatus.NEW:
@@ -191,7 +196,15 @@ def _require_author_while_new(actor, idea):
 
 
 @transaction.atomic
-def idea_update(*, actor, idea, title, today, proposal, habits=()):
+def idea_update(
+    *,
+    actor: User,
+    idea: Idea,
+    title: str | None,
+    today: str | None,
+    proposal: str | None,
+    habits: Iterable[str] | None = (),
+) -> Idea:
     require_role(actor, idea.organisation)
     idea = Idea.objects.select_for_update().get(pk=idea.pk)
     _require_author_while_new(actor, idea)
@@ -203,7 +216,7 @@ def idea_update(*, actor, idea, title, today, proposal, habits=()):
 
 
 @transaction.atomic
-def idea_withdraw(*, actor, idea):
+def idea_withdraw(*, actor: User, idea: Idea) -> None:
     """The author takes back an idea nobody has looked at yet."""
     require_role(actor, idea.organisation)
     idea = Idea.objects.select_for_update().get(pk=idea.pk)
@@ -216,7 +229,7 @@ def idea_withdraw(*, actor, idea):
     idea.delete()
 
 
-def _recount(idea_id):
+def _recount(idea_id: uuid.UUID) -> None:
     Idea.objects.filter(pk=idea_id).update(
         vote_count=Vote.objects.filter(idea_id=idea_id).count(),
         comment_count=Comment.objects.filter(idea_id=idea_id).count(),
@@ -224,16 +237,17 @@ def _recount(idea_id):
 
 
 @transaction.atomic
-def vote_toggle(*, actor, idea):
+def vote_toggle(*, actor: User, idea: Idea) -> bool:
     """One vote per member per idea: a second call takes the vote back. Returns True if voted."""
     require_role(actor, idea.organisation)
     locked = Idea.objects.select_for_update().get(pk=idea.pk)
     deleted, _rows = Vote.objects.filter(idea=idea, user=actor).delete()
     if not deleted:
-        if locked.status == IdeaStatus.DUPLICATE and locked.duplicate_of_id is not None:
+        original = locked.duplicate_of if locked.status == IdeaStatus.DUPLICATE else None
+        if original is not None:
             raise ValidationError(
                 _("This idea is the same as #%(n)d: vote there, where the votes count.")
-                % {"n": locked.duplicate_of.number}
+                % {"n": original.number}
             )
         Vote.objects.create(idea=idea, user=actor)
     _recount(idea.pk)
@@ -242,7 +256,7 @@ def vote_toggle(*, actor, idea):
 
 
 @transaction.atomic
-def vote_set(*, actor, idea, voted):
+def vote_set(*, actor: User, idea: Idea, voted: bool) -> bool:
     """Vote (True) or take the vote back (False); nothing changes when it is so already.
 
     Idempotent, for clients that may send the same request twice: the idea is locked, so two
@@ -257,7 +271,7 @@ def vote_set(*, actor, idea, voted):
     return voted
 
 
-def _clean_comment(body):
+def _clean_comment(body: str | None) -> str:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write a comment first.")})
@@ -269,7 +283,7 @@ def _clean_comment(body):
 
 
 @transaction.atomic
-def comment_add(*, actor, idea, body):
+def comment_add(*, actor: User, idea: Idea, body: str | None) -> Comment:
     membership = require_role(actor, idea.organisation)
     comment = Comment.objects.create(
         idea=idea,
@@ -282,14 +296,14 @@ def comment_add(*, actor, idea, body):
     return comment
 
 
-def _require_comment_author(actor, comment):
+def _require_comment_author(actor: User, comment: Comment) -> None:
     require_role(actor, comment.idea.organisation)
     if comment.author_id != actor.pk:
         raise PermissionDenied(_("Only the author can change this comment."))
 
 
 @transaction.atomic
-def comment_update(*, actor, comment, body):
+def comment_update(*, actor: User, comment: Comment, body: str | None) -> Comment:
     _require_comment_author(actor, comment)
     comment.body = _clean_comment(body)
     comment.edited_at = timezone.now()
@@ -298,14 +312,14 @@ def comment_update(*, actor, comment, body):
 
 
 @transaction.atomic
-def comment_delete(*, actor, comment):
+def comment_delete(*, actor: User, comment: Comment) -> None:
     _require_comment_author(actor, comment)
     idea_id = comment.idea_id
     comment.delete()
     _recount(idea_id)
 
 
-def _merge_votes(duplicate, original):
+def _merge_votes(duplicate: Idea, original: Idea) -> None:
     """The duplicate's votes count for the original (each member still votes once)."""
     already = set(Vote.objects.filter(idea=original).values_list("user_id", flat=True))
     Vote.objects.bulk_create(
@@ -317,7 +331,14 @@ def _merge_votes(duplicate, original):
 
 
 @transaction.atomic
-def idea_change_status(*, actor, idea, status, note="", duplicate_of=None):
+def idea_change_status(
+    *,
+    actor: User,
+    idea: Idea,
+    status: str,
+    note: str | None = "",
+    duplicate_of: Idea | None = None,
+) -> Idea:
     """A manager's decision. Declined needs a reason; duplicate needs the original."""
     require_editor(actor, idea.organisation)
     idea = Idea.objects.select_for_update().select_related("organisation").get(pk=idea.pk)
@@ -393,7 +414,7 @@ def idea_change_status(*, actor, idea, status, note="", duplicate_of=None):
     event = IdeaEvent.objects.create(
         idea=idea, actor=actor, at=now, from_status=previous, to_status=status, note=note
     )
-    if status == IdeaStatus.DUPLICATE:
+    if status == IdeaStatus.DUPLICATE and duplicate_of is not None:  # checked above
         _merge_votes(idea, duplicate_of)
     _notify_decision(actor=actor, idea=idea, event=event)
     emit(
@@ -404,7 +425,7 @@ def idea_change_status(*, actor, idea, status, note="", duplicate_of=None):
     return idea
 
 
-def _members(idea, user_ids):
+def _members(idea: Idea, user_ids: Iterable[int]) -> list[Membership]:
     """The active members of the idea's organisation among `user_ids`. One query."""
     if not user_ids:
         return []
@@ -414,7 +435,7 @@ def _members(idea, user_ids):
     return list(rows.order_by("user__email"))
 
 
-def decision_recipient_ids(idea, *, exclude=None):
+def decision_recipient_ids(idea: Idea, *, exclude: User | None = None) -> set[int]:
     """Author (unless anonymous), voters and commenters: each once."""
     ids = set(Vote.objects.filter(idea=idea).values_list("user_id", flat=True))
     ids |= set(
@@ -427,11 +448,11 @@ def decision_recipient_ids(idea, *, exclude=None):
     return ids
 
 
-def _idea_path(idea):
+def _idea_path(idea: Idea) -> str:
     return reverse("idea_detail", args=[idea.organisation.slug, idea.pk])
 
 
-def _notify_decision(*, actor, idea, event):
+def _notify_decision(*, actor: User, idea: Idea, event: IdeaEvent) -> None:
     """Through notifications.deliver, so each person's choice (now, digest, off) applies."""
     path = _idea_path(idea)
     text = _("Idea #%(number)d “%(title)s” is now: %(status)s") % {
@@ -457,7 +478,7 @@ def _notify_decision(*, actor, idea, event):
     )
 
 
-def _notify_new_idea(*, actor, idea, anonymous):
+def _notify_new_idea(*, actor: User, idea: Idea, anonymous: bool) -> None:
     """Tell the touchpoint's owner and the journey's owner about a new idea.
 
     A named idea is not announced to its own author. An anonymous idea is announced to both
@@ -465,7 +486,7 @@ def _notify_new_idea(*, actor, idea, anonymous):
     nobody.
     """
     touchpoint = idea.touchpoint
-    ids = {touchpoint.owner_id, touchpoint.journey.owner_id} - {None}
+    ids = {i for i in (touchpoint.owner_id, touchpoint.journey.owner_id) if i is not None}
     if not anonymous:
         ids.discard(actor.pk)
     values = {"number": idea.number, "title": idea.title, "touchpoint": touchpoint.name}
@@ -488,7 +509,7 @@ def _notify_new_idea(*, actor, idea, anonymous):
     )
 
 
-def _notify_comment(*, actor, idea, comment):
+def _notify_comment(*, actor: User, idea: Idea, comment: Comment) -> None:
     """Tell the idea's author and the earlier commenters (not the one who wrote it)."""
     ids = set(
         Comment.objects.filter(idea=idea)

@@ -123,7 +123,7 @@ def _render_detail(request, idea, *, comment_form=None, status_form=None, just_s
         "idea": idea,
         **selectors.idea_detail(idea, request.user),
         "comment_form": comment_form or CommentForm(),
-        "status_form": status_form or StatusForm(initial={"status": idea.status}),
+        "status_form": status_form or StatusForm(idea_status=idea.status),
         "is_author": idea.author_id == request.user.pk,
         "just_sent": just_sent,
     }
@@ -241,7 +241,7 @@ def comment_delete(request, idea_id, comment_id):
 def idea_status(request, idea_id):
     ensure_editor(request)
     idea = _idea(request, idea_id)
-    form = StatusForm(request.POST)
+    form = StatusForm(request.POST, idea_status=idea.status)
     if form.is_valid():
         data = form.cleaned_data
         original = None

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from motmap.forms import Form, ModelForm
 from motmap.models import EDITOR_ROLES, Membership
 
-from .models import Journey
+from .models import Journey, Stage
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -55,7 +55,9 @@ class JourneyForm(ModelForm):
 
 
 class StageForm(Form):
-    name = forms.CharField(label=_("Stage name"), max_length=80)
+    name = forms.CharField(
+        label=_("Stage name"), max_length=Stage._meta.get_field("name").max_length
+    )
 
 
 class StageDeleteForm(Form):

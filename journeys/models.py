@@ -59,7 +59,7 @@ class Journey(UUIDModel):
         validators=[MinValueValidator(1), MaxValueValidator(104)],
     )
     # The date the next review is due: computed from the last review held (or the creation)
-    # and the cadence; managers may move it. See reviews.schedule.
+    # and the cadence; managers may move it. See journeys.schedule.
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
     # When the next review reminder goes out (UTC), None when no reminder is due (archived).
     # The sweep claims a journey with a conditional UPDATE on it. See reviews.reminders.

@@ -9,11 +9,13 @@ while it is open. A missed sweep (the worker was down for a week) sends one remi
 backlog: the next reminder is always the first one after *now*.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from dateutil.relativedelta import relativedelta
 
 from notifications.schedule import morning
+
+from .models import Journey
 
 MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 WEEK = timedelta(days=7)
@@ -26,13 +28,13 @@ def add_cadence(day: date, cadence: str, every_weeks: int | None = None) -> date
     return day + relativedelta(months=MONTHS.get(cadence, 3))
 
 
-def next_review_on(journey, last_held_on: date | None = None) -> date:
+def next_review_on(journey: Journey, last_held_on: date | None = None) -> date:
     """When the journey's next review is due, from its last review held or its creation."""
     base = last_held_on or journey.created_at.astimezone(journey.organisation.tzinfo).date()
     return add_cadence(base, journey.review_cadence, journey.review_every_weeks)
 
 
-def _first_weekly_after(start: date, tz, after: datetime) -> datetime:
+def _first_weekly_after(start: date, tz: tzinfo, after: datetime) -> datetime:
     """The first of morning(start), morning(start + 7), ... later than `after`."""
     weeks = max(0, (after.astimezone(tz).date() - start).days // 7)
     moment = morning(start + weeks * WEEK, tz)
@@ -42,7 +44,7 @@ def _first_weekly_after(start: date, tz, after: datetime) -> datetime:
     return moment
 
 
-def next_review_reminder(due_on: date, days_before: int, tz, after: datetime) -> datetime:
+def next_review_reminder(due_on: date, days_before: int, tz: tzinfo, after: datetime) -> datetime:
     """The first review reminder later than `after` for a review due on `due_on`."""
     early = morning(due_on - timedelta(days=days_before), tz)
     if early > after:
@@ -50,7 +52,7 @@ def next_review_reminder(due_on: date, days_before: int, tz, after: datetime) ->
     return _first_weekly_after(due_on, tz, after)
 
 
-def next_action_reminder(due_on: date, tz, after: datetime) -> datetime:
+def next_action_reminder(due_on: date, tz: tzinfo, after: datetime) -> datetime:
     """The first reminder later than `after` for an action due on `due_on`."""
     on_the_day = morning(due_on, tz)
     if on_the_day > after:
@@ -58,6 +60,6 @@ def next_action_reminder(due_on: date, tz, after: datetime) -> datetime:
     return _first_weekly_after(due_on + timedelta(days=1), tz, after)
 
 
-def days_until(due_on: date, moment: datetime, tz) -> int:
+def days_until(due_on: date, moment: datetime, tz: tzinfo) -> int:
     """Days from the local date of `moment` to `due_on`: positive before, negative overdue."""
     return (due_on - moment.astimezone(tz).date()).days

@@ -1,12 +1,14 @@
 """Reads shared by the pages (and later the API), with their joins and prefetches."""
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+
+from motmap.models import Organisation
 
 from .models import Journey, Stage
 
 
-def journeys_with_figures(org):
+def journeys_with_figures(org: Organisation) -> QuerySet[Journey]:
     """Every journey of `org` with its touchpoint count and figures, in one query."""
     return (
         Journey.objects.for_org(org)
@@ -24,7 +26,7 @@ def journeys_with_figures(org):
     )
 
 
-def stages_with_counts(journey):
+def stages_with_counts(journey: Journey) -> QuerySet[Stage]:
     return (
         Stage.objects.filter(journey=journey)
         .annotate(touchpoint_count=Count("touchpoints"))

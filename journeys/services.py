@@ -1,6 +1,8 @@
 """Writes with rules for journeys and stages. Keyword-only, atomic, taking the acting user."""
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -8,20 +10,21 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motmap.fields import require_known
-from motmap.models import EDITOR_ROLES, Membership
+from motmap.fields import max_length, require_known
+from motmap.models import EDITOR_ROLES, Membership, Organisation, User
 from motmap.tenancy import require_editor
 
 from . import schedule
 from .models import Journey, ReviewCadence, Stage
 
 JOURNEY_FIELDS = ("name", "description", "segment", "owner", "review_cadence", "review_every_weeks")
+STAGE_NAME_MAX = max_length(Stage, "name")
 
 
 # --- the review rhythm: when the journey's next reminder goes out ----------------------------
 
 
-def journey_reminder_at(journey, *, now: datetime | None = None):
+def journey_reminder_at(journey: Journey, *, now: datetime | None = None) -> datetime | None:
     """When the journey's next review reminder should go out, or None."""
     if journey.archived_at or not journey.next_review_on:
         return None
@@ -31,7 +34,9 @@ def journey_reminder_at(journey, *, now: datetime | None = None):
     )
 
 
-def reschedule_journey(journey, *, now=None, save=True):
+def reschedule_journey(
+    journey: Journey, *, now: datetime | None = None, save: bool = True
+) -> datetime | None:
     """Set next_reminder_at from next_review_on (after a change of date, cadence or state)."""
     journey.next_reminder_at = journey_reminder_at(journey, now=now)
     if save:
@@ -39,9 +44,9 @@ def reschedule_journey(journey, *, now=None, save=True):
     return journey.next_reminder_at
 
 
-def _check_journey(journey):
+def _check_journey(journey: Journey) -> None:
     journey.name = (journey.name or "").strip()
-    errors = {}
+    errors: dict[str, str | list[str]] = {}
     if not journey.name:
         errors["name"] = _("Give the journey a name.")
     elif (
@@ -72,7 +77,7 @@ def _check_journey(journey):
         raise ValidationError(errors)
 
 
-def _save(obj):
+def _save(obj: Journey) -> None:
     try:
         with transaction.atomic():
             obj.save()
@@ -81,7 +86,7 @@ def _save(obj):
 
 
 @transaction.atomic
-def journey_create(*, actor, organisation, **fields):
+def journey_create(*, actor: User, organisation: Organisation, **fields: Any) -> Journey:
     require_editor(actor, organisation)
     require_known(fields, JOURNEY_FIELDS)
     fields.setdefault("owner", actor)
@@ -95,7 +100,7 @@ def journey_create(*, actor, organisation, **fields):
     return journey
 
 
-def last_review_held_on(journey):
+def last_review_held_on(journey: Journey) -> date | None:
     """The date of the journey's last completed review, or None."""
     return (
         journey.reviews.filter(status="completed")
@@ -106,7 +111,7 @@ def last_review_held_on(journey):
 
 
 @transaction.atomic
-def journey_update(*, actor, journey, **fields):
+def journey_update(*, actor: User, journey: Journey, **fields: Any) -> Journey:
     """Change a journey. A new cadence sets the next review date again from the last review."""
     require_editor(actor, journey.organisation)
     before = (journey.review_cadence, journey.review_every_weeks)
@@ -126,7 +131,9 @@ MAX_REVIEW_DAYS_AHEAD = 3 * 366
 
 
 @transaction.atomic
-def journey_set_next_review(*, actor, journey, next_review_on):
+def journey_set_next_review(
+    *, actor: User, journey: Journey, next_review_on: date | None
+) -> Journey:
     """A manager moves the next review date (not into the past, not years ahead)."""
     require_editor(actor, journey.organisation)
     today = timezone.localdate(timezone.now(), journey.organisation.tzinfo)
@@ -143,7 +150,7 @@ def journey_set_next_review(*, actor, journey, next_review_on):
 
 
 @transaction.atomic
-def journey_archive(*, actor, journey):
+def journey_archive(*, actor: User, journey: Journey) -> Journey:
     require_editor(actor, journey.organisation)
     Journey.objects.filter(pk=journey.pk, archived_at__isnull=True).update(
         archived_at=timezone.now(), next_reminder_at=None
@@ -153,7 +160,7 @@ def journey_archive(*, actor, journey):
 
 
 @transaction.atomic
-def journey_restore(*, actor, journey):
+def journey_restore(*, actor: User, journey: Journey) -> Journey:
     require_editor(actor, journey.organisation)
     Journey.objects.filter(pk=journey.pk).update(archived_at=None)
     journey.archived_at = None
@@ -161,12 +168,12 @@ def journey_restore(*, actor, journey):
     return journey
 
 
-def journey_is_empty(journey):
+def journey_is_empty(journey: Journey) -> bool:
     return not journey.touchpoints.exists() and not journey.reviews.exists()
 
 
 @transaction.atomic
-def journey_delete(*, actor, journey):
+def journey_delete(*, actor: User, journey: Journey) -> None:
     """Only an empty journey can be deleted; one with touchpoints is archived instead."""
     require_editor(actor, journey.organisation)
     if not journey_is_empty(journey):
@@ -179,17 +186,19 @@ def journey_delete(*, actor, journey):
     journey.delete()
 
 
-def _check_stage_name(name):
+def _check_stage_name(name: str | None) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the stage a name.")})
-    if len(name) > 80:
-        raise ValidationError({"name": _("Keep the stage name under 80 characters.")})
+    if len(name) > STAGE_NAME_MAX:
+        raise ValidationError(
+            {"name": _("Keep the stage name under %(n)d characters.") % {"n": STAGE_NAME_MAX}}
+        )
     return name
 
 
 @transaction.atomic
-def stage_create(*, actor, journey, name):
+def stage_create(*, actor: User, journey: Journey, name: str | None) -> Stage:
     require_editor(actor, journey.organisation)
     name = _check_stage_name(name)
     last = journey.stages.aggregate(m=Max("position"))["m"]
@@ -197,7 +206,7 @@ def stage_create(*, actor, journey, name):
 
 
 @transaction.atomic
-def stage_rename(*, actor, stage, name):
+def stage_rename(*, actor: User, stage: Stage, name: str | None) -> Stage:
     require_editor(actor, stage.journey.organisation)
     stage.name = _check_stage_name(name)
     stage.save(update_fields=["name"])
@@ -207,12 +216,24 @@ def stage_rename(*, actor, stage, name):
 DIRECTIONS = ("up", "down")
 
 
-def check_direction(direction):
+class Placed(Protocol):
+    """A row with a place in an ordered list: a stage in its journey, a touchpoint in its
+    stage (`objects`: its model's manager, for the one UPDATE that renumbers them)."""
+
+    pk: Any
+    position: int
+    objects: Any
+
+
+_P = TypeVar("_P", bound=Placed)
+
+
+def check_direction(direction: str | None) -> None:
     if direction not in DIRECTIONS:
         raise ValidationError({"direction": _("Move up or down.")})
 
 
-def _swap(items, obj, direction):
+def _swap(items: Sequence[_P], obj: _P, direction: str | None) -> bool:
     """Swap `obj` with its neighbour in `items` (ordered); renumber 1..n. True if it moved."""
     items = list(items)
     index = next((i for i, item in enumerate(items) if item.pk == obj.pk), None)
@@ -226,7 +247,7 @@ def _swap(items, obj, direction):
     return True
 
 
-def renumber(items):
+def renumber(items: Sequence[Placed]) -> None:
     model = type(items[0]) if items else None
     for position, item in enumerate(items, start=1):
         item.position = position
@@ -238,14 +259,14 @@ class BoardChanged(ValidationError):
     """The board changed since the page that asked for a move was loaded: nothing was moved."""
 
 
-def check_index(index):
+def check_index(index: object) -> int:
     """A place on the board, counted from 0 (the first place)."""
     if not isinstance(index, int) or isinstance(index, bool) or index < 0:
         raise ValidationError({"index": _("Say where to put it: a place from 0.")})
     return index
 
 
-def place_at(items, obj, index):
+def place_at(items: Sequence[_P], obj: _P, index: int) -> list[_P]:
     """`items` (ordered) with `obj` taken out and put back at `index` (clamped to the ends)."""
     rest = [item for item in items if item.pk != obj.pk]
     index = min(index, len(rest))
@@ -253,7 +274,14 @@ def place_at(items, obj, index):
 
 
 @transaction.atomic
-def stage_move(*, actor, stage, direction=None, index=None, seen_order=None):
+def stage_move(
+    *,
+    actor: User,
+    stage: Stage,
+    direction: str | None = None,
+    index: int | None = None,
+    seen_order: Sequence[object] | None = None,
+) -> bool:
     """Move a stage one place (`direction` "up" or "down") or to `index` (from 0).
 
     `seen_order`, with `index`: the stage ids in the order the person saw them. When the
@@ -285,7 +313,7 @@ def stage_move(*, actor, stage, direction=None, index=None, seen_order=None):
 
 
 @transaction.atomic
-def stage_delete(*, actor, stage, move_to=None):
+def stage_delete(*, actor: User, stage: Stage, move_to: Stage | None = None) -> None:
     """Remove a stage. One with touchpoints needs `move_to`, a stage of the same journey."""
     require_editor(actor, stage.journey.organisation)
     touchpoints = list(stage.touchpoints.order_by("position"))

@@ -8,7 +8,7 @@ from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from . import outbox
-from .models import Organisation, Role
+from .models import Organisation, Role, User
 
 TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -139,11 +139,17 @@ class NewPasswordForm(Form):
 class SignUpForm(NewPasswordForm):
     field_order = ["full_name", "email", "password1", "password2", "organisation_name"]
 
-    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("Email address"), max_length=254)
+    full_name = forms.CharField(
+        label=_("Your name"),
+        max_length=User._meta.get_field("full_name").max_length,
+        required=False,
+    )
+    email = forms.EmailField(
+        label=_("Email address"), max_length=User._meta.get_field("email").max_length
+    )
     organisation_name = forms.CharField(
         label=_("Your organisation"),
-        max_length=120,
+        max_length=Organisation._meta.get_field("name").max_length,
         help_text=_("The business whose moments of truth you will map."),
     )
 
@@ -170,7 +176,9 @@ class OutboxPasswordResetForm(ReadableText, PasswordResetForm):
 
 
 class OrganisationNameForm(Form):
-    name = forms.CharField(label=_("Organisation name"), max_length=120)
+    name = forms.CharField(
+        label=_("Organisation name"), max_length=Organisation._meta.get_field("name").max_length
+    )
 
 
 class OrganisationSettingsForm(ModelForm):
@@ -193,7 +201,9 @@ class OrganisationSettingsForm(ModelForm):
 
 
 class InviteForm(Form):
-    email = forms.EmailField(label=_("Email address"), max_length=254)
+    email = forms.EmailField(
+        label=_("Email address"), max_length=User._meta.get_field("email").max_length
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
 
 
@@ -204,7 +214,11 @@ class RoleForm(Form):
 class AcceptInvitationForm(NewPasswordForm):
     field_order = ["full_name", "password1", "password2"]
 
-    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    full_name = forms.CharField(
+        label=_("Your name"),
+        max_length=User._meta.get_field("full_name").max_length,
+        required=False,
+    )
 
     def __init__(self, *args, email="", **kwargs):
         self.email = email

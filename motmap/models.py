@@ -217,8 +217,10 @@ class Invitation(UUIDModel):
 class OutboxEmail(UUIDModel):
     """An email written in the same transaction as the change that causes it.
 
-    A task sends it (with retries); `sent_at` is set by a conditional UPDATE so that
-    a retry or a second worker never sends it twice.
+    A task sends it (with retries), at least once: it is claimed and then marked sent with
+    conditional UPDATEs, so a retry, the sweep or a second worker never sends a row that is
+    marked sent or claimed; an attempt whose outcome is lost is sent again once its claim runs
+    out, with the same Message-ID (see motmap/outbox.py).
     """
 
     organisation = models.ForeignKey(

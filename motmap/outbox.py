@@ -20,6 +20,8 @@ gets there. The claim lasts well beyond the slowest send that can still succeed 
 exchange taking its whole EMAIL_TIMEOUT), so a slow server alone never causes a second send.
 """
 
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
@@ -32,7 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .enqueue import enqueue_on_commit
-from .models import OutboxEmail
+from .models import Organisation, OutboxEmail
 
 SEND_TASK = "motmap.tasks.send_outbox_email"
 # One SMTP send is a handful of exchanges with the server (connect, EHLO, STARTTLS, EHLO, AUTH,
@@ -43,7 +45,7 @@ CLAIM_MARGIN = 2
 MIN_CLAIM_SECONDS = 300
 
 
-def claim_seconds():
+def claim_seconds() -> float:
     """How long a worker holds an email it is sending: comfortably longer than any send that
     can still succeed, so that only a dead worker's email is taken over. Needs EMAIL_TIMEOUT:
     without one a hung mail server would hold the worker past its claim."""
@@ -56,7 +58,7 @@ def claim_seconds():
     return max(MIN_CLAIM_SECONDS, CLAIM_MARGIN * SMTP_EXCHANGES * timeout)
 
 
-def message_id(email):
+def message_id(email: OutboxEmail) -> str:
     """The email's Message-ID, the same on every attempt (so a copy sent again after a worker
     died can be recognised), different for every row: `<outbox-<row id>@<domain>>`, the domain
     being DEFAULT_FROM_EMAIL's (else SITE_URL's host)."""
@@ -66,7 +68,14 @@ def message_id(email):
     return f"<outbox-{email.pk}@{domain}>"
 
 
-def render_email(*, to, template, context, organisation=None, headers=None):
+def render_email(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, object],
+    organisation: Organisation | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> OutboxEmail:
     """Render `templates/email/<template>.{subject.txt,txt,html}` into an unsaved OutboxEmail.
 
     Dates in an organisation's email are shown in its time zone, wherever it is queued from.
@@ -88,7 +97,14 @@ def render_email(*, to, template, context, organisation=None, headers=None):
     )
 
 
-def queue_email(*, to, template, context, organisation=None, headers=None):
+def queue_email(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, object],
+    organisation: Organisation | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> OutboxEmail:
     """Render one email and queue it (see render_email)."""
     email = render_email(
         to=to, template=template, context=context, organisation=organisation, headers=headers
@@ -96,7 +112,7 @@ def queue_email(*, to, template, context, organisation=None, headers=None):
     return queue_emails([email])[0]
 
 
-def queue_emails(emails):
+def queue_emails(emails: Sequence[OutboxEmail]) -> list[OutboxEmail]:
     """Write rendered emails in one INSERT; each is handed to the worker after the commit."""
     emails = OutboxEmail.objects.bulk_create(emails)
     for email in emails:
@@ -104,7 +120,7 @@ def queue_emails(emails):
     return emails
 
 
-def claim(email_id):
+def claim(email_id: uuid.UUID | str) -> bool:
     """Claim an unsent email for `claim_seconds()`. True when this caller won it."""
     now = timezone.now()
     until = now + timedelta(seconds=claim_seconds())
@@ -115,7 +131,7 @@ def claim(email_id):
     )
 
 
-def mark_sent(email_id):
+def mark_sent(email_id: uuid.UUID | str) -> bool:
     """Mark a sent email, once: the conditional UPDATE leaves a row another attempt marked."""
     return bool(
         OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True).update(
@@ -124,7 +140,7 @@ def mark_sent(email_id):
     )
 
 
-def send_one(email_id):
+def send_one(email_id: uuid.UUID | str) -> bool:
     """Send one outbox email if nobody else is. Raises on a transport error (for retries).
 
     At least once, not exactly once: see the module's docstring."""
@@ -156,7 +172,7 @@ def send_one(email_id):
     return True
 
 
-def pending_ids(limit=200):
+def pending_ids(limit: int = 200) -> list[uuid.UUID]:
     now = timezone.now()
     return list(
         OutboxEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True)

@@ -13,14 +13,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from . import lockout, outbox, signals
-from .models import Invitation, Membership, Organisation, Role
+from .models import Invitation, Membership, Organisation, Role, User
 from .tenancy import require_owner
 
 RESEND_GUARD_MINUTES = 10
 RESERVED_SLUGS = {"new", "admin", "api", "static", "accounts", "invitations", "orgs"}
 
 
-def _unique_slug(name):
+def _unique_slug(name: str) -> str:
     base = slugify(name)[:50].strip("-") or "org"
     if base in RESERVED_SLUGS:
         base = f"{base}-org"
@@ -32,7 +32,9 @@ def _unique_slug(name):
 
 
 @transaction.atomic
-def organisation_create(*, actor, name, time_zone="Europe/Stockholm"):
+def organisation_create(
+    *, actor: User, name: str, time_zone: str = "Europe/Stockholm"
+) -> Organisation:
     """Create an organisation with `actor` as its owner."""
     name = (name or "").strip()
     if not name:
@@ -53,7 +55,9 @@ def organisation_create(*, actor, name, time_zone="Europe/Stockholm"):
 
 
 @transaction.atomic
-def user_sign_up(*, email, password, full_name="", organisation_name):
+def user_sign_up(
+    *, email: str, password: str, full_name: str = "", organisation_name: str
+) -> tuple[User, Organisation]:
     """A new person and their new organisation, with them as owner."""
     User = get_user_model()
     email = (email or "").strip().lower()
@@ -80,8 +84,14 @@ def user_sign_up(*, email, password, full_name="", organisation_name):
 
 @transaction.atomic
 def organisation_update(
-    *, actor, organisation, name, time_zone, paper_size, reminder_days_before=None
-):
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    time_zone: str,
+    paper_size: str,
+    reminder_days_before: int | None = None,
+) -> Organisation:
     """Change an organisation's settings. A new time zone or reminder lead reschedules every
     review and action reminder in the same transaction."""
     require_owner(actor, organisation)
@@ -105,12 +115,14 @@ def organisation_update(
     return organisation
 
 
-def _hash(token):
+def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
-def invitation_create(*, actor, organisation, email, role):
+def invitation_create(
+    *, actor: User, organisation: Organisation, email: str, role: str
+) -> tuple[Invitation, str | None]:
     """Invite `email` to `organisation` with `role` and email them a single-use link."""
     require_owner(actor, organisation)
     email = (email or "").strip().lower()
@@ -153,7 +165,7 @@ def invitation_create(*, actor, organisation, email, role):
     return invitation, token
 
 
-def invitation_for_token(token):
+def invitation_for_token(token: str | None) -> Invitation | None:
     """The invitation for a token, whatever its state, or None."""
     return (
         Invitation.objects.select_related("organisation", "invited_by")
@@ -162,7 +174,7 @@ def invitation_for_token(token):
     )
 
 
-def invitation_problem(invitation):
+def invitation_problem(invitation: Invitation | None) -> str | None:
     """A sentence saying why an invitation cannot be used, or None when it can."""
     if invitation is None:
         return _("This invitation link is not valid. Ask for a new one.")
@@ -178,13 +190,19 @@ def invitation_problem(invitation):
 class AlreadyMember(Exception):
     """The person accepting an invitation belongs to its organisation already."""
 
-    def __init__(self, membership):
+    def __init__(self, membership: Membership) -> None:
         super().__init__(str(membership))
         self.membership = membership
 
 
 @transaction.atomic
-def invitation_accept(*, token, user=None, password=None, full_name=""):
+def invitation_accept(
+    *,
+    token: str | None,
+    user: User | None = None,
+    password: str | None = None,
+    full_name: str = "",
+) -> Membership:
     """Use an invitation once: for the logged-in `user`, or a new account with `password`.
 
     The logged-in account joins even when its address differs from the invited one (the
@@ -196,6 +214,7 @@ def invitation_accept(*, token, user=None, password=None, full_name=""):
     problem = invitation_problem(invitation)
     if problem:
         raise ValidationError(problem)
+    assert invitation is not None  # a missing one is a problem
     User = get_user_model()
     if user is None:
         if User.objects.filter(email__iexact=invitation.email).exists():
@@ -230,7 +249,7 @@ def invitation_accept(*, token, user=None, password=None, full_name=""):
 
 
 @transaction.atomic
-def invitation_revoke(*, actor, invitation):
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     """Withdraw a pending invitation; an accepted one cannot be withdrawn."""
     require_owner(actor, invitation.organisation)
     withdrawn = Invitation.objects.filter(
@@ -246,13 +265,13 @@ def invitation_revoke(*, actor, invitation):
     return invitation
 
 
-def _lock_owners(organisation):
+def _lock_owners(organisation: Organisation) -> list[Membership]:
     return list(
         Membership.objects.select_for_update().filter(organisation=organisation, role=Role.OWNER)
     )
 
 
-def _reload(membership):
+def _reload(membership: Membership) -> None:
     try:
         membership.refresh_from_db(fields=["role"])
     except Membership.DoesNotExist:
@@ -260,7 +279,7 @@ def _reload(membership):
 
 
 @transaction.atomic
-def membership_change_role(*, actor, membership, role):
+def membership_change_role(*, actor: User, membership: Membership, role: str) -> Membership:
     require_owner(actor, membership.organisation)
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a role.")})
@@ -276,7 +295,7 @@ def membership_change_role(*, actor, membership, role):
 
 
 @transaction.atomic
-def membership_remove(*, actor, membership):
+def membership_remove(*, actor: User, membership: Membership) -> None:
     require_owner(actor, membership.organisation)
     owners = _lock_owners(membership.organisation)
     _reload(membership)  # as it is now, under the lock
@@ -286,7 +305,7 @@ def membership_remove(*, actor, membership):
 
 
 @transaction.atomic
-def membership_login_unpause(*, actor, membership):
+def membership_login_unpause(*, actor: User, membership: Membership) -> int:
     """An owner lifts the login pause of a member (every address): see motmap.lockout. The
     member is told by email. Returns how many paused or counting addresses were forgotten."""
     require_owner(actor, membership.organisation)

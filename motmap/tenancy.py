@@ -5,22 +5,52 @@ Every org-scoped view is wrapped in `org_view`: a person who is not a member get
 fetched with `get_for_org`, which also answers 404 for another organisation's object.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, Protocol, TypeVar
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
-from django.http import Http404
+from django.db.models import F, Model
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import EDITOR_ROLES, Membership, Role
+from .models import EDITOR_ROLES, Membership, Organisation, Role, User
 
 SESSION_KEY = "motmap_org"
 
+View = Callable[..., HttpResponseBase]
+_M = TypeVar("_M", bound=Model, covariant=True)
 
-def resolve(user, org_slug):
+
+class AuthenticatedRequest(HttpRequest):
+    """The type of a request of a signed-in person (no request is made of this class)."""
+
+    user: User
+
+
+class OrgRequest(AuthenticatedRequest):
+    """The type of a request inside `org_view`: a member, their membership and its organisation
+    (set by the wrapper)."""
+
+    org: Organisation
+    membership: Membership
+
+
+class OrgScoped(Protocol[_M]):
+    """A queryset of `_M` with a `for_org` method (the models' OrgScopedQuerySet)."""
+
+    @property
+    def model(self) -> type[_M]: ...
+
+    def for_org(self, org: Organisation) -> Any: ...
+
+
+def resolve(user: User | AnonymousUser, org_slug: str) -> Membership:
     """Return the membership of `user` in the organisation `org_slug`, or raise Http404."""
     if not user.is_authenticated:
         raise Http404
@@ -32,7 +62,7 @@ def resolve(user, org_slug):
         raise Http404 from None
 
 
-def org_view(view):
+def org_view(view: View) -> View:
     """Decorate a view taking (request, ...) under /o/<org_slug>/.
 
     Sets request.org and request.membership and renders in the organisation's time zone.
@@ -40,7 +70,7 @@ def org_view(view):
 
     @login_required
     @wraps(view)
-    def wrapper(request, org_slug, *args, **kwargs):
+    def wrapper(request: OrgRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
         membership = resolve(request.user, org_slug)
         request.membership = membership
         request.org = membership.organisation
@@ -52,7 +82,7 @@ def org_view(view):
     return wrapper
 
 
-def remember_organisation(request, membership):
+def remember_organisation(request: HttpRequest, membership: Membership) -> None:
     """Note the organisation a person switched to: home sends them back to it.
 
     Written only on a switch (not on every page), in the session and on the membership,
@@ -64,7 +94,7 @@ def remember_organisation(request, membership):
     membership.last_used_at = now
 
 
-def last_used_organisation(request):
+def last_used_organisation(request: AuthenticatedRequest) -> str | None:
     """The slug of the organisation to open for this person, or None to let them choose.
 
     The one of this session, else the one they switched to last, else their only one.
@@ -83,18 +113,19 @@ def last_used_organisation(request):
     return None
 
 
-def get_for_org(queryset, org, **lookup):
+def get_for_org(queryset: OrgScoped[_M], org: Organisation, **lookup: Any) -> _M:
     """Fetch one object of `org` from a queryset with a `for_org` method, or 404."""
-    return get_object_or_404(queryset.for_org(org), **lookup)
+    found: _M = get_object_or_404(queryset.for_org(org), **lookup)
+    return found
 
 
-def membership_of(user, org):
+def membership_of(user: User | AnonymousUser | None, org: Organisation) -> Membership | None:
     if not user or not user.is_authenticated:
         return None
     return Membership.objects.filter(organisation=org, user=user).first()
 
 
-def require_role(user, org, *roles):
+def require_role(user: User | AnonymousUser | None, org: Organisation, *roles: str) -> Membership:
     """Raise PermissionDenied unless `user` has one of `roles` in `org`. Returns the membership.
 
     Used by services: templates only hide buttons, services refuse.
@@ -107,20 +138,20 @@ def require_role(user, org, *roles):
     return membership
 
 
-def require_editor(user, org):
+def require_editor(user: User | AnonymousUser | None, org: Organisation) -> Membership:
     return require_role(user, org, *EDITOR_ROLES)
 
 
-def require_owner(user, org):
+def require_owner(user: User | AnonymousUser | None, org: Organisation) -> Membership:
     return require_role(user, org, Role.OWNER)
 
 
-def ensure_editor(request):
+def ensure_editor(request: OrgRequest) -> None:
     """For pages that only show an edit form: staff get 403 (the service refuses the write)."""
     if not request.membership.can_edit:
         raise PermissionDenied(_("Only managers and owners can change this."))
 
 
-def ensure_owner(request):
+def ensure_owner(request: OrgRequest) -> None:
     if not request.membership.is_owner:
         raise PermissionDenied(_("Only owners can change this."))

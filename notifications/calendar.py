@@ -6,8 +6,9 @@ fetch it). Resetting the token gives a new address and the old one stops working
 
 import re
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import icalendar
 from django.conf import settings
@@ -17,22 +18,24 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap.models import Membership, User
+
 from .models import CalendarFeed
 
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 
-def _new_token():
+def _new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _own(actor, membership):
+def _own(actor: User, membership: Membership) -> None:
     if membership.user_id != actor.pk:
         raise PermissionDenied
 
 
 @transaction.atomic
-def calendar_feed_create(*, actor, membership):
+def calendar_feed_create(*, actor: User, membership: Membership) -> CalendarFeed:
     """The member's feed, created if they have none yet (a second click changes nothing)."""
     _own(actor, membership)
     feed, _created = CalendarFeed.objects.get_or_create(
@@ -42,7 +45,7 @@ def calendar_feed_create(*, actor, membership):
 
 
 @transaction.atomic
-def calendar_feed_reset(*, actor, membership):
+def calendar_feed_reset(*, actor: User, membership: Membership) -> CalendarFeed:
     """A new secret address; the old one answers 404 from now on."""
     _own(actor, membership)
     feed, created = CalendarFeed.objects.get_or_create(
@@ -56,16 +59,16 @@ def calendar_feed_reset(*, actor, membership):
 
 
 @transaction.atomic
-def calendar_feed_delete(*, actor, membership):
+def calendar_feed_delete(*, actor: User, membership: Membership) -> None:
     _own(actor, membership)
     CalendarFeed.objects.filter(membership=membership).delete()
 
 
-def feed_url(feed):
+def feed_url(feed: CalendarFeed) -> str:
     return settings.SITE_URL + reverse("calendar_feed", args=[feed.token])
 
 
-def feed_for_token(token):
+def feed_for_token(token: object) -> CalendarFeed | None:
     """The feed for a token, or None. Tokens of the wrong shape are not even looked up."""
     if not isinstance(token, str) or not TOKEN_SHAPE.fullmatch(token):
         return None
@@ -90,17 +93,18 @@ class CalendarEvent:
 # The hook through which apps above say what a feed shows: each source is called with the
 # feed's membership and returns its events, in order. Registered in their AppConfig.ready()
 # (reviews: the journeys' next reviews and the member's open actions).
-_sources = []
+Source = Callable[[Membership], Iterable[CalendarEvent]]
+_sources: list[Source] = []
 
 
-def register_source(source):
+def register_source(source: Source) -> Source:
     """Add `source(membership) -> iterable of CalendarEvent` to every member's feed."""
     if source not in _sources:
         _sources.append(source)
     return source
 
 
-def calendar_for(feed, *, now=None):
+def calendar_for(feed: CalendarFeed, *, now: datetime | None = None) -> bytes:
     """The iCalendar document of a feed (bytes), and its fetch stamped: one query, then the
     sources' (reviews: two)."""
     now = now or timezone.now()
@@ -119,7 +123,7 @@ def calendar_for(feed, *, now=None):
     return cal.to_ical()
 
 
-def _event(item, *, now):
+def _event(item: CalendarEvent, *, now: datetime) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", item.uid)
     event.add("dtstamp", now)

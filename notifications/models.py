@@ -25,7 +25,7 @@ DIGESTS = (Frequency.DAILY, Frequency.WEEKLY)
 
 # Managers get one weekly digest (new ideas awaiting decision, reviews due, overdue actions)
 # rather than twenty emails a day; front-line staff hear at once about their own ideas.
-DEFAULTS = {
+DEFAULTS: dict[str, dict[str, str]] = {
     Role.OWNER: {
         Kind.REMINDERS: Frequency.WEEKLY,
         Kind.DECISIONS: Frequency.IMMEDIATELY,

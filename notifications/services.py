@@ -12,8 +12,9 @@ link (also as `List-Unsubscribe` / `List-Unsubscribe-Post` headers, RFC 8058).
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.conf import settings
 from django.core import signing
@@ -23,12 +24,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from motmap import outbox
-from motmap.models import Membership
+from motmap.fields import max_length
+from motmap.models import Membership, OutboxEmail, User
 
 from .models import DEFAULTS, DIGESTS, Frequency, Kind, NotificationSetting, PendingNotice
 from .schedule import morning
 
 UNSUBSCRIBE_SALT = "motmap.notifications.unsubscribe"
+NOTICE_TEXT_MAX = max_length(PendingNotice, "text")
+NOTICE_URL_MAX = max_length(PendingNotice, "url")
 
 
 @dataclass
@@ -41,16 +45,16 @@ class Notice:
     template: str
     text: str
     url: str
-    context: dict = field(default_factory=dict)
+    context: dict[str, object] = field(default_factory=dict)
 
 
 # --- settings ----------------------------------------------------------------------------------
 
 
-def frequencies(memberships):
+def frequencies(memberships: Iterable[Membership]) -> dict[uuid.UUID, dict[str, str]]:
     """{membership_id: {kind: frequency}} for every kind, defaults filled in. One query."""
     memberships = list(memberships)
-    result = {m.pk: dict(DEFAULTS[m.role]) for m in memberships}
+    result: dict[uuid.UUID, dict[str, str]] = {m.pk: dict(DEFAULTS[m.role]) for m in memberships}
     rows = NotificationSetting.objects.filter(membership__in=[m.pk for m in memberships])
     for membership_id, kind, frequency in rows.values_list("membership_id", "kind", "frequency"):
         result[membership_id][kind] = frequency
@@ -58,7 +62,7 @@ def frequencies(memberships):
 
 
 @transaction.atomic
-def settings_update(*, actor, membership, choices):
+def settings_update(*, actor: User, membership: Membership, choices: dict[str, str]) -> None:
     """Save a person's choices ({kind: frequency}). Only they may change them."""
     if membership.user_id != actor.pk:
         raise PermissionDenied
@@ -73,11 +77,11 @@ def settings_update(*, actor, membership, choices):
 # --- unsubscribe -------------------------------------------------------------------------------
 
 
-def unsubscribe_token(membership, kinds):
+def unsubscribe_token(membership: Membership, kinds: Iterable[str]) -> str:
     return signing.dumps({"m": str(membership.pk), "k": sorted(kinds)}, salt=UNSUBSCRIBE_SALT)
 
 
-def read_unsubscribe_token(token):
+def read_unsubscribe_token(token: str) -> tuple[Membership, list[str]] | None:
     """(membership, kinds) for a valid token, else None (forged, altered, member removed)."""
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
@@ -91,7 +95,7 @@ def read_unsubscribe_token(token):
 
 
 @transaction.atomic
-def unsubscribe(token):
+def unsubscribe(token: str) -> tuple[Membership, list[str]] | None:
     """Turn the token's kinds off. Needs no login: the signature is the proof. None if invalid."""
     found = read_unsubscribe_token(token)
     if found is None:
@@ -104,18 +108,18 @@ def unsubscribe(token):
     return membership, kinds
 
 
-def unsubscribe_url(membership, kinds):
+def unsubscribe_url(membership: Membership, kinds: Iterable[str]) -> str:
     return settings.SITE_URL + reverse("unsubscribe", args=[unsubscribe_token(membership, kinds)])
 
 
-def _headers(url):
+def _headers(url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 # --- delivery ----------------------------------------------------------------------------------
 
 
-def next_digest_at(frequency, tz, now):
+def next_digest_at(frequency: str, tz: tzinfo, now: datetime) -> datetime:
     """The next REMINDER_HOUR in `tz` (daily), or the next Monday at that hour (weekly)."""
     today = now.astimezone(tz).date()
     day = today
@@ -128,14 +132,15 @@ def next_digest_at(frequency, tz, now):
     return moment
 
 
-def deliver(notices, *, now: datetime | None = None):
+def deliver(notices: Iterable[Notice], *, now: datetime | None = None) -> None:
     """Send or keep each notice according to its recipient's setting. Fixed number of queries."""
     notices = list(notices)
     if not notices:
         return
     now = now or timezone.now()
     chosen = frequencies({n.membership.pk: n.membership for n in notices}.values())
-    emails, pending = [], []
+    emails: list[OutboxEmail] = []
+    pending: list[PendingNotice] = []
     for notice in notices:
         membership = notice.membership
         frequency = chosen[membership.pk][notice.kind]
@@ -149,8 +154,8 @@ def deliver(notices, *, now: datetime | None = None):
                     membership=membership,
                     kind=notice.kind,
                     frequency=frequency,
-                    text=notice.text[:500],
-                    url=notice.url[:500],
+                    text=notice.text[:NOTICE_TEXT_MAX],
+                    url=notice.url[:NOTICE_URL_MAX],
                     created_at=now,
                     deliver_after=next_digest_at(frequency, org.tzinfo, now),
                 )
@@ -159,7 +164,7 @@ def deliver(notices, *, now: datetime | None = None):
     PendingNotice.objects.bulk_create(pending)
 
 
-def _notice_email(notice):
+def _notice_email(notice: Notice) -> OutboxEmail:
     membership = notice.membership
     unsubscribe = unsubscribe_url(membership, [notice.kind])
     return outbox.render_email(
@@ -183,7 +188,7 @@ def _notice_email(notice):
 # --- digests -----------------------------------------------------------------------------------
 
 
-def send_due_digests(*, now=None, batch_size=None) -> int:
+def send_due_digests(*, now: datetime | None = None, batch_size: int | None = None) -> int:
     """Email every digest that is due. Returns the number of digest emails written."""
     now = now or timezone.now()
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
@@ -196,7 +201,7 @@ def send_due_digests(*, now=None, batch_size=None) -> int:
 
 
 @transaction.atomic
-def _digest_batch(now, batch_size):
+def _digest_batch(now: datetime, batch_size: int) -> tuple[int, int]:
     due = PendingNotice.objects.filter(sent_at__isnull=True, deliver_after__lte=now)
     ids = list(due.order_by("deliver_after").values_list("pk", flat=True)[:batch_size])
     if not ids:
@@ -206,10 +211,10 @@ def _digest_batch(now, batch_size):
     notices = PendingNotice.objects.filter(claim=token).select_related(
         "membership__user", "organisation"
     )
-    groups = defaultdict(list)
+    groups: defaultdict[tuple[uuid.UUID, str], list[PendingNotice]] = defaultdict(list)
     for notice in notices.order_by("created_at"):
         groups[(notice.membership_id, notice.frequency)].append(notice)
-    emails = []
+    emails: list[OutboxEmail] = []
     for (_membership_id, frequency), items in groups.items():
         membership = items[0].membership
         if not membership.user.is_active:
@@ -220,7 +225,9 @@ def _digest_batch(now, batch_size):
     return len(ids), len(emails)
 
 
-def _digest_email(membership, frequency, items):
+def _digest_email(
+    membership: Membership, frequency: str, items: Sequence[PendingNotice]
+) -> OutboxEmail:
     kinds = sorted({item.kind for item in items})
     sections = [
         {"label": Kind(kind).label, "items": [i for i in items if i.kind == kind]}

@@ -6,14 +6,19 @@ their ratings, the ideas, the actions, and the attendees when the pack is a revi
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, TypedDict
+from uuid import UUID
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ideas.models import WAITING_STATUSES, Idea, IdeaStatus
+from journeys.models import Journey
+from motmap.models import User
 from reviews.models import (
     Action,
     ActionStatus,
@@ -22,7 +27,8 @@ from reviews.models import (
     ReviewRating,
     ReviewStatus,
 )
-from touchpoints.selectors import emotion_curve, journey_map, priorities
+from touchpoints.models import Touchpoint
+from touchpoints.selectors import EmotionCurve, JourneyMap, emotion_curve, journey_map, priorities
 
 TREND_REVIEWS = 4
 # Beyond this many characters of text a touchpoint's texts are printed one under the other, at
@@ -31,6 +37,22 @@ LONG_TEXT = 2400
 ACCEPTED_STATUSES = (IdeaStatus.ACCEPTED, IdeaStatus.IN_PROGRESS)  # decided yes, not yet done
 QUARTER_RE = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 FIRST_YEAR = 2000
+
+# A touchpoint of the board to which the pack adds what its template shows (`is_long`, `trend`,
+# `previous_rating`, the ideas implemented, waiting and decided there, its open actions): the
+# model does not declare them, so such a touchpoint is typed loosely.
+PackTouchpoint = Any
+
+
+class RatingRow(TypedDict):
+    review_id: UUID
+    touchpoint_id: UUID
+    rating: int | None
+    target_rating: int | None
+
+
+# (review id, touchpoint id) -> what the review gave the touchpoint
+Ratings = dict[tuple[UUID, UUID], RatingRow]
 
 
 class InvalidPeriod(ValueError):
@@ -42,24 +64,17 @@ class Period:
     start: datetime | None  # None: from the very beginning (no review completed yet)
     end: datetime
     quarter: str = ""  # "2027-Q1" when a quarter was chosen
-    just_held: object = None  # the review completed in the last days, which the period includes
+    just_held: Review | None = None  # the review completed in the last days, in the period
 
     @property
-    def label(self):
+    def label(self) -> str:
         if self.quarter:
             year, q = self.quarter.split("-Q")
             return _("Q%(q)s %(year)s") % {"q": q, "year": year}
         return ""
 
-    def contains(self, moment):
-        return (
-            moment is not None
-            and (self.start is None or moment >= self.start)
-            and (moment <= self.end)
-        )
 
-
-def quarter_period(value, tz, now=None):
+def quarter_period(value: str | None, tz: tzinfo, now: datetime | None = None) -> Period:
     """`2027-Q1` (or `2027Q1`) -> the period of that quarter in the time zone `tz`.
 
     A quarter that has not started yet, or a malformed one, raises InvalidPeriod.
@@ -78,7 +93,7 @@ def quarter_period(value, tz, now=None):
     return Period(start=start, end=min(end, now), quarter=f"{year}-Q{q}")
 
 
-def recent_quarters(tz, count=6, now=None):
+def recent_quarters(tz: tzinfo, count: int = 6, now: datetime | None = None) -> list[str]:
     """The current quarter and the ones before it, newest first, e.g. ["2027-Q2", "2027-Q1"]."""
     local = timezone.localtime(now or timezone.now(), tz)
     year, q = local.year, (local.month - 1) // 3 + 1
@@ -91,39 +106,38 @@ def recent_quarters(tz, count=6, now=None):
 
 @dataclass
 class RatingMove:
-    touchpoint: object
+    touchpoint: Touchpoint
     before: int
     now: int
 
     @property
-    def steps(self):
+    def steps(self) -> int:
         return self.now - self.before
 
 
 @dataclass
 class JourneyPack:
-    journey: object
-    board: object
+    journey: Journey
+    board: JourneyMap
     period: Period
-    review: object = None
-    attendees: list = field(default_factory=list)
-    baseline: object = None  # the review the ratings moved from (the previous curve)
-    previous_points: list = field(default_factory=list)  # [(x, y) or None] per touchpoint
-    trend_reviews: list = field(default_factory=list)  # oldest first
-    moved_up: list = field(default_factory=list)
-    moved_down: list = field(default_factory=list)
+    review: Review | None = None
+    attendees: list[User] = field(default_factory=list)
+    baseline: Review | None = None  # the review the ratings moved from (the previous curve)
+    # [(x, y) or None] per touchpoint
+    previous_points: list[tuple[float, float] | None] = field(default_factory=list)
+    moved_up: list[RatingMove] = field(default_factory=list)
+    moved_down: list[RatingMove] = field(default_factory=list)
     implemented_count: int = 0
     accepted_count: int = 0
     waiting_count: int = 0
-    actions: list = field(default_factory=list)
-    decided_count: int = 0
+    actions: list[Action] = field(default_factory=list)
 
     @property
-    def touchpoints(self):
+    def touchpoints(self) -> list[PackTouchpoint]:
         return self.board.touchpoints
 
     @property
-    def is_empty(self):
+    def is_empty(self) -> bool:
         return not self.board.touchpoints
 
 
@@ -132,17 +146,24 @@ class JourneyPack:
 JUST_HELD_DAYS = 7
 
 
-def _default_period(reviews, now):
+def _default_period(reviews: Sequence[Review], now: datetime) -> Period:
     """Since the last completed review of the journey (from the beginning when none was); in
     the days just after a review, since the one before it, so that it includes that meeting.
     `reviews`: the journey's completed reviews, newest first."""
-    if reviews and now - reviews[0].completed_at < timedelta(days=JUST_HELD_DAYS):
+    last = reviews[0].completed_at if reviews else None
+    if last is not None and now - last < timedelta(days=JUST_HELD_DAYS):
         start = reviews[1].completed_at if len(reviews) > 1 else None
         return Period(start=start, end=now, just_held=reviews[0])
     return Period(start=reviews[0].completed_at if reviews else None, end=now)
 
 
-def gather_journey_pack(journey, *, period=None, review=None, now=None):
+def gather_journey_pack(
+    journey: Journey,
+    *,
+    period: Period | None = None,
+    review: Review | None = None,
+    now: datetime | None = None,
+) -> JourneyPack:
     """Everything one journey's pack shows. `review`: the pack of that review meeting.
 
     A completed review's pack shows its period (since the review before it) and the ratings
@@ -160,15 +181,20 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
         .order_by("-completed_at")
     )
     if review is not None and review.is_completed:
-        earlier = [r for r in reviews if r.completed_at and r.completed_at < review.completed_at]
-        period = Period(
-            start=earlier[0].completed_at if earlier else None, end=review.completed_at or now
-        )
+        end = review.completed_at or now
+        earlier = [r for r in reviews if r.completed_at and r.completed_at < end]
+        period = Period(start=earlier[0].completed_at if earlier else None, end=end)
         baseline = earlier[0] if earlier else None
     else:
         period = period or _default_period(reviews, now)
         baseline = next(
-            (r for r in reviews if period.start is not None and r.completed_at <= period.start),
+            (
+                r
+                for r in reviews
+                if period.start is not None
+                and r.completed_at is not None
+                and r.completed_at <= period.start
+            ),
             None,
         )
     trend = [r for r in reviews if r.completed_at and r.completed_at <= period.end][:TREND_REVIEWS][
@@ -176,27 +202,24 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
     ]
 
     wanted = {r.pk for r in trend} | {r.pk for r in (baseline, review) if r is not None}
-    ratings = {}
+    ratings: Ratings = {}
     if wanted:
         for row in ReviewRating.objects.filter(
             review_id__in=wanted, touchpoint__isnull=False
         ).values("review_id", "touchpoint_id", "rating", "target_rating"):
             ratings[(row["review_id"], row["touchpoint_id"])] = row
 
-    ordered = board.touchpoints
+    ordered: list[PackTouchpoint] = board.touchpoints
     if review is not None and review.is_completed:
         _apply_review_ratings(board, review, ratings)
 
     pack = JourneyPack(
         journey=journey, board=board, period=period, review=review, baseline=baseline
     )
-    pack.trend_reviews = trend
     for tp in ordered:
         tp.is_long = len(tp.moment) + len(tp.desired_outcome) + len(tp.customer_wants) > LONG_TEXT
-        tp.trend = [(r, (ratings.get((r.pk, tp.pk)) or {}).get("rating")) for r in trend]
-        tp.previous_rating = (
-            (ratings.get((baseline.pk, tp.pk)) or {}).get("rating") if baseline else None
-        )
+        tp.trend = [(r, _rating(ratings, r, tp)) for r in trend]
+        tp.previous_rating = _rating(ratings, baseline, tp) if baseline else None
         tp.implemented_ideas, tp.waiting_ideas, tp.open_actions = [], [], []
         tp.decided_ideas = []
         if tp.previous_rating is not None and tp.previous_rating != tp.rating_current:
@@ -214,7 +237,13 @@ def gather_journey_pack(journey, *, period=None, review=None, now=None):
     return pack
 
 
-def _apply_review_ratings(board, review, ratings):
+def _rating(ratings: Ratings, review: Review, touchpoint: Touchpoint) -> int | None:
+    """The rating `review` gave `touchpoint` (None: not rated in it)."""
+    row = ratings.get((review.pk, touchpoint.pk))
+    return row["rating"] if row else None
+
+
+def _apply_review_ratings(board: JourneyMap, review: Review, ratings: Ratings) -> None:
     """A review's pack shows the ratings given in that review, not today's."""
     for tp in board.touchpoints:
         row = ratings.get((review.pk, tp.pk))
@@ -226,16 +255,18 @@ def _apply_review_ratings(board, review, ratings):
     board.priorities = priorities(board.touchpoints)
 
 
-def _previous_points(curve, touchpoints):
+def _previous_points(
+    curve: EmotionCurve, touchpoints: Sequence[PackTouchpoint]
+) -> list[tuple[float, float] | None]:
     """The previous review's curve on the same axes: (x, y) per touchpoint, None where unrated."""
-    points = []
+    points: list[tuple[float, float] | None] = []
     for point, tp in zip(curve.points, touchpoints, strict=True):
         rating = tp.previous_rating
         points.append(None if rating is None else (point.x, curve.top + (2 - rating) * curve.step))
     return points
 
 
-def _attach_ideas(pack, journey, period):
+def _attach_ideas(pack: JourneyPack, journey: Journey, period: Period) -> None:
     by_tp = {tp.pk: tp for tp in pack.touchpoints}
     in_period = Q(status=IdeaStatus.IMPLEMENTED, implemented_at__lte=period.end)
     if period.start is not None:
@@ -272,7 +303,9 @@ def _attach_ideas(pack, journey, period):
             pack.accepted_count += 1
 
 
-def _attach_actions(pack, journey, period, review):
+def _attach_actions(
+    pack: JourneyPack, journey: Journey, period: Period, review: Review | None
+) -> None:
     """Open actions, and every action agreed in the period (or the review) whatever its state."""
     agreed = Q(created_at__lte=period.end)
     if period.start is not None:
@@ -293,7 +326,9 @@ def _attach_actions(pack, journey, period, review):
             tp.open_actions.append(action)
 
 
-def _attach_decisions(pack, journey, period, review):
+def _attach_decisions(
+    pack: JourneyPack, journey: Journey, period: Period, review: Review | None
+) -> None:
     """The ideas decided in review meetings: in the review of the pack, or in the reviews
     completed in the period (after its start, which is the review before)."""
     if review is not None:
@@ -308,7 +343,6 @@ def _attach_decisions(pack, journey, period, review):
             wanted &= Q(review__completed_at__gt=period.start)
     by_tp = {tp.pk: tp for tp in pack.touchpoints}
     for decision in ReviewDecision.objects.filter(wanted).order_by("decided_at"):
-        pack.decided_count += 1
         tp = by_tp.get(decision.touchpoint_id)
         if tp is not None:
             tp.decided_ideas.append(decision)

@@ -9,7 +9,10 @@ import hashlib
 import logging
 import os
 import re
-from datetime import timedelta
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -17,6 +20,7 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,10 +28,13 @@ from django.utils.translation import gettext as _
 
 from motmap import ratelimit
 from motmap.enqueue import enqueue_on_commit
+from motmap.models import Organisation, User
 from motmap.tenancy import require_editor
+from reviews.models import Review
 
 from . import pdf, selectors
 from .models import PackKind, PackStatus, PaperSize, StoredPack
+from .selectors import JourneyPack
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +49,16 @@ PDF_CACHE_SECONDS = 7 * 24 * 3600
 WAITING_AFTER = timedelta(minutes=1)
 
 
-def pack_context(*, org, packs, paper, for_pdf, is_org_pack=False, printed_at=None, **extra):
+def pack_context(
+    *,
+    org: Organisation,
+    packs: Sequence[JourneyPack],
+    paper: str,
+    for_pdf: bool,
+    is_org_pack: bool = False,
+    printed_at: datetime | None = None,
+    **extra: object,
+) -> dict[str, Any]:
     if is_org_pack:
         title = _("Review pack")
     else:
@@ -61,17 +77,17 @@ def pack_context(*, org, packs, paper, for_pdf, is_org_pack=False, printed_at=No
     }
 
 
-def render_pack_html(context, request=None):
+def render_pack_html(context: Mapping[str, Any], request: HttpRequest | None = None) -> str:
     return render_to_string("print/pack.html", context, request=request)
 
 
-def pack_pdf(context):
+def pack_pdf(context: Mapping[str, Any]) -> tuple[bytes, int]:
     """(pdf bytes, page count) of a pack context. Raises pdf.PdfUnavailable without WeasyPrint."""
     document = pdf.html_to_document(render_pack_html({**context, "for_pdf": True}))
     return pdf.write_pdf(document), len(document.pages)
 
 
-def journey_pack_pdf(context):
+def journey_pack_pdf(context: Mapping[str, Any]) -> bytes:
     """The PDF of a journey's pack, from the cache when nothing in it changed since it was made.
 
     The key is the SHA-256 of the pack's final HTML, without its "Printed" time, and of the
@@ -91,7 +107,7 @@ def journey_pack_pdf(context):
     return content
 
 
-def _content_key(html, *, printed):
+def _content_key(html: str, *, printed: str) -> str:
     digest = hashlib.sha256(html.replace(printed, "").encode())
     static_url = re.escape(urlsplit(settings.STATIC_URL).path)
     for path in sorted(set(re.findall(rf"""(?:href|src)=["']{static_url}([^"'?#]+)""", html))):
@@ -100,7 +116,7 @@ def _content_key(html, *, printed):
     return f"pack-pdf:{digest.hexdigest()}"
 
 
-def _static_fingerprint(url_path):
+def _static_fingerprint(url_path: str) -> bytes:
     """The size and modification time of a static file the pack loads (b"" if not found)."""
     found = finders.find(url_path) or (
         os.path.join(settings.STATIC_ROOT, url_path) if settings.STATIC_ROOT else None
@@ -112,7 +128,7 @@ def _static_fingerprint(url_path):
     return f"{stat.st_size}:{stat.st_mtime_ns}".encode() if stat else b""
 
 
-def _cached_pdf(key):
+def _cached_pdf(key: str) -> bytes | None:
     if ratelimit.cache_seems_away():
         return None
     try:
@@ -122,7 +138,7 @@ def _cached_pdf(key):
         return None
 
 
-def _keep_pdf(key, content):
+def _keep_pdf(key: str, content: bytes) -> None:
     if ratelimit.cache_seems_away():
         return
     try:
@@ -131,7 +147,7 @@ def _keep_pdf(key, content):
         ratelimit.cache_failed("keep a pack", exc, "packs are made afresh meanwhile")
 
 
-def store_review_pack(review, *, paper=None):
+def store_review_pack(review: Review, *, paper: str | None = None) -> StoredPack:
     """Make and keep the pack of a completed review, so that meeting's pack can be printed again.
 
     Safe inside the transaction that completes the review: the row is written now, the task is
@@ -158,14 +174,18 @@ def store_review_pack(review, *, paper=None):
     return pack
 
 
-def on_review_completed(sender, *, review, keep_pack=True, **kwargs):
+def on_review_completed(
+    sender: object, *, review: Review, keep_pack: bool = True, **kwargs: Any
+) -> None:
     """Receiver of `reviews.signals.review_completed`: keep the meeting's pack."""
     if keep_pack:
         store_review_pack(review)
 
 
 @transaction.atomic
-def org_pack_start(*, actor, organisation, paper=None):
+def org_pack_start(
+    *, actor: User, organisation: Organisation, paper: str | None = None
+) -> StoredPack:
     """Queue a pack of every active journey of the organisation (editors only)."""
     require_editor(actor, organisation)
     journeys = organisation.journeys.active().count()
@@ -181,11 +201,11 @@ def org_pack_start(*, actor, organisation, paper=None):
     return pack
 
 
-def _queue(pack):
+def _queue(pack: StoredPack) -> None:
     enqueue_on_commit("packs.tasks.build_stored_pack", str(pack.pk), sweep="the pack sweep")
 
 
-def waiting_pack_ids(now=None, *, limit=50):
+def waiting_pack_ids(now: datetime | None = None, *, limit: int = 50) -> list[str]:
     """Packs no worker took: queued a while ago (the broker was away when they were queued) or
     left running by a worker that died. The beat's sweep builds them (`_claim` decides)."""
     now = now or timezone.now()
@@ -200,7 +220,7 @@ def waiting_pack_ids(now=None, *, limit=50):
     ]
 
 
-def _claim(pack_id, now):
+def _claim(pack_id: uuid.UUID | str, now: datetime) -> int:
     """Take the pack for this worker: queued, failed, or left running by a dead worker."""
     claimable = Q(status__in=[PackStatus.QUEUED, PackStatus.FAILED]) | Q(
         status=PackStatus.RUNNING, started_at__lt=now - STALE_AFTER
@@ -210,7 +230,9 @@ def _claim(pack_id, now):
     )
 
 
-def stored_pack_build(pack_id, *, now=None):
+def stored_pack_build(
+    pack_id: uuid.UUID | str, *, now: datetime | None = None
+) -> uuid.UUID | str | None:
     """Make the PDF of a stored pack. Idempotent: a pack that is done (or being made) is left."""
     now = now or timezone.now()
     if not _claim(pack_id, now):
@@ -257,7 +279,7 @@ def stored_pack_build(pack_id, *, now=None):
     return pack_id
 
 
-def _gather_org(pack):
+def _gather_org(pack: StoredPack) -> list[JourneyPack]:
     journeys = list(pack.organisation.journeys.active().select_related("owner").order_by("name"))
     StoredPack.objects.filter(pk=pack.pk).update(progress_total=len(journeys) + 1)
     pack.progress_total = len(journeys) + 1
@@ -268,7 +290,7 @@ def _gather_org(pack):
     return result
 
 
-def normalise_paper(value, default):
+def normalise_paper(value: object, default: str) -> str | None:
     """'a4', 'A4', 'letter', 'Letter' -> the stored value; '' -> default; else None (invalid)."""
     if not value:
         return default

@@ -13,21 +13,33 @@ used out) and per process: nothing to invalidate, nothing shared between workers
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
 
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils import translation
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+
+from motmap.models import Organisation
+from motmap.tenancy import OrgRequest
+from touchpoints.selectors import JourneyMap
 
 TEMPLATE = "includes/touchpoint_card.html"
 CSRF_MARK = "csrf-token-of-this-page"
 MAX_CARDS = 5000
 
-_kept: OrderedDict = OrderedDict()
+# A touchpoint of the board (touchpoints.selectors.journey_map, with `open_ideas` where the
+# board counts them) with the page's `quick` (an unsaved quick edit, or None); `card` is set
+# here. The model declares neither, so such a touchpoint is typed loosely.
+BoardTouchpoint = Any
+Key = tuple[object, ...]
+
+_kept: OrderedDict[Key, str] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _key(tp, *, org, can_edit, count):
+def _key(tp: BoardTouchpoint, *, org: Organisation, can_edit: bool, count: int) -> Key:
     owner = tp.owner.display_name if tp.owner_id else ""
     return (
         tp.pk,
@@ -42,7 +54,7 @@ def _key(tp, *, org, can_edit, count):
     )
 
 
-def _get(key):
+def _get(key: Key) -> str | None:
     with _lock:
         html = _kept.get(key)
         if html is not None:
@@ -50,7 +62,7 @@ def _get(key):
         return html
 
 
-def _keep(key, html):
+def _keep(key: Key, html: str) -> None:
     with _lock:
         _kept[key] = html
         _kept.move_to_end(key)
@@ -58,13 +70,18 @@ def _keep(key, html):
             _kept.popitem(last=False)
 
 
-def clear():
+def clear() -> None:
     """Forget every kept card (tests)."""
     with _lock:
         _kept.clear()
 
 
-def render_cards(request, touchpoints, *, rating_choices):
+def render_cards(
+    request: OrgRequest,
+    touchpoints: Sequence[BoardTouchpoint],
+    *,
+    rating_choices: Sequence[tuple[int, str]],
+) -> None:
     """Set `tp.card` (the card's HTML) on each of the board's `touchpoints`."""
     template = get_template(TEMPLATE)
     token = get_token(request)
@@ -92,7 +109,7 @@ def render_cards(request, touchpoints, *, rating_choices):
 CURVE_TEMPLATE = "includes/emotion_curve.html"
 
 
-def render_curve(request, board):
+def render_curve(request: OrgRequest, board: JourneyMap) -> SafeString:
     """The board's emotion curve as HTML (kept while no point of it changes)."""
     curve = board.curve
     key = (

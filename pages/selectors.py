@@ -2,8 +2,11 @@
 touchpoint's open ideas and the review overlay) and the touchpoint page (with its trend)."""
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 from ideas.selectors import with_open_ideas
+from journeys.models import Journey
+from reviews.models import Review
 from reviews.selectors import open_review, previous_review_ratings, touchpoint_trend
 from touchpoints.models import Touchpoint
 from touchpoints.selectors import JourneyMap, emotion_curve, journey_map, touchpoint_history
@@ -11,10 +14,10 @@ from touchpoints.selectors import JourneyMap, emotion_curve, journey_map, touchp
 
 @dataclass
 class Board(JourneyMap):
-    open_review: object = None  # the review in progress of this journey, if any
+    open_review: Review | None = None  # the review in progress of this journey, if any
 
 
-def journey_board(journey) -> Board:
+def journey_board(journey: Journey) -> Board:
     """Everything the board shows, in a fixed number of queries whatever the size: the map,
     each touchpoint's open ideas, the previous review's line on the curve, the open review."""
     base = journey_map(journey, touchpoints=with_open_ideas(Touchpoint.objects.all()))
@@ -28,7 +31,7 @@ def journey_board(journey) -> Board:
     return board
 
 
-def touchpoint_page(touchpoint) -> dict:
+def touchpoint_page(touchpoint: Touchpoint) -> dict[str, Any]:
     """The touchpoint page: its history, its open ideas and its ratings across reviews."""
     return {
         "touchpoint": touchpoint,

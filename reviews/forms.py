@@ -7,9 +7,11 @@ passed in as lists, so rendering sixty forms makes no query per form.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ideas.models import IdeaStatus
+from ideas.forms import next_statuses
+from ideas.models import Idea, IdeaStatus
 from motmap.forms import Form
-from touchpoints.models import RATING_SYMBOLS, Rating
+from touchpoints.models import Rating, Touchpoint
+from touchpoints.templatetags.touchpoint_tags import rating_label
 
 from .models import ActionStatus
 from .services import GUESTS_MAX, NOTE_MAX, SUMMARY_MAX, TITLE_MAX
@@ -22,8 +24,7 @@ def member_label(user):
 
 
 def rating_choice_label(value):
-    sign = f"{value:+d}".replace("-", "−") if value else "0"
-    return f"{RATING_SYMBOLS[value]} {Rating(value).label} ({sign})"
+    return rating_label(value)
 
 
 class UserChoiceField(forms.TypedChoiceField):
@@ -90,7 +91,7 @@ class RatingForm(Form):
     desired_outcome = forms.CharField(
         label=_("Desired outcome"),
         required=False,
-        max_length=10000,
+        max_length=Touchpoint._meta.get_field("desired_outcome").max_length,
         strip=False,
         show_hidden_initial=True,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -98,7 +99,7 @@ class RatingForm(Form):
     customer_wants = forms.CharField(
         label=_("What customers want"),
         required=False,
-        max_length=10000,
+        max_length=Touchpoint._meta.get_field("customer_wants").max_length,
         strip=False,
         show_hidden_initial=True,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -193,7 +194,7 @@ class DecideForm(Form):
     note = forms.CharField(
         label=_("Reason"),
         required=False,
-        max_length=5000,
+        max_length=Idea._meta.get_field("decision_note").max_length,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The author and voters read it. Needed when declining."),
     )
@@ -207,11 +208,7 @@ class DecideForm(Form):
 
     def __init__(self, *args, idea_status=IdeaStatus.NEW, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
-            (value, label)
-            for value, label in DECISIONS
-            if value != IdeaStatus.UNDER_REVIEW or idea_status == IdeaStatus.NEW
-        ]
+        self.fields["status"].choices = next_statuses(idea_status, DECISIONS)
 
     @property
     def decided(self):

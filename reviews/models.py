@@ -6,12 +6,14 @@ The reminder schedule itself lives on `Journey.next_reminder_at` and `Action.nex
 (see `reviews.reminders`).
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ideas.models import IdeaStatus
+from ideas.models import Idea, IdeaStatus
 from journeys.models import Journey
 from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
 from touchpoints.models import Touchpoint
@@ -100,6 +102,16 @@ class ReviewRating(UUIDModel):
     rating = models.SmallIntegerField(_("rating now"), null=True, blank=True)
     target_rating = models.SmallIntegerField(null=True, blank=True)
     note = models.TextField(_("what changed"), blank=True, max_length=5000)
+
+    # Set on the rows of a review page (reviews.selectors.review_page): the moment's name, the
+    # ideas waiting for a decision there, the actions agreed and the ideas decided on it in the
+    # meeting, its ratings in completed reviews [(held_on, rating)] and its sparkline's values.
+    name: str
+    waiting_ideas: list[Idea]
+    agreed_actions: list["Action"]
+    decisions: list["ReviewDecision"]
+    trend: list[tuple[date, int | None]]
+    spark: list[int | None]
 
     class Meta:
         ordering = ["review", "position"]

@@ -20,11 +20,13 @@ schedule, so a reminder that is no longer true is never sent.
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -34,7 +36,7 @@ from django.utils.translation import ngettext
 from journeys import schedule
 from journeys.models import Journey
 from journeys.services import reschedule_journey
-from motmap.models import EDITOR_ROLES, Membership
+from motmap.models import EDITOR_ROLES, Membership, Organisation
 from notifications.models import Kind
 from notifications.services import Notice, deliver
 from touchpoints.models import Touchpoint
@@ -50,7 +52,7 @@ logger = logging.getLogger(__name__)
 # --- scheduling --------------------------------------------------------------------------------
 
 
-def action_reminder_at(action, *, now: datetime | None = None):
+def action_reminder_at(action: Action, *, now: datetime | None = None) -> datetime | None:
     """When the action's next reminder should go out, or None (closed, or nobody to tell)."""
     if action.status != ActionStatus.OPEN or not action.owner_id:
         return None
@@ -59,14 +61,16 @@ def action_reminder_at(action, *, now: datetime | None = None):
     )
 
 
-def reschedule_action(action, *, now=None, save=True):
+def reschedule_action(
+    action: Action, *, now: datetime | None = None, save: bool = True
+) -> datetime | None:
     action.next_reminder_at = action_reminder_at(action, now=now)
     if save:
         Action.objects.filter(pk=action.pk).update(next_reminder_at=action.next_reminder_at)
     return action.next_reminder_at
 
 
-def reschedule_organisation(organisation, *, now=None):
+def reschedule_organisation(organisation: Organisation, *, now: datetime | None = None) -> None:
     """After the time zone or the reminder lead changes: every journey and action again."""
     now = now or timezone.now()
     journeys = list(Journey.objects.for_org(organisation).select_related("organisation"))
@@ -79,7 +83,9 @@ def reschedule_organisation(organisation, *, now=None):
     Action.objects.bulk_update(actions, ["next_reminder_at"], batch_size=500)
 
 
-def on_organisation_schedule_changed(sender, *, organisation, **kwargs):
+def on_organisation_schedule_changed(
+    sender: object, *, organisation: Organisation, **kwargs: Any
+) -> None:
     """Receiver of `motmap.signals.organisation_schedule_changed`."""
     reschedule_organisation(organisation)
 
@@ -87,7 +93,7 @@ def on_organisation_schedule_changed(sender, *, organisation, **kwargs):
 # --- the sweep ---------------------------------------------------------------------------------
 
 
-def send_due_reminders(*, now=None, batch_size=None) -> int:
+def send_due_reminders(*, now: datetime | None = None, batch_size: int | None = None) -> int:
     """Send every review and action reminder due at `now`. Returns how many items fired."""
     now = now or timezone.now()
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
@@ -101,7 +107,9 @@ def send_due_reminders(*, now=None, batch_size=None) -> int:
     return fired
 
 
-def _claim(due, batch_size):
+def _claim(
+    due: QuerySet[Journey] | QuerySet[Action], batch_size: int
+) -> tuple[int, uuid.UUID | None]:
     """Claim up to batch_size due rows with one conditional UPDATE. Returns (found, token)."""
     ids = list(due.order_by("next_reminder_at").values_list("pk", flat=True)[:batch_size])
     if not ids:
@@ -112,7 +120,7 @@ def _claim(due, batch_size):
 
 
 @transaction.atomic
-def _journey_batch(now, batch_size):
+def _journey_batch(now: datetime, batch_size: int) -> tuple[int, int]:
     due = Journey.objects.filter(next_reminder_at__lte=now, archived_at__isnull=True)
     found, token = _claim(due, batch_size)
     if not token:
@@ -121,7 +129,7 @@ def _journey_batch(now, batch_size):
         Journey.objects.filter(reminder_claim=token).select_related("organisation", "owner")
     )
     recipients = _journey_recipients(journeys)
-    notices = []
+    notices: list[Notice] = []
     for journey in journeys:
         notices += _review_notices(journey, recipients[journey.pk], now)
         reschedule_journey(journey, now=now, save=False)
@@ -132,7 +140,7 @@ def _journey_batch(now, batch_size):
 
 
 @transaction.atomic
-def _action_batch(now, batch_size):
+def _action_batch(now: datetime, batch_size: int) -> tuple[int, int]:
     due = Action.objects.filter(next_reminder_at__lte=now, status=ActionStatus.OPEN)
     found, token = _claim(due, batch_size)
     if not token:
@@ -147,8 +155,8 @@ def _action_batch(now, batch_size):
         [a.organisation_id for a in actions],
         [a.owner_id for a in actions] + [a.journey.owner_id for a in actions],
     )
-    notices = []
-    overdue_events = []
+    notices: list[Notice] = []
+    overdue_events: list[tuple[Organisation, object, dict[str, Any]]] = []
     for action in actions:
         overdue = schedule.days_until(action.due_on, now, action.organisation.tzinfo) < 0
         people = [action.owner_id] + ([action.journey.owner_id] if overdue else [])
@@ -162,7 +170,7 @@ def _action_batch(now, batch_size):
                 )
             )
         for user_id in dict.fromkeys(people):
-            membership = memberships.get((action.organisation_id, user_id))
+            membership = memberships.get((action.organisation_id, user_id)) if user_id else None
             if membership:
                 notices.append(_action_notice(action, membership, now))
         reschedule_action(action, now=now, save=False)
@@ -173,10 +181,12 @@ def _action_batch(now, batch_size):
     return found, len(actions)
 
 
-def _memberships(org_ids, user_ids, *, editors_too=False):
+def _memberships(
+    org_ids: Iterable[uuid.UUID], user_ids: Iterable[int | None], *, editors_too: bool = False
+) -> dict[tuple[uuid.UUID, int], Membership]:
     """Active memberships of these people (and, if asked, every manager and owner) in these
     organisations, keyed (organisation_id, user_id). One query."""
-    people = Q(user_id__in=set(user_ids) - {None})
+    people = Q(user_id__in={user_id for user_id in user_ids if user_id is not None})
     if editors_too:
         people |= Q(role__in=EDITOR_ROLES)
     rows = Membership.objects.filter(
@@ -185,10 +195,10 @@ def _memberships(org_ids, user_ids, *, editors_too=False):
     return {(m.organisation_id, m.user_id): m for m in rows}
 
 
-def _journey_recipients(journeys):
+def _journey_recipients(journeys: Sequence[Journey]) -> dict[uuid.UUID, list[Membership]]:
     """Per journey: its owner and the owners of its touchpoints who are still members; when
     there is nobody, the organisation's managers and owners (a reminder nobody reads is lost)."""
-    users = defaultdict(set)
+    users: defaultdict[uuid.UUID, set[int]] = defaultdict(set)
     for journey in journeys:
         if journey.owner_id:
             users[journey.pk].add(journey.owner_id)
@@ -202,13 +212,13 @@ def _journey_recipients(journeys):
     by_org_user = _memberships(
         orgs.values(), set().union(*users.values()) if users else (), editors_too=True
     )
-    editors = defaultdict(list)
+    editors: defaultdict[uuid.UUID, list[Membership]] = defaultdict(list)
     for (org_id, _user_id), membership in sorted(
         by_org_user.items(), key=lambda item: item[1].user.email
     ):
         if membership.role in EDITOR_ROLES:
             editors[org_id].append(membership)
-    result = {}
+    result: dict[uuid.UUID, list[Membership]] = {}
     for journey in journeys:
         org_id = journey.organisation_id
         chosen = [
@@ -218,9 +228,14 @@ def _journey_recipients(journeys):
     return result
 
 
-def _review_notices(journey, memberships, now):
+def _review_notices(
+    journey: Journey, memberships: Iterable[Membership], now: datetime
+) -> list[Notice]:
     org = journey.organisation
-    days = schedule.days_until(journey.next_review_on, now, org.tzinfo)
+    due_on = journey.next_review_on
+    if due_on is None:  # not reached: a journey without a review date has no reminder
+        return []
+    days = schedule.days_until(due_on, now, org.tzinfo)
     if days > 0:
         text = ngettext(
             "The review of “%(journey)s” is due in %(days)s day, on %(date)s.",
@@ -238,7 +253,7 @@ def _review_notices(journey, memberships, now):
     text = text % {
         "journey": journey.name,
         "days": abs(days),
-        "date": date_format(journey.next_review_on, "DATE_FORMAT"),
+        "date": date_format(due_on, "DATE_FORMAT"),
     }
     url = reverse("journey_board", args=[org.slug, journey.pk])
     return [
@@ -254,7 +269,7 @@ def _review_notices(journey, memberships, now):
     ]
 
 
-def _action_notice(action, membership, now):
+def _action_notice(action: Action, membership: Membership, now: datetime) -> Notice:
     org = action.organisation
     days = schedule.days_until(action.due_on, now, org.tzinfo)
     if days >= 0:

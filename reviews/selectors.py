@@ -1,25 +1,32 @@
 """Reads for the review pages and the dashboard, each in a fixed number of queries."""
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from ideas.models import WAITING_STATUSES, Idea
 from journeys.models import Journey
+from motmap.models import Organisation
+from touchpoints.models import Touchpoint
 
 from .models import Action, Review, ReviewDecision, ReviewRating, ReviewStatus
 
 DUE_SOON_DAYS = 30
 User = get_user_model()
 
+# touchpoint id -> [(held_on, rating), ...] over completed reviews, oldest first
+Trends = dict[UUID, list[tuple[date, int | None]]]
+
 
 @dataclass
 class StageGroup:
     name: str
-    rows: list = field(default_factory=list)
+    rows: list[ReviewRating] = field(default_factory=list)
 
 
 @dataclass
@@ -31,26 +38,26 @@ class Progress:
 @dataclass
 class ReviewPage:
     review: Review
-    stages: list
-    rows: list
-    actions_without_touchpoint: list
-    trends: dict
-    decisions_without_touchpoint: list = field(default_factory=list)
+    stages: list[StageGroup]
+    rows: list[ReviewRating]
+    actions_without_touchpoint: list[Action]
+    trends: Trends
+    decisions_without_touchpoint: list[ReviewDecision] = field(default_factory=list)
 
     @property
-    def progress(self):
+    def progress(self) -> Progress:
         return Progress(
             rated=sum(1 for row in self.rows if row.rating is not None), total=len(self.rows)
         )
 
 
-def review_progress(review):
+def review_progress(review: Review) -> Progress:
     """How far the meeting has got: moments given a rating in it, of all its moments. One query."""
     ratings = list(ReviewRating.objects.filter(review=review).values_list("rating", flat=True))
     return Progress(rated=sum(1 for r in ratings if r is not None), total=len(ratings))
 
 
-def review_page(review):
+def review_page(review: Review) -> ReviewPage:
     """The review, its rows in customer order grouped by stage, each with the touchpoint, the
     ideas waiting for a decision, the ideas decided and the actions agreed in the meeting and
     the rating trend. Fixed query count.
@@ -61,7 +68,7 @@ def review_page(review):
         .order_by("position")
     )
     touchpoint_ids = [row.touchpoint_id for row in rows if row.touchpoint_id]
-    ideas = defaultdict(list)
+    ideas: defaultdict[UUID | None, list[Idea]] = defaultdict(list)
     if not review.is_completed:
         for idea in (
             Idea.objects.filter(touchpoint_id__in=touchpoint_ids, status__in=WAITING_STATUSES)
@@ -69,8 +76,8 @@ def review_page(review):
             .order_by("-vote_count", "created_at")
         ):
             ideas[idea.touchpoint_id].append(idea)
-    actions = defaultdict(list)
-    loose = []
+    actions: defaultdict[UUID | None, list[Action]] = defaultdict(list)
+    loose: list[Action] = []
     for action in (
         Action.objects.filter(review=review)
         .select_related("owner")
@@ -80,11 +87,11 @@ def review_page(review):
             actions[action.touchpoint_id].append(action)
         else:
             loose.append(action)
-    decisions = defaultdict(list)
+    decisions: defaultdict[UUID | None, list[ReviewDecision]] = defaultdict(list)
     for decision in ReviewDecision.objects.filter(review=review).select_related("decided_by"):
         decisions[decision.touchpoint_id].append(decision)
     trends = rating_trends(review.journey, touchpoint_ids)
-    stages = []
+    stages: list[StageGroup] = []
     for row in rows:
         stage_name = row.touchpoint.stage.name if row.touchpoint else row.stage_name
         if not stages or stages[-1].name != stage_name:
@@ -94,7 +101,7 @@ def review_page(review):
         row.waiting_ideas = ideas.get(row.touchpoint_id, [])
         row.agreed_actions = actions.get(row.touchpoint_id, [])
         row.decisions = decisions.pop(row.touchpoint_id, []) if row.touchpoint_id else []
-        row.trend = trends.get(row.touchpoint_id, [])
+        row.trend = trends.get(row.touchpoint_id, []) if row.touchpoint_id else []
         # The sparkline: completed reviews, then (while the review is open) the rating now.
         row.spark = [rating for _day, rating in row.trend]
         if row.touchpoint and not review.is_completed:
@@ -109,7 +116,7 @@ def review_page(review):
     )
 
 
-def rating_trends(journey, touchpoint_ids=None):
+def rating_trends(journey: Journey, touchpoint_ids: Iterable[UUID] | None = None) -> Trends:
     """touchpoint id -> [(held_on, rating), ...] across the journey's completed reviews, oldest
     first. One query."""
     ratings = ReviewRating.objects.filter(
@@ -120,7 +127,7 @@ def rating_trends(journey, touchpoint_ids=None):
     )
     if touchpoint_ids is not None:
         ratings = ratings.filter(touchpoint_id__in=touchpoint_ids)
-    trends = defaultdict(list)
+    trends: defaultdict[UUID, list[tuple[date, int | None]]] = defaultdict(list)
     for touchpoint_id, held_on, rating in ratings.order_by(
         "review__held_on", "review__completed_at"
     ).values_list("touchpoint_id", "review__held_on", "rating"):
@@ -128,7 +135,7 @@ def rating_trends(journey, touchpoint_ids=None):
     return dict(trends)
 
 
-def touchpoint_trend(touchpoint):
+def touchpoint_trend(touchpoint: Touchpoint) -> list[int | None]:
     """The ratings of one touchpoint across completed reviews, then its rating now."""
     values = [
         rating
@@ -141,12 +148,14 @@ def touchpoint_trend(touchpoint):
 
 @dataclass
 class PreviousReview:
-    held_on: object
-    completed_at: object
-    ratings: dict = field(default_factory=dict)  # touchpoint id -> rating given
+    held_on: date
+    completed_at: datetime | None
+    ratings: dict[UUID, int | None] = field(default_factory=dict)  # touchpoint id -> rating
 
 
-def previous_review_ratings(journey, current=None):
+def previous_review_ratings(
+    journey: Journey, current: Mapping[UUID, int] | None = None
+) -> PreviousReview | None:
     """The ratings of the review to compare the curve with, or None. One query.
 
     That is the last completed review, unless the touchpoints are still exactly as it left
@@ -158,7 +167,7 @@ def previous_review_ratings(journey, current=None):
         .order_by("-held_on", "-completed_at")
         .values("pk")[:2]
     )
-    reviews = {}
+    reviews: dict[UUID, PreviousReview] = {}
     for review_id, held_on, completed_at, touchpoint_id, rating in ReviewRating.objects.filter(
         review__in=last_two, touchpoint__isnull=False
     ).values_list(
@@ -178,7 +187,7 @@ def previous_review_ratings(journey, current=None):
     return latest
 
 
-def journey_reviews(journey):
+def journey_reviews(journey: Journey) -> QuerySet[Review]:
     return (
         Review.objects.filter(journey=journey)
         .select_related("started_by", "completed_by")
@@ -187,22 +196,22 @@ def journey_reviews(journey):
     )
 
 
-def open_review(journey):
+def open_review(journey: Journey) -> Review | None:
     return Review.objects.filter(journey=journey, status=ReviewStatus.IN_PROGRESS).first()
 
 
 @dataclass
 class Dashboard:
-    today: object
-    due_soon: list
-    overdue: list
-    open_reviews: list
-    open_actions: list
-    overdue_actions: list
-    recent: list
+    today: date
+    due_soon: list[Journey]
+    overdue: list[Journey]
+    open_reviews: list[Review]
+    open_actions: list[Action]
+    overdue_actions: list[Action]
+    recent: list[Review]
 
 
-def dashboard(org, today):
+def dashboard(org: Organisation, today: date) -> Dashboard:
     """Reviews due in the next 30 days and overdue (active journeys), open reviews, open and
     overdue actions and the last completed reviews, across the organisation."""
     journeys = list(
@@ -253,17 +262,17 @@ def dashboard(org, today):
     )
 
 
-def org_reviews(org):
+def org_reviews(org: Organisation) -> QuerySet[Review]:
     """The organisation's reviews with their attendees (a list of any length: two queries)."""
     return Review.objects.for_org(org).prefetch_related(
         Prefetch("attendees", queryset=User.objects.order_by("email"))
     )
 
 
-def review_ratings(review):
+def review_ratings(review: Review) -> QuerySet[ReviewRating]:
     return ReviewRating.objects.filter(review=review).order_by("position")
 
 
-def org_actions(org, today):
+def org_actions(org: Organisation, today: date) -> QuerySet[Action]:
     """The organisation's actions with who owns and made them, and `is_overdue` on `today`."""
     return Action.objects.for_org(org).with_is_overdue(today).select_related("owner", "created_by")

@@ -5,17 +5,24 @@ buttons). A completed review is a record: every write on it is refused. Any Vali
 leaves nothing changed (the whole service is one transaction).
 """
 
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import Any
+from uuid import UUID
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from ideas.models import Idea
 from ideas.services import idea_change_status
 from journeys import schedule
 from journeys.models import Journey
 from journeys.services import last_review_held_on, reschedule_journey
-from motmap.models import Membership
+from motmap.fields import max_length
+from motmap.models import Membership, Organisation, User
 from motmap.tenancy import require_editor, require_role
 from touchpoints.models import Rating, Touchpoint
 from touchpoints.services import EditConflict, touchpoint_ratings_set, touchpoint_update
@@ -28,16 +35,16 @@ from .models import Action, ActionStatus, Review, ReviewDecision, ReviewRating, 
 from .reminders import reschedule_action
 
 MAX_HELD_DAYS = 366
-TITLE_MAX = 300
-NOTE_MAX = 5000
-GUESTS_MAX = 1000
-SUMMARY_MAX = 10000
+TITLE_MAX = max_length(Action, "title")
+NOTE_MAX = max_length(ReviewRating, "note")
+GUESTS_MAX = max_length(Review, "guests")
+SUMMARY_MAX = max_length(Review, "summary")
 
 
 class ReviewAlreadyOpen(ValidationError):
     """The journey has an open review already; `review` is that one (the page links to it)."""
 
-    def __init__(self, review):
+    def __init__(self, review: Review) -> None:
         super().__init__(
             _(
                 "A review of this journey is already open (held on %(date)s). "
@@ -48,15 +55,15 @@ class ReviewAlreadyOpen(ValidationError):
         self.review = review
 
 
-def completed_message():
+def completed_message() -> str:
     return _("A completed review is a record; it cannot be changed.")
 
 
-def local_today(org):
+def local_today(org: Organisation) -> date:
     return timezone.localdate(timezone.now(), org.tzinfo)
 
 
-def _lock_open(review):
+def _lock_open(review: Review) -> Review:
     """The review, read afresh under a lock; refused when it is completed or cancelled."""
     locked = (
         Review.objects.select_for_update()
@@ -71,7 +78,7 @@ def _lock_open(review):
     return locked
 
 
-def _non_members(org, users):
+def _non_members(org: Organisation, users: Iterable[User]) -> set[int]:
     ids = {u.pk for u in users}
     members = set(
         Membership.objects.filter(organisation=org, user_id__in=ids).values_list(
@@ -81,13 +88,19 @@ def _non_members(org, users):
     return ids - members
 
 
-def _check_meeting(*, org, held_on, attendees, guests):
+def _check_meeting(
+    *,
+    org: Organisation,
+    held_on: date | None,
+    attendees: Iterable[User] | None,
+    guests: str | None,
+) -> tuple[date, list[User], str]:
     """The date, attendees and guests of a meeting, as started or edited.
 
-    Returns (attendees as a list, guests stripped); raises one ValidationError naming every
-    field that is wrong.
+    Returns (the date, attendees as a list, guests stripped); raises one ValidationError naming
+    every field that is wrong.
     """
-    errors = {}
+    errors: dict[str, str] = {}
     if held_on is None:
         errors["held_on"] = _("Choose the date of the review.")
     elif abs((held_on - local_today(org)).days) > MAX_HELD_DAYS:
@@ -98,13 +111,20 @@ def _check_meeting(*, org, held_on, attendees, guests):
     guests = (guests or "").strip()
     if len(guests) > GUESTS_MAX:
         errors["guests"] = _("Keep the guests under %(n)d characters.") % {"n": GUESTS_MAX}
-    if errors:
+    if errors or held_on is None:  # no date is an error above
         raise ValidationError(errors)
-    return attendees, guests
+    return held_on, attendees, guests
 
 
 @transaction.atomic
-def review_start(*, actor, journey, held_on, attendees=(), guests=""):
+def review_start(
+    *,
+    actor: User,
+    journey: Journey,
+    held_on: date | None,
+    attendees: Iterable[User] = (),
+    guests: str | None = "",
+) -> Review:
     """Open a review meeting of `journey`: one rating row per touchpoint, in customer order."""
     org = journey.organisation
     require_editor(actor, org)
@@ -115,7 +135,9 @@ def review_start(*, actor, journey, held_on, attendees=(), guests=""):
     open_review = Review.objects.filter(journey=journey, status=ReviewStatus.IN_PROGRESS).first()
     if open_review is not None:
         raise ReviewAlreadyOpen(open_review)
-    attendees, guests = _check_meeting(org=org, held_on=held_on, attendees=attendees, guests=guests)
+    held_on, attendees, guests = _check_meeting(
+        org=org, held_on=held_on, attendees=attendees, guests=guests
+    )
     try:
         with transaction.atomic():
             review = Review.objects.create(
@@ -149,11 +171,18 @@ def review_start(*, actor, journey, held_on, attendees=(), guests=""):
 
 
 @transaction.atomic
-def review_update(*, actor, review, held_on, attendees, guests):
+def review_update(
+    *,
+    actor: User,
+    review: Review,
+    held_on: date | None,
+    attendees: Iterable[User] | None,
+    guests: str | None,
+) -> Review:
     """Correct an open review's date, attendees and guests (checked as when it was started)."""
     require_editor(actor, review.organisation)
     review = _lock_open(review)
-    attendees, guests = _check_meeting(
+    held_on, attendees, guests = _check_meeting(
         org=review.organisation, held_on=held_on, attendees=attendees, guests=guests
     )
     review.held_on, review.guests = held_on, guests
@@ -163,7 +192,7 @@ def review_update(*, actor, review, held_on, attendees, guests):
 
 
 @transaction.atomic
-def review_cancel(*, actor, review):
+def review_cancel(*, actor: User, review: Review) -> int:
     """Undo a review started by mistake: it and its ratings go; a completed one never does.
 
     Actions agreed in it are kept, detached from it: they stay on the journey, the dashboard
@@ -177,7 +206,7 @@ def review_cancel(*, actor, review):
     return kept
 
 
-def clean_rating(value):
+def clean_rating(value: Any) -> int | None:
     """None/"" for no rating given, else an int in -2..2; anything else is a ValidationError."""
     if value is None or value == "":
         return None
@@ -195,14 +224,14 @@ def clean_rating(value):
 @transaction.atomic
 def review_rating_save(
     *,
-    actor,
-    rating_row,
-    rating,
-    note="",
-    desired_outcome=None,
-    customer_wants=None,
-    version=None,
-):
+    actor: User,
+    rating_row: ReviewRating,
+    rating: Any,
+    note: str | None = "",
+    desired_outcome: str | None = None,
+    customer_wants: str | None = None,
+    version: int | None = None,
+) -> ReviewRating:
     """Rate one moment in an open review; its texts are edited through the touchpoint service.
 
     Raises touchpoints.services.EditConflict when someone saved the touchpoint since `version`.
@@ -215,7 +244,7 @@ def review_rating_save(
         .select_related("touchpoint")
         .get(pk=rating_row.pk)
     )
-    errors = {}
+    errors: dict[str, str | list[str]] = {}
     try:
         rating = clean_rating(rating)
     except ValidationError as exc:
@@ -226,7 +255,7 @@ def review_rating_save(
     if errors:
         raise ValidationError(errors)
     touchpoint = row.touchpoint
-    texts = {
+    texts: dict[str, Any] = {
         name: value
         for name, value in (
             ("desired_outcome", desired_outcome),
@@ -234,7 +263,7 @@ def review_rating_save(
         )
         if value is not None and touchpoint is not None
     }
-    if texts:
+    if texts and touchpoint is not None:
         touchpoint = touchpoint_update(
             actor=actor,
             touchpoint=touchpoint,
@@ -249,7 +278,15 @@ def review_rating_save(
 
 
 @transaction.atomic
-def review_idea_decide(*, actor, review, idea, status, note="", duplicate_of=None):
+def review_idea_decide(
+    *,
+    actor: User,
+    review: Review,
+    idea: Idea,
+    status: str,
+    note: str | None = "",
+    duplicate_of: Idea | None = None,
+) -> Idea:
     """Decide an idea in the meeting, through the ideas service; the decision is kept in the
     review's record (copied, so it reads the same after the idea changes again)."""
     require_editor(actor, review.organisation)
@@ -272,7 +309,7 @@ def review_idea_decide(*, actor, review, idea, status, note="", duplicate_of=Non
         from_status=previous,
         to_status=idea.status,
         note=idea.decision_note,
-        duplicate_of_number=idea.duplicate_of.number if idea.duplicate_of_id else None,
+        duplicate_of_number=idea.duplicate_of.number if idea.duplicate_of else None,
         decided_by=actor,
         decided_at=idea.status_changed_at,
     )
@@ -283,13 +320,20 @@ class MeetingNotSaved(Exception):
     """Nothing of a review page's save was kept. `errors` maps the key of each part that was
     refused to its ValidationError or EditConflict."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: dict[str, ValidationError | EditConflict]) -> None:
         super().__init__("meeting not saved")
         self.errors = errors
 
 
 @transaction.atomic
-def review_meeting_save(*, actor, review, ratings=None, actions=None, decisions=None):
+def review_meeting_save(
+    *,
+    actor: User,
+    review: Review,
+    ratings: Mapping[str, Mapping[str, Any]] | None = None,
+    actions: Mapping[str, Mapping[str, Any]] | None = None,
+    decisions: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Review:
     """Everything typed on a review page, saved at once and all or nothing: the ratings, notes
     and texts of the moments that changed, the new actions, the ideas decided.
 
@@ -299,8 +343,8 @@ def review_meeting_save(*, actor, review, ratings=None, actions=None, decisions=
     """
     require_editor(actor, review.organisation)
     review = _lock_open(review)
-    errors = {}
-    steps = [
+    errors: dict[str, ValidationError | EditConflict] = {}
+    steps: list[tuple[Mapping[str, Mapping[str, Any]] | None, Callable[[Any], object]]] = [
         (ratings, lambda fields: review_rating_save(actor=actor, **fields)),
         (actions, lambda fields: action_create(actor=actor, review=review, **fields)),
         (decisions, lambda fields: review_idea_decide(actor=actor, review=review, **fields)),
@@ -316,9 +360,20 @@ def review_meeting_save(*, actor, review, ratings=None, actions=None, decisions=
     return review
 
 
-def _check_action(*, org, journey, title, owner, touchpoint, due_on, check_due=True):
+def _check_action(
+    *,
+    org: Organisation,
+    journey: Journey,
+    title: str | None,
+    owner: User | None,
+    touchpoint: Touchpoint | None,
+    due_on: date | None,
+    check_due: bool = True,
+) -> tuple[str, date]:
+    """The action's title, stripped, and due date; raises one ValidationError naming every
+    field that is wrong."""
     title = (title or "").strip()
-    errors = {}
+    errors: dict[str, str] = {}
     if not title:
         errors["title"] = _("Say what is to be done.")
     elif len(title) > TITLE_MAX:
@@ -335,27 +390,36 @@ def _check_action(*, org, journey, title, owner, touchpoint, due_on, check_due=T
         errors["due_on"] = _("The due date cannot be in the past.")
     elif check_due and (due_on - local_today(org)).days > 3 * MAX_HELD_DAYS:
         errors["due_on"] = _("Choose a date within the next three years.")
-    if errors:
+    if errors or due_on is None:  # no date is an error above
         raise ValidationError(errors)
-    return title
+    return title, due_on
 
 
 @transaction.atomic
-def action_create(*, actor, title, owner, due_on, review=None, journey=None, touchpoint=None):
+def action_create(
+    *,
+    actor: User,
+    title: str | None,
+    owner: User | None,
+    due_on: date | None,
+    review: Review | None = None,
+    journey: Journey | None = None,
+    touchpoint: Touchpoint | None = None,
+) -> Action:
     """Agree an action, in a review (`review`) or on a journey between reviews (`journey`)."""
-    if review is None and journey is None:
-        raise ValidationError(
-            {"journey": _("Give the journey of the action (or the review it is agreed in).")}
-        )
     if review is not None:
         if journey is not None and review.journey_id != journey.pk:
             raise ValidationError({"review": _("This review is of another journey.")})
         journey = review.journey
+    if journey is None:
+        raise ValidationError(
+            {"journey": _("Give the journey of the action (or the review it is agreed in).")}
+        )
     org = journey.organisation
     require_editor(actor, org)
     if review is not None:
         review = _lock_open(review)
-    title = _check_action(
+    title, due_on = _check_action(
         org=org, journey=journey, title=title, owner=owner, touchpoint=touchpoint, due_on=due_on
     )
     action = Action.objects.create(
@@ -372,7 +436,7 @@ def action_create(*, actor, title, owner, due_on, review=None, journey=None, tou
     return action
 
 
-def _lock_action(action):
+def _lock_action(action: Action) -> Action:
     return (
         Action.objects.select_for_update()
         .select_related("organisation", "journey")
@@ -381,13 +445,21 @@ def _lock_action(action):
 
 
 @transaction.atomic
-def action_update(*, actor, action, title, owner, due_on, touchpoint=None):
+def action_update(
+    *,
+    actor: User,
+    action: Action,
+    title: str | None,
+    owner: User | None,
+    due_on: date | None,
+    touchpoint: Touchpoint | None = None,
+) -> Action:
     """Change what, who or when. Actions outlive their review: they are followed up after it."""
     require_editor(actor, action.organisation)
     current = _lock_action(action)
     if not current.is_open:
         raise ValidationError(_("This action is closed; it cannot be changed."))
-    current.title = _check_action(
+    current.title, checked_due_on = _check_action(
         org=current.organisation,
         journey=current.journey,
         title=title,
@@ -396,7 +468,7 @@ def action_update(*, actor, action, title, owner, due_on, touchpoint=None):
         due_on=due_on,
         check_due=due_on != current.due_on,  # an overdue action keeps its date when renamed
     )
-    current.owner, current.due_on, current.touchpoint = owner, due_on, touchpoint
+    current.owner, current.due_on, current.touchpoint = owner, checked_due_on, touchpoint
     current.save(update_fields=["title", "owner", "due_on", "touchpoint"])
     reschedule_action(current)
     return current
@@ -406,7 +478,7 @@ CLOSING = (ActionStatus.DONE, ActionStatus.DROPPED)
 
 
 @transaction.atomic
-def action_close(*, actor, action, status):
+def action_close(*, actor: User, action: Action, status: str) -> Action:
     """Mark an action done or dropped. Editors may; its owner may mark their own done."""
     membership = require_role(actor, action.organisation)
     current = _lock_action(action)
@@ -427,7 +499,9 @@ def action_close(*, actor, action, status):
 
 
 @transaction.atomic
-def review_complete(*, actor, review, summary=None, store_pack=True):
+def review_complete(
+    *, actor: User, review: Review, summary: str | None = None, store_pack: bool = True
+) -> Review:
     """Freeze the review: snapshot every rating, move the touchpoints' ratings, set the next date.
 
     The pack of the meeting is kept (made by the worker once this commits) unless `store_pack`
@@ -449,7 +523,7 @@ def review_complete(*, actor, review, summary=None, store_pack=True):
     rows = list(
         ReviewRating.objects.filter(review=review).select_related("touchpoint", "touchpoint__stage")
     )
-    ratings = {}
+    ratings: dict[UUID, int] = {}
     for row in rows:
         if row.rating is None:
             row.rating = row.previous_rating

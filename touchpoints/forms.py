@@ -15,9 +15,10 @@ from .models import (
     Rating,
     Touchpoint,
 )
+from .templatetags.touchpoint_tags import signed
 
 RATING_CHOICES = [
-    (value, f"{value:+d} {RATING_SYMBOLS[value]} {label}") for value, label in Rating.choices
+    (value, f"{signed(value)} {RATING_SYMBOLS[value]} {label}") for value, label in Rating.choices
 ]
 
 

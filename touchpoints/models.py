@@ -135,6 +135,10 @@ class Touchpoint(UUIDModel):
 
     objects = TouchpointQuerySet.as_manager()
 
+    # Set on the touchpoints of a journey map (touchpoints.selectors.journey_map): the place in
+    # customer order, from 1, the same on the card and on the curve.
+    number: int
+
     class Meta:
         ordering = ["journey", "stage__position", "position"]
         constraints = [

@@ -1,10 +1,16 @@
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from journeys.models import Stage
+from journeys.models import Journey, Stage
+from motmap.models import User
 
 from .models import RATING_SYMBOLS, Rating, Touchpoint, TouchpointChange
+from .services import EditConflict
 
 PRIORITY_COUNT = 5
 
@@ -13,7 +19,7 @@ FIELD_LABELS = {
 }
 
 
-def _display(field, value):
+def _display(field: str, value: Any) -> Any:
     if field in ("rating_current", "rating_target"):
         try:
             return Rating(int(value)).label
@@ -22,7 +28,7 @@ def _display(field, value):
     return value
 
 
-def touchpoint_history(touchpoint, limit=100):
+def touchpoint_history(touchpoint: Touchpoint, limit: int = 100) -> list[dict[str, Any]]:
     """Who changed the desired outcome, customer wants and ratings, when, from what, to what."""
     changes = (
         TouchpointChange.objects.filter(touchpoint=touchpoint)
@@ -40,7 +46,7 @@ def touchpoint_history(touchpoint, limit=100):
     ]
 
 
-def conflict_rows(conflict):
+def conflict_rows(conflict: EditConflict) -> list[dict[str, Any]]:
     """An EditConflict as rows to show: each clashing field's label, this edit's value and the
     stored one (the fields were compared once, by `services.same_value`)."""
     return [
@@ -53,7 +59,7 @@ def conflict_rows(conflict):
     ]
 
 
-def last_saved(touchpoint):
+def last_saved(touchpoint: Touchpoint) -> tuple[User | None, datetime | None]:
     """Who saved the touchpoint last and when: (user or None, datetime). One query.
 
     The latest history row gives both. History is kept for the tracked fields only, so a later
@@ -89,62 +95,72 @@ class CurvePoint:
 class EmotionCurve:
     """The journey's ratings in customer order, laid out for an inline SVG."""
 
-    points: list
+    points: list[CurvePoint]
     width: int
     height: int
-    levels: list = field(default_factory=list)
+    levels: list[dict[str, Any]] = field(default_factory=list)
     top: int = 16
     left: int = 104
     step: int = 0
-    previous_on: object = None  # the date of the review the dotted line shows
+    previous_on: date | None = None  # the date of the review the dotted line shows
 
     @property
-    def current_polyline(self):
+    def current_polyline(self) -> str:
         return " ".join(f"{p.x:.1f},{p.y_current:.1f}" for p in self.points)
 
     @property
-    def target_polyline(self):
+    def target_polyline(self) -> str:
         return " ".join(f"{p.x:.1f},{p.y_target:.1f}" for p in self.points)
 
     @property
-    def previous_polyline(self):
+    def previous_polyline(self) -> str:
         return " ".join(
             f"{p.x:.1f},{p.y_previous:.1f}" for p in self.points if p.y_previous is not None
         )
 
     @property
-    def has_previous(self):
+    def has_previous(self) -> bool:
         return any(p.y_previous is not None for p in self.points)
 
     @property
-    def plot_right(self):
+    def plot_right(self) -> int:
         return self.width - 16
 
     @property
-    def baseline(self):
+    def baseline(self) -> int:
         return self.top + 4 * self.step
 
 
-def emotion_curve(touchpoints, *, previous=None, step=30, spacing=56, left=104, top=16):
+def emotion_curve(
+    touchpoints: Sequence[Touchpoint],
+    *,
+    previous: Mapping[UUID, int | None] | None = None,
+    step: int = 30,
+    spacing: int = 56,
+    left: int = 104,
+    top: int = 16,
+) -> EmotionCurve:
     """`previous`: touchpoint id -> rating in the previous completed review (a third line)."""
     previous = previous or {}
 
-    def y(rating):
+    def y(rating: int) -> int:
         return top + (2 - rating) * step
 
     n = len(touchpoints)
     width = left + max(n, 1) * spacing + 16
-    points = [
-        CurvePoint(
-            x=left + spacing / 2 + i * spacing,
-            y_current=y(tp.rating_current),
-            y_target=y(tp.rating_target),
-            touchpoint=tp,
-            previous=previous.get(tp.pk),
-            y_previous=y(previous[tp.pk]) if previous.get(tp.pk) is not None else None,
+    points = []
+    for i, tp in enumerate(touchpoints):
+        before = previous.get(tp.pk)
+        points.append(
+            CurvePoint(
+                x=left + spacing / 2 + i * spacing,
+                y_current=y(tp.rating_current),
+                y_target=y(tp.rating_target),
+                touchpoint=tp,
+                previous=before,
+                y_previous=None if before is None else y(before),
+            )
         )
-        for i, tp in enumerate(touchpoints)
-    ]
     levels = [
         {"y": y(value), "label": label, "symbol": RATING_SYMBOLS[value], "value": value}
         for value, label in Rating.choices
@@ -165,23 +181,23 @@ class JourneyMap:
     """A journey's stages and touchpoints in customer order (numbered as on the board), its
     emotion curve, its figures and its priorities: what the board and the printed pack share."""
 
-    journey: object
-    stages: list
-    touchpoints: list
+    journey: Journey
+    stages: list[Stage]
+    touchpoints: list[Touchpoint]
     curve: EmotionCurve
     moments_per_day: int
     seconds_per_customer: int
-    priorities: list
+    priorities: list[Touchpoint]
 
 
-def priorities(touchpoints, count=PRIORITY_COUNT):
+def priorities(touchpoints: Iterable[Touchpoint], count: int = PRIORITY_COUNT) -> list[Touchpoint]:
     """The touchpoints where volume x gap (target - current) is largest."""
     ranked = [tp for tp in touchpoints if tp.priority > 0]
     ranked.sort(key=lambda tp: (-tp.priority, tp.name))
     return ranked[:count]
 
 
-def journey_map(journey, *, touchpoints=None):
+def journey_map(journey: Journey, *, touchpoints: QuerySet[Touchpoint] | None = None) -> JourneyMap:
     """The map of `journey` in two queries, whatever its size.
 
     `touchpoints`: the queryset the stages' touchpoints come from, for a layer above that

@@ -2,8 +2,12 @@
 import many at once from a file (all or nothing), and the bulk feed of volumes and ratings from
 other systems."""
 
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeGuard, TypeVar
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from journeys.models import Stage
+from journeys.models import Journey, Stage
 from journeys.services import (
     BoardChanged,
     check_direction,
@@ -22,8 +26,8 @@ from journeys.services import (
     stage_create,
 )
 from motmap.bulk import bulk_set
-from motmap.fields import require_known
-from motmap.models import Membership
+from motmap.fields import max_length, require_known
+from motmap.models import Membership, Organisation, User
 from motmap.tenancy import require_editor
 
 from .models import MAX_CONTACTS_PER_DAY, Habit, Rating, Touchpoint, TouchpointChange
@@ -51,13 +55,13 @@ class EditConflict(Exception):
     is stored now. `current`: the touchpoint as stored; `fields`: {name: the value this edit
     wanted} for each field where it differs from `current` (empty for a move, or a strict save)."""
 
-    def __init__(self, current, fields=None):
+    def __init__(self, current: Touchpoint, fields: dict[str, Any] | None = None) -> None:
         super().__init__("edit conflict")
         self.current = current
         self.fields = fields or {}
 
 
-def same_value(name, old, new):
+def same_value(name: str, old: Any, new: Any) -> bool:
     """Whether a field's stored value `old` and an edit's `new` are the same: the one comparison
     of touchpoint values (edits, the review meeting, the CSV import, conflicts)."""
     if name == "habits":
@@ -72,7 +76,7 @@ def same_value(name, old, new):
     return old == new
 
 
-def _external_id_taken(touchpoint):
+def _external_id_taken(touchpoint: Touchpoint) -> bool:
     return (
         Touchpoint.objects.filter(
             organisation_id=touchpoint.organisation_id, external_id=touchpoint.external_id
@@ -82,14 +86,14 @@ def _external_id_taken(touchpoint):
     )
 
 
-def _external_id_taken_message():
+def _external_id_taken_message() -> str:
     return _("Another touchpoint of this organisation has this external ID.")
 
 
-def _check(touchpoint):
+def _check(touchpoint: Touchpoint) -> None:
     touchpoint.name = (touchpoint.name or "").strip()
     touchpoint.external_id = (touchpoint.external_id or "").strip()
-    errors = {}
+    errors: dict[str, str | list[str]] = {}
     if not touchpoint.name:
         errors["name"] = _("Give the touchpoint a name.")
     if touchpoint.external_id and _external_id_taken(touchpoint):
@@ -119,7 +123,14 @@ def _check(touchpoint):
         raise ValidationError(errors)
 
 
-def _changes(*, actor, touchpoint, before, now, fields=TouchpointChange.TRACKED_FIELDS):
+def _changes(
+    *,
+    actor: User | None,
+    touchpoint: Touchpoint,
+    before: Mapping[str, Any],
+    now: datetime,
+    fields: Iterable[str] = TouchpointChange.TRACKED_FIELDS,
+) -> list[TouchpointChange]:
     """The history rows of the tracked `fields` that differ from `before` (unsaved)."""
     return [
         TouchpointChange(
@@ -135,14 +146,16 @@ def _changes(*, actor, touchpoint, before, now, fields=TouchpointChange.TRACKED_
     ]
 
 
-def _record_changes(*, actor, touchpoint, before):
+def _record_changes(
+    *, actor: User | None, touchpoint: Touchpoint, before: Mapping[str, Any]
+) -> None:
     TouchpointChange.objects.bulk_create(
         _changes(actor=actor, touchpoint=touchpoint, before=before, now=timezone.now())
     )
 
 
 @contextmanager
-def _external_id_guard(touchpoint):
+def _external_id_guard(touchpoint: Touchpoint) -> Iterator[None]:
     """Two saves racing for one external ID: the loser gets the field error, not a 500."""
     try:
         with transaction.atomic():
@@ -153,12 +166,12 @@ def _external_id_guard(touchpoint):
         raise
 
 
-def _end_of(stage):
+def _end_of(stage: Stage) -> int:
     return (stage.touchpoints.aggregate(m=Max("position"))["m"] or 0) + 1
 
 
 @transaction.atomic
-def touchpoint_create(*, actor, journey, stage, **fields):
+def touchpoint_create(*, actor: User, journey: Journey, stage: Stage, **fields: Any) -> Touchpoint:
     require_editor(actor, journey.organisation)
     require_known(fields, EDITABLE_FIELDS)
     touchpoint = Touchpoint(
@@ -173,7 +186,9 @@ def touchpoint_create(*, actor, journey, stage, **fields):
 
 
 @transaction.atomic
-def touchpoint_update(*, actor, touchpoint, version, strict=False, **fields):
+def touchpoint_update(
+    *, actor: User, touchpoint: Touchpoint, version: int, strict: bool = False, **fields: Any
+) -> Touchpoint:
     """Save an edit begun at `version`. Only the fields whose value differs from the stored one
     are written; when none does, nothing is written and the version stays.
 
@@ -216,7 +231,15 @@ def touchpoint_update(*, actor, touchpoint, version, strict=False, **fields):
 
 
 @transaction.atomic
-def touchpoint_move(*, actor, touchpoint, direction=None, stage=None, index=None, version=None):
+def touchpoint_move(
+    *,
+    actor: User,
+    touchpoint: Touchpoint,
+    direction: str | None = None,
+    stage: Stage | None = None,
+    index: int | None = None,
+    version: int | None = None,
+) -> bool:
     """Move one place up or down in customer order (`direction`), crossing into the next stage
     at an end; or to place `index` (from 0) of `stage`, a stage of its journey (a drag on the
     board), as seen at `version`.
@@ -231,11 +254,10 @@ def touchpoint_move(*, actor, touchpoint, direction=None, stage=None, index=None
         return _move_to_place(touchpoint=touchpoint, stage=stage, index=index, version=version)
     check_direction(direction)
     # Re-read under lock: someone may have moved it since the page was loaded.
-    touchpoint = (
-        Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).order_by("pk").first()
-    )
-    if touchpoint is None:
+    locked = Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).order_by("pk").first()
+    if locked is None:
         raise BoardChanged(_("This touchpoint was deleted meanwhile."))
+    touchpoint = locked
     siblings = list(
         Touchpoint.objects.select_for_update()
         .filter(stage_id=touchpoint.stage_id)
@@ -264,10 +286,12 @@ def touchpoint_move(*, actor, touchpoint, direction=None, stage=None, index=None
     return True
 
 
-def _move_to_place(*, touchpoint, stage, index, version):
+def _move_to_place(
+    *, touchpoint: Touchpoint, stage: Stage | None, index: object, version: object
+) -> bool:
     if stage is None:
         raise ValidationError({"stage": _("Choose a stage of this journey.")})
-    check_index(index)
+    index = check_index(index)
     if not isinstance(version, int) or isinstance(version, bool):
         raise ValidationError({"version": _("Reload the board and move it again.")})
     current = Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).order_by("pk").first()
@@ -307,7 +331,7 @@ def _move_to_place(*, touchpoint, stage, index, version):
 
 
 @transaction.atomic
-def touchpoint_delete(*, actor, touchpoint):
+def touchpoint_delete(*, actor: User, touchpoint: Touchpoint) -> None:
     require_editor(actor, touchpoint.organisation)
     if touchpoint.ideas.exists():
         raise ValidationError(
@@ -335,32 +359,33 @@ class ImportRow:
     number: int
     id: str = ""
     stage: str = ""
-    fields: dict = field(default_factory=dict)
-    errors: list = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
     action: str = ""
-    changed: list = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
     current_name: str = ""
 
-    def error_on(self, column):
+    def error_on(self, column: str) -> bool:
         return any(col == column for col, _message in self.errors)
 
 
 @dataclass
 class ImportResult:
-    rows: list
-    new_stages: list = field(default_factory=list)
-    versions: dict = field(default_factory=dict)  # touchpoint id -> the version it was read at
+    rows: list[ImportRow]
+    new_stages: list[str] = field(default_factory=list)
+    # touchpoint id -> the version it was read at
+    versions: dict[str, int] = field(default_factory=dict)
     saved: bool = False
 
-    def count(self, action):
+    def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
 
     @property
-    def error_rows(self):
+    def error_rows(self) -> list[ImportRow]:
         return [row for row in self.rows if row.errors]
 
     @property
-    def has_changes(self):
+    def has_changes(self) -> bool:
         return any(row.action in (CREATE, UPDATE) for row in self.rows)
 
 
@@ -381,7 +406,14 @@ _COLUMN_OF_FIELD = {"owner": "owner_email", "__all__": "", "position": ""}
 
 
 @transaction.atomic
-def touchpoint_import(*, actor, journey, rows, versions=None, save=False):
+def touchpoint_import(
+    *,
+    actor: User,
+    journey: Journey,
+    rows: list[ImportRow],
+    versions: Mapping[str, int] | None = None,
+    save: bool = False,
+) -> ImportResult:
     """Create and update the touchpoints of `journey` from `rows` (ImportRow), row by row with
     the same rules as the pages, and say for each row what happens or what is wrong.
 
@@ -403,10 +435,12 @@ def touchpoint_import(*, actor, journey, rows, versions=None, save=False):
     return result
 
 
-def _import_rows(*, actor, journey, result, versions):
+def _import_rows(
+    *, actor: User, journey: Journey, result: ImportResult, versions: Mapping[str, int]
+) -> None:
     existing = {str(tp.pk): tp for tp in journey.touchpoints.select_related("stage", "owner")}
     stages = _Stages(actor=actor, journey=journey, result=result)
-    seen = set()
+    seen: set[str] = set()
     for row in result.rows:
         current = None
         if row.id and not row.error_on("id"):
@@ -424,6 +458,7 @@ def _import_rows(*, actor, journey, result, versions):
         if row.errors:
             row.action = ERROR
             continue
+        assert stage is not None  # find() gives none only with an error on the row
         try:
             if current is None:
                 touchpoint_create(actor=actor, journey=journey, stage=stage, **row.fields)
@@ -439,8 +474,10 @@ def _import_rows(*, actor, journey, result, versions):
             row.action = ERROR
 
 
-def _import_update(actor, row, current, stage, version):
-    changes = {"stage": stage} if stage.pk != current.stage_id else {}
+def _import_update(
+    actor: User, row: ImportRow, current: Touchpoint, stage: Stage, version: int
+) -> None:
+    changes: dict[str, Any] = {"stage": stage} if stage.pk != current.stage_id else {}
     for name, value in row.fields.items():
         if not same_value(name, getattr(current, name), value):
             changes[name] = value
@@ -452,7 +489,7 @@ def _import_update(actor, row, current, stage, version):
     row.action = UPDATE
 
 
-def _messages_by_field(exc):
+def _messages_by_field(exc: ValidationError) -> Iterable[tuple[str, list[str]]]:
     if hasattr(exc, "error_dict"):
         return exc.message_dict.items()
     return [("", exc.messages)]
@@ -461,18 +498,18 @@ def _messages_by_field(exc):
 class _Stages:
     """The journey's stages by name (case and spaces ignored); a new name makes a new stage."""
 
-    def __init__(self, *, actor, journey, result):
+    def __init__(self, *, actor: User, journey: Journey, result: ImportResult) -> None:
         self.actor, self.journey, self.result = actor, journey, result
-        self.by_key = {}
+        self.by_key: dict[str, Stage] = {}
         for stage in journey.stages.order_by("position"):
             self.by_key.setdefault(self.key(stage.name), stage)
-        self.refused = {}
+        self.refused: dict[str, str] = {}
 
     @staticmethod
-    def key(name):
+    def key(name: str | None) -> str:
         return " ".join((name or "").split()).casefold()
 
-    def find(self, row, current):
+    def find(self, row: ImportRow, current: Touchpoint | None) -> Stage | None:
         if row.error_on("stage"):
             return None
         key = self.key(row.stage)
@@ -501,7 +538,10 @@ FEED_VALUE_FIELDS = ("contacts_per_day", "rating_current")
 FEED_ROW_FIELDS = ("external_id", *FEED_VALUE_FIELDS)
 FEED_TRACKED_FIELDS = tuple(f for f in TouchpointChange.TRACKED_FIELDS if f in FEED_VALUE_FIELDS)
 RATINGS = frozenset(Rating.values)
-EXTERNAL_ID_MAX_LENGTH = Touchpoint._meta.get_field("external_id").max_length
+EXTERNAL_ID_MAX_LENGTH = max_length(Touchpoint, "external_id")
+# A checked row of a feed: (touchpoint id, index in the request, external ID, {field: value}).
+FeedRow = tuple[UUID, int, str, dict[str, int]]
+_T = TypeVar("_T")
 
 
 class FeedRejected(ValidationError):
@@ -511,7 +551,7 @@ class FeedRejected(ValidationError):
     sent (or None), "errors": {field: [messages]}}.
     """
 
-    def __init__(self, rows):
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         super().__init__(
             ngettext(
@@ -523,11 +563,11 @@ class FeedRejected(ValidationError):
         )
 
 
-def _whole_number(value):
+def _whole_number(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _feed_external_id(value):
+def _feed_external_id(value: object) -> tuple[str | None, str | None]:
     """(the external ID, or None) and an error message, or None when it is fine."""
     if value is None:
         return None, _("Give the touchpoint's external ID.")
@@ -545,7 +585,7 @@ def _feed_external_id(value):
     return value, None
 
 
-def _feed_row(row):
+def _feed_row(row: object) -> tuple[str | None, dict[str, int], dict[str, list[str]]]:
     """One row as sent -> (external ID or None, {field: value}, {field: [messages]})."""
     if not isinstance(row, dict):
         return None, {}, {"non_field_errors": [_("Send each row as a JSON object.")]}
@@ -553,7 +593,7 @@ def _feed_row(row):
     external_id, problem = _feed_external_id(row.get("external_id"))
     if problem:
         errors["external_id"] = [problem]
-    values = {}
+    values: dict[str, int] = {}
     if "contacts_per_day" in row:
         value = row["contacts_per_day"]
         if _whole_number(value) and 0 <= value <= MAX_CONTACTS_PER_DAY:
@@ -579,17 +619,19 @@ def _feed_row(row):
     return external_id, values, errors
 
 
-def _chunks(items, size=None):
+def _chunks(items: Sequence[_T], size: int | None = None) -> list[Sequence[_T]]:
     size = size or FEED_BATCH_SIZE
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _feed_check(organisation, rows):
+def _feed_check(organisation: Organisation, rows: Sequence[object]) -> list[FeedRow]:
     """Check every row; the rows to write as [(touchpoint id, index, external ID, values)].
 
     Raises FeedRejected listing every bad row. One query per batch finds the touchpoints.
     """
-    errors, wanted, first_index = {}, [], {}
+    errors: dict[int, tuple[str | None, dict[str, list[str]]]] = {}
+    wanted: list[tuple[int, str, dict[str, int]]] = []
+    first_index: dict[str, int] = {}
     for index, row in enumerate(rows):
         external_id, values, row_errors = _feed_row(row)
         if external_id is not None and "external_id" not in row_errors:
@@ -600,11 +642,11 @@ def _feed_check(organisation, rows):
                 ]
             else:
                 first_index[external_id] = index
-        if row_errors:
+        if row_errors or external_id is None:  # no external ID is an error on the row
             errors[index] = (external_id, row_errors)
         else:
             wanted.append((index, external_id, values))
-    found = {}
+    found: dict[str, UUID] = {}
     for chunk in _chunks(wanted):
         found.update(
             Touchpoint.objects.filter(
@@ -634,7 +676,7 @@ def _feed_check(organisation, rows):
 
 
 @transaction.atomic
-def touchpoint_feed(*, actor, organisation, rows):
+def touchpoint_feed(*, actor: User, organisation: Organisation, rows: object) -> dict[str, int]:
     """Set contacts per day and/or the current rating of touchpoints found by external ID.
 
     `rows`: [{"external_id": str, "contacts_per_day": int, "rating_current": int}, ...], at
@@ -667,7 +709,7 @@ def touchpoint_feed(*, actor, organisation, rows):
     return {"received": len(rows), "updated": updated, "unchanged": len(rows) - updated}
 
 
-def _feed_write(actor, organisation, batch):
+def _feed_write(actor: User, organisation: Organisation, batch: Sequence[FeedRow]) -> int:
     """Write one batch of checked rows: lock, compare, update what differs, record history."""
     locked = Touchpoint.objects.select_for_update().filter(
         organisation=organisation, pk__in=[pk for pk, *_rest in batch]
@@ -677,7 +719,8 @@ def _feed_write(actor, organisation, batch):
         for tp in locked.order_by("pk").only("pk", "external_id", *FEED_VALUE_FIELDS, "version")
     }
     now = timezone.now()
-    values, gone = {}, []
+    values: dict[UUID, dict[str, int]] = {}
+    gone: list[dict[str, Any]] = []
     for pk, index, external_id, row_values in batch:
         touchpoint = current.get(pk)
         if touchpoint is None or touchpoint.external_id != external_id:
@@ -693,7 +736,13 @@ def _feed_write(actor, organisation, batch):
 
 
 @transaction.atomic
-def touchpoint_ratings_set(*, actor, organisation, ratings, now=None):
+def touchpoint_ratings_set(
+    *,
+    actor: User,
+    organisation: Organisation,
+    ratings: Mapping[UUID, int],
+    now: datetime | None = None,
+) -> int:
     """Set the current rating of many touchpoints at once (a completed review's ratings).
 
     `ratings`: {touchpoint id: rating}; ids of another organisation are ignored. A touchpoint
@@ -719,13 +768,21 @@ def touchpoint_ratings_set(*, actor, organisation, ratings, now=None):
     )
 
 
-def _set_values(actor, current, values, *, fields, now):
+def _set_values(
+    actor: User,
+    current: Mapping[UUID, Touchpoint],
+    values: Mapping[UUID, Mapping[str, Any]],
+    *,
+    fields: Sequence[str],
+    now: datetime,
+) -> int:
     """Write `values` ({pk: {field: value}}) over the locked touchpoints `current` ({pk:
     touchpoint, `fields` and version loaded}). Those that already hold every value are left
     alone; the others get a new version, all in one UPDATE ... FROM (VALUES ...), and their
     history (of the tracked fields) in one INSERT. Returns how many changed."""
     tracked = tuple(f for f in TouchpointChange.TRACKED_FIELDS if f in fields)
-    changed, history = [], []
+    changed: list[Touchpoint] = []
+    history: list[TouchpointChange] = []
     for pk, new in values.items():
         touchpoint = current[pk]
         if all(same_value(f, getattr(touchpoint, f), v) for f, v in new.items()):

@@ -27,8 +27,12 @@ import socket
 import ssl
 import threading
 import time
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap.fields import max_length
 from motmap.models import Membership, Role
 from motmap.outbox import queue_emails, render_email
 
@@ -47,34 +52,34 @@ from .urlcheck import check_url
 logger = logging.getLogger(__name__)
 USER_AGENT = "motmap-webhooks"
 RESPONSE_MAX_BYTES = 4096
-ERROR_MAX = WebhookDelivery._meta.get_field("last_error").max_length
-REASON_MAX = WebhookEndpoint._meta.get_field("disabled_reason").max_length
+ERROR_MAX = max_length(WebhookDelivery, "last_error")
+REASON_MAX = max_length(WebhookEndpoint, "disabled_reason")
 SWEEP_BATCH = 500
 
 
-def sign(secret, timestamp, body: bytes) -> str:
+def sign(secret: str, timestamp: int, body: bytes) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
 
 
-def body_of(payload) -> bytes:
+def body_of(payload: object) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 MAX_ADDRESSES = 3  # tried in turn when a host has several; more would only add waiting
 
 
-def attempt_seconds():
+def attempt_seconds() -> int:
     """The most one attempt may take, from connecting to the answer's last byte."""
     return int(settings.WEBHOOK_TIMEOUT_SECONDS) * 3
 
 
-def claim_seconds():
+def claim_seconds() -> int:
     """A claim outlasts the longest attempt, so no second worker sends it meanwhile."""
     return attempt_seconds() + 60
 
 
-def backoff(attempts):
+def backoff(attempts: int) -> int:
     """Minutes to wait after the `attempts`-th failed attempt: 1, 2, 4 ... capped."""
     return min(2 ** max(0, attempts - 1), settings.WEBHOOK_RETRY_MAX_MINUTES)
 
@@ -90,18 +95,21 @@ class Result:
     duration_ms: int = 0
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.code is not None and 200 <= self.code < 300
 
 
-def _connect(addresses, port, timeout, deadline):
-    last = None
+def _connect(
+    addresses: Sequence[str], port: int, timeout: float | None, deadline: float
+) -> socket.socket:
+    last: OSError | None = None
     for address in addresses[:MAX_ADDRESSES]:
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError
         try:
-            return socket.create_connection((address, port), min(timeout, left))
+            wait = left if timeout is None else min(timeout, left)
+            return socket.create_connection((address, port), wait)
         except OSError as exc:
             last = exc
     raise last or OSError("no address")
@@ -110,29 +118,34 @@ def _connect(addresses, port, timeout, deadline):
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the addresses the URL check approved, not to a fresh DNS answer."""
 
-    def __init__(self, host, port, *, addresses, deadline, **kwargs):
+    def __init__(
+        self, host: str, port: int, *, addresses: Sequence[str], deadline: float, **kwargs: Any
+    ) -> None:
         super().__init__(host, port, **kwargs)
         self._addresses = addresses
         self._deadline = deadline
 
-    def connect(self):
+    def connect(self) -> None:
         if not self._addresses:
             return super().connect()
         self.sock = _connect(self._addresses, self.port, self.timeout, self._deadline)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, addresses, deadline, **kwargs):
-        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
+    def __init__(
+        self, host: str, port: int, *, addresses: Sequence[str], deadline: float, **kwargs: Any
+    ) -> None:
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, context=self._tls, **kwargs)
         self._addresses = addresses
         self._deadline = deadline
 
-    def connect(self):
+    def connect(self) -> None:
         if not self._addresses:
             return super().connect()
         # Kept on the connection during the handshake too, so the watchdog can cut it.
         self.sock = _connect(self._addresses, self.port, self.timeout, self._deadline)
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
+        self.sock = self._tls.wrap_socket(self.sock, server_hostname=self.host)
 
 
 class _Watchdog:
@@ -140,13 +153,13 @@ class _Watchdog:
     enough: a server that sends a byte of its headers now and then would hold the worker (and,
     past the claim, let a second worker send the event again)."""
 
-    def __init__(self, connection, seconds):
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
         self.fired = False
         self._connection = connection
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
 
-    def _fire(self):
+    def _fire(self) -> None:
         self.fired = True
         sock = self._connection.sock
         if sock is not None:
@@ -155,11 +168,16 @@ class _Watchdog:
             except OSError:
                 pass
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self._timer.start()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self._timer.cancel()
 
 
@@ -167,7 +185,7 @@ def _clean_text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
-def _read_some(response, started):
+def _read_some(response: http.client.HTTPResponse, started: float) -> bytes:
     """At most RESPONSE_MAX_BYTES of the answer, read while the attempt has time left."""
     deadline = started + attempt_seconds()
     data = b""
@@ -179,7 +197,7 @@ def _read_some(response, started):
     return data
 
 
-def post(url, body: bytes, headers) -> Result:
+def post(url: str, body: bytes, headers: Mapping[str, str]) -> Result:
     """POST `body` to `url` once. Never raises: the outcome is in the Result."""
     started = time.monotonic()
     result = Result()
@@ -232,7 +250,7 @@ def post(url, body: bytes, headers) -> Result:
 # --- claim, send, record -----------------------------------------------------------------------
 
 
-def claim(delivery_id):
+def claim(delivery_id: uuid.UUID | str) -> datetime | None:
     """Claim a due delivery. Returns the claim time (the new next_attempt_at) or None."""
     now = timezone.now()
     until = now + timedelta(seconds=claim_seconds())
@@ -244,7 +262,9 @@ def claim(delivery_id):
     return until if won else None
 
 
-def headers_for(delivery, secret, body, timestamp):
+def headers_for(
+    delivery: WebhookDelivery, secret: str, body: bytes, timestamp: int
+) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -255,7 +275,7 @@ def headers_for(delivery, secret, body, timestamp):
     }
 
 
-def send_one(delivery_id):
+def send_one(delivery_id: uuid.UUID | str) -> bool:
     """Make one attempt of a due delivery if nobody else is. True when this call sent it."""
     until = claim(delivery_id)
     if until is None:
@@ -278,12 +298,18 @@ def send_one(delivery_id):
     return True
 
 
-def _shown_headers(headers):
+def _shown_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return dict(headers)  # the signature is an HMAC, not the secret: safe to show
 
 
 @transaction.atomic
-def record(delivery, endpoint, result, headers, until):
+def record(
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint,
+    result: Result,
+    headers: Mapping[str, str],
+    until: datetime,
+) -> None:
     now = timezone.now()
     fields = {
         "request_headers": _shown_headers(headers),
@@ -321,7 +347,7 @@ def record(delivery, endpoint, result, headers, until):
         disable_failing(endpoint, delivery, result)
 
 
-def disable_failing(endpoint, delivery, result):
+def disable_failing(endpoint: WebhookEndpoint, delivery: WebhookDelivery, result: Result) -> None:
     """Turn off an endpoint whose delivery gave up and email the organisation's owners."""
     reason = _("A delivery (%(event)s) failed for %(hours)s hours; last error: %(error)s") % {
         "event": delivery.event,
@@ -364,7 +390,7 @@ def disable_failing(endpoint, delivery, result):
     )
 
 
-def due_ids(*, now=None, limit=SWEEP_BATCH):
+def due_ids(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[uuid.UUID]:
     now = now or timezone.now()
     return list(
         WebhookDelivery.objects.due(now)

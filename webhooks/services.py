@@ -8,13 +8,19 @@ nothing; a broker that is down only delays: the beat sweeps due deliveries.
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motmap.enqueue import enqueue_on_commit
+from motmap.fields import max_length
+from motmap.models import Organisation, User
 from motmap.tenancy import require_owner
 
 from .models import (
@@ -30,13 +36,18 @@ from .urlcheck import check_url
 
 SEND_TASK = "webhooks.tasks.send_webhook"
 MAX_ENDPOINTS_PER_ORG = 20
-DESCRIPTION_MAX = WebhookEndpoint._meta.get_field("description").max_length
-REASON_MAX = WebhookEndpoint._meta.get_field("disabled_reason").max_length
-ONCE_KEY_MAX = WebhookEventOnce._meta.get_field("key").max_length
+DESCRIPTION_MAX = max_length(WebhookEndpoint, "description")
+REASON_MAX = max_length(WebhookEndpoint, "disabled_reason")
+ONCE_KEY_MAX = max_length(WebhookEventOnce, "key")
+
+# An event's `data`: what the JSON body carries (webhooks.payloads).
+Data = Mapping[str, Any]
 
 
-def _clean(*, url, events, description):
-    errors = {}
+def _clean(
+    *, url: str, events: Iterable[str] | None, description: str | None
+) -> tuple[str, list[str], str]:
+    errors: dict[str, list[str]] = {}
     try:
         check_url(url)
     except ValidationError as exc:
@@ -56,12 +67,19 @@ def _clean(*, url, events, description):
     return url.strip(), events, description
 
 
-def _check_endpoint(actor, endpoint):
+def _check_endpoint(actor: User, endpoint: WebhookEndpoint) -> None:
     require_owner(actor, endpoint.organisation)
 
 
 @transaction.atomic
-def endpoint_create(*, actor, organisation, url, events, description=""):
+def endpoint_create(
+    *,
+    actor: User,
+    organisation: Organisation,
+    url: str,
+    events: Iterable[str] | None,
+    description: str | None = "",
+) -> WebhookEndpoint:
     require_owner(actor, organisation)
     url, events, description = _clean(url=url, events=events, description=description)
     if WebhookEndpoint.objects.for_org(organisation).count() >= MAX_ENDPOINTS_PER_ORG:
@@ -79,7 +97,14 @@ def endpoint_create(*, actor, organisation, url, events, description=""):
 
 
 @transaction.atomic
-def endpoint_update(*, actor, endpoint, url, events, description=""):
+def endpoint_update(
+    *,
+    actor: User,
+    endpoint: WebhookEndpoint,
+    url: str,
+    events: Iterable[str] | None,
+    description: str | None = "",
+) -> WebhookEndpoint:
     _check_endpoint(actor, endpoint)
     url, events, description = _clean(url=url, events=events, description=description)
     endpoint.url, endpoint.events, endpoint.description = url, events, description
@@ -88,13 +113,13 @@ def endpoint_update(*, actor, endpoint, url, events, description=""):
 
 
 @transaction.atomic
-def endpoint_delete(*, actor, endpoint):
+def endpoint_delete(*, actor: User, endpoint: WebhookEndpoint) -> None:
     _check_endpoint(actor, endpoint)
     endpoint.delete()
 
 
 @transaction.atomic
-def endpoint_rotate_secret(*, actor, endpoint):
+def endpoint_rotate_secret(*, actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     """A new secret at once: deliveries sent from now on are signed with it."""
     _check_endpoint(actor, endpoint)
     endpoint.secret = new_secret()
@@ -104,7 +129,7 @@ def endpoint_rotate_secret(*, actor, endpoint):
 
 
 @transaction.atomic
-def endpoint_enable(*, actor, endpoint):
+def endpoint_enable(*, actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     """Turn an endpoint back on (after it was disabled for failing, or by an owner)."""
     _check_endpoint(actor, endpoint)
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
@@ -119,7 +144,7 @@ def endpoint_enable(*, actor, endpoint):
 
 
 @transaction.atomic
-def endpoint_disable(*, actor, endpoint):
+def endpoint_disable(*, actor: User, endpoint: WebhookEndpoint) -> bool:
     """An owner turns an endpoint off. Deliveries waiting for a retry give up."""
     _check_endpoint(actor, endpoint)
     reason = _("Turned off by %(name)s.") % {"name": actor.display_name}
@@ -135,7 +160,7 @@ def endpoint_disable(*, actor, endpoint):
     return bool(changed)
 
 
-def endpoints_for(*, actor, organisation):
+def endpoints_for(*, actor: User, organisation: Organisation) -> QuerySet[WebhookEndpoint]:
     require_owner(actor, organisation)
     return WebhookEndpoint.objects.for_org(organisation).order_by("created_at")
 
@@ -143,7 +168,14 @@ def endpoints_for(*, actor, organisation):
 # --- events ------------------------------------------------------------------------------------
 
 
-def envelope(event, organisation, data, *, event_id=None, created_at=None):
+def envelope(
+    event: str,
+    organisation: Organisation,
+    data: Data,
+    *,
+    event_id: uuid.UUID | None = None,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
     return {
         "id": str(event_id or uuid.uuid4()),
         "event": str(event),
@@ -153,13 +185,13 @@ def envelope(event, organisation, data, *, event_id=None, created_at=None):
     }
 
 
-def _queue(deliveries):
+def _queue(deliveries: list[WebhookDelivery]) -> list[WebhookDelivery]:
     for delivery in deliveries:
         enqueue_on_commit(SEND_TASK, str(delivery.pk), sweep="the webhook sweep")
     return deliveries
 
 
-def emit(event, organisation, data):
+def emit(event: str, organisation: Organisation, data: Data) -> list[WebhookDelivery]:
     """Write a delivery for every active endpoint of `organisation` subscribed to `event`.
 
     Call it inside the transaction of the change: the deliveries are sent once it commits.
@@ -168,19 +200,19 @@ def emit(event, organisation, data):
     return emit_many(event, [(organisation, data)])
 
 
-def emit_many(event, items):
+def emit_many(event: str, items: Iterable[tuple[Organisation, Data]]) -> list[WebhookDelivery]:
     """`emit` for many (organisation, data) pairs with a fixed number of queries."""
     items = list(items)
     if not items:
         return []
-    endpoints = defaultdict(list)
+    endpoints: defaultdict[uuid.UUID, list[WebhookEndpoint]] = defaultdict(list)
     for endpoint in WebhookEndpoint.objects.filter(
         organisation_id__in={org.pk for org, _data in items}, active=True
     ):
         if endpoint.subscribes_to(event):
             endpoints[endpoint.organisation_id].append(endpoint)
     now = timezone.now()
-    rows = []
+    rows: list[WebhookDelivery] = []
     for organisation, data in items:
         if not endpoints[organisation.pk]:
             continue
@@ -202,14 +234,16 @@ def emit_many(event, items):
     return _queue(WebhookDelivery.objects.bulk_create(rows))
 
 
-def emit_once(event, items):
+def emit_once(
+    event: str, items: Iterable[tuple[Organisation, object, Data]]
+) -> list[WebhookDelivery]:
     """`emit_many`, but only the first time for each key: items are (organisation, key, data),
     e.g. an action becoming overdue. Call it where the objects are locked or claimed."""
-    items = {f"{event}:{key}"[:ONCE_KEY_MAX]: (org, data) for org, key, data in items}
-    if not items:
+    by_key = {f"{event}:{key}"[:ONCE_KEY_MAX]: (org, data) for org, key, data in items}
+    if not by_key:
         return []
-    seen = set(WebhookEventOnce.objects.filter(key__in=items).values_list("key", flat=True))
-    new = {key: value for key, value in items.items() if key not in seen}
+    seen = set(WebhookEventOnce.objects.filter(key__in=by_key).values_list("key", flat=True))
+    new = {key: value for key, value in by_key.items() if key not in seen}
     WebhookEventOnce.objects.bulk_create(
         [WebhookEventOnce(organisation=org, key=key) for key, (org, _data) in new.items()],
         ignore_conflicts=True,
@@ -218,7 +252,7 @@ def emit_once(event, items):
 
 
 @transaction.atomic
-def endpoint_ping(*, actor, endpoint):
+def endpoint_ping(*, actor: User, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Send a test event ("ping") to one endpoint, active or not."""
     _check_endpoint(actor, endpoint)
     now = timezone.now()
@@ -240,7 +274,7 @@ def endpoint_ping(*, actor, endpoint):
 
 
 @transaction.atomic
-def delivery_replay(*, actor, delivery):
+def delivery_replay(*, actor: User, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again: a new row with the same event id and payload (signed anew)."""
     endpoint = delivery.endpoint
     _check_endpoint(actor, endpoint)

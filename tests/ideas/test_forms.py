@@ -64,3 +64,31 @@ def test_the_journey_filter_lists_the_journeys_given(journey):
     assert form.is_valid() and form.filters() == {"journey": str(journey.pk)}
     form = IdeaFilterForm({"journey": "not-a-journey"}, journeys=[journey])
     assert "journey" not in form.filters()
+
+
+@pytest.mark.django_db
+def test_the_decision_shown_again_after_an_error_offers_only_the_allowed_statuses(
+    client_for, bob, touchpoint
+):
+    idea = IdeaFactory(touchpoint=touchpoint, status=IdeaStatus.ACCEPTED)
+    url = f"/o/nordic-air/ideas/{idea.pk}/status/"
+    page = client_for(bob).post(url, {"status": IdeaStatus.DECLINED, "note": ""})
+    page = page.content.decode()
+    assert "Say why the idea is declined" in page
+    select = re.search(r'<select name="status"[^>]*>(.*?)</select>', page, re.S).group(1)
+    offered = re.findall(r'<option value="([^"]*)"', select)
+    assert offered == ["", *[v for v in IdeaStatus.values if v in TRANSITIONS[IdeaStatus.ACCEPTED]]]
+    assert re.search(r'<option value="declined"[^>]*selected', select)
+    assert Idea.objects.get(pk=idea.pk).status == IdeaStatus.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_a_posted_status_transitions_does_not_allow_is_refused_on_the_form(
+    client_for, bob, touchpoint
+):
+    idea = IdeaFactory(touchpoint=touchpoint, status=IdeaStatus.IMPLEMENTED)
+    url = f"/o/nordic-air/ideas/{idea.pk}/status/"
+    page = client_for(bob).post(url, {"status": IdeaStatus.DECLINED, "note": "No"})
+    select = re.search(r'<select name="status"[^>]*>(.*?)</select>', page.content.decode(), re.S)
+    assert re.findall(r'<option value="([^"]*)"', select.group(1)) == ["", "in_progress"]
+    assert Idea.objects.get(pk=idea.pk).status == IdeaStatus.IMPLEMENTED
