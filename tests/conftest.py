@@ -4,10 +4,15 @@ alice owns Nordic Air, bob manages there, carol is front-line staff there; mallo
 another organisation and must never see anything of Nordic Air.
 """
 
+import os
 import socket
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.test import Client
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import Client, override_settings
 
 from motmap.celery import app as celery_app
 from motmap.models import Role
@@ -21,6 +26,57 @@ from tests.factories import (
 )
 
 
+def _a_broker_database_of_this_workers_own():
+    """With pytest-xdist, each worker process uses a Redis database of its own: the one in
+    CELERY_BROKER_URL for the first (gw0), the next ones for the others. What each one sends
+    to the broker, and the real Celery workers it starts (tests/realworker.py passes this URL
+    on), stay apart from the other's: no task or queue of one is taken by the other's worker.
+    Celery reads CELERY_BROKER_URL from the environment before its settings."""
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ...
+    if not url.startswith("redis://") or not worker.removeprefix("gw").isdigit():
+        return
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    os.environ["CELERY_BROKER_URL"] = urlunsplit(parts._replace(path=f"/{database % 16}"))
+
+
+_a_broker_database_of_this_workers_own()
+
+
+# The crawl of every page by every persona with axe (a few minutes): started first, the rest
+# of the suite fills the other workers meanwhile.
+STARTED_FIRST = "tests/e2e/test_every_page.py"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (pyproject.toml), with the browser tests grouped by their module.
+
+    A module of tests/e2e runs whole in one worker: its module-scoped world or crawl is made
+    once, and the files it writes under var/ (screenshots, the accessibility report) are
+    written by that worker alone. Every other test goes wherever a worker is free. (Grouped by
+    path here: pytest-xdist 3.8 names the groups of `xdist_group` marks in a way that pytest 9
+    no longer reads.) The biggest groups are handed out first, STARTED_FIRST before all.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class BrowserModulesTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid):
+            if nodeid.startswith("tests/e2e/"):
+                return nodeid.split("::", 1)[0]
+            return super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node):
+            if STARTED_FIRST in self.workqueue:
+                self.workqueue.move_to_end(STARTED_FIRST, last=False)
+            super()._assign_work_unit(node)
+
+    return BrowserModulesTogether(config, log)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _celery_eager():
     """Unit tests run tasks in-process; the integration test starts a real worker."""
@@ -29,11 +85,19 @@ def _celery_eager():
     yield
 
 
-@pytest.fixture(autouse=True)
-def _fast_tests(settings):
-    settings.AXES_ENABLED = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+FAST_SETTINGS = {
+    "AXES_ENABLED": False,
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+    # Every test client loads the middleware anew, and WhiteNoise would then list and stat
+    # every static file (about 0.15 s a client, most of a simple test's time). In its
+    # development mode it looks a file up when one is asked for instead; it serves the same.
+    "WHITENOISE_AUTOREFRESH": True,
+}
+
+
+def reset_shared_state():
+    """What one test leaves behind in the process, outside the database, gone for the next."""
     from django.core.cache import cache
 
     from motmap import enqueue, ratelimit
@@ -41,6 +105,47 @@ def _fast_tests(settings):
     cache.clear()
     enqueue.reset()  # a broker outage staged by one test does not pause the next one's tasks
     ratelimit.reset()  # nor a cache outage the next one's limits
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings):
+    for name, value in FAST_SETTINGS.items():
+        setattr(settings, name, value)
+    reset_shared_state()
+
+
+@contextmanager
+def built_once(django_db_blocker):
+    """For a fixture of scope="module": what it builds inside stays for the module's tests only.
+
+    The world is built in a transaction that is rolled back after the module's last test, and
+    every test (through pytest-django's `db`) runs in a savepoint inside it, rolled back after
+    the test: a test never sees what another one changed. Hand the tests ids and strings, not
+    model instances, so that nothing changed in memory carries over either. The settings are the
+    ones `_fast_tests` gives every test (this runs before any test's own fixtures).
+    """
+    with django_db_blocker.unblock(), override_settings(**FAST_SETTINGS), transaction.atomic():
+        reset_shared_state()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            reset_shared_state()
+
+
+def session_of(user):
+    """The session key of a new login of `user` (a browser's cookie, to be sent by a client)."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+
+def client_with_session(session_key):
+    """A test client sending that session's cookie (None: anonymous)."""
+    client = Client()
+    if session_key:
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = session_key
+    return client
 
 
 def _free_port():
@@ -139,6 +244,10 @@ def client_for():
 @pytest.fixture
 def journey(nordic, bob):
     """'Business trip': stages Booking and Airport, three touchpoints."""
+    return business_trip(nordic, bob)
+
+
+def business_trip(nordic, bob):
     j = JourneyFactory(organisation=nordic, name="Business trip", owner=bob)
     booking = StageFactory(journey=j, name="Booking", position=1)
     airport = StageFactory(journey=j, name="Airport", position=2)
@@ -176,7 +285,125 @@ def touchpoint(journey):
 
 @pytest.fixture
 def mallory_journey(other_org, mallory):
+    return mallory_secret_journey(other_org)
+
+
+def mallory_secret_journey(other_org):
     j = JourneyFactory(organisation=other_org, name="Mallory secret journey")
     stage = StageFactory(journey=j, name="Mallory stage", position=1)
     TouchpointFactory(stage=stage, name="Mallory till")
     return j
+
+
+def people_and_journeys():
+    """The personas' organisations, the personas and both journeys, as the fixtures above make
+    them: for the worlds that are built once per module (see `built_once`)."""
+    nordic = OrganisationFactory(name="Nordic Air", slug="nordic-air")
+    other_org = OrganisationFactory(name="Mallory Mart", slug="mallory-mart")
+    people = {
+        "alice": _member(nordic, "alice@nordic-air.example", "Alice Andersson", Role.OWNER),
+        "bob": _member(nordic, "bob@nordic-air.example", "Bob Berg", Role.MANAGER),
+        "carol": _member(nordic, "carol@nordic-air.example", "Carol Carlsson", Role.STAFF),
+        "mallory": _member(other_org, "mallory@mallory-mart.example", "Mallory Mallet", Role.OWNER),
+    }
+    journey = business_trip(nordic, people["bob"])
+    mallory_journey = mallory_secret_journey(other_org)
+    return nordic, other_org, people, journey, mallory_journey
+
+
+@pytest.fixture(scope="module")
+def page_world(django_db_setup, django_db_blocker):
+    """One of everything a page of the project shows, built once per module (see `built_once`),
+    for the page matrices (tests/test_permission_matrix.py, tests/test_bad_input.py).
+
+    Everything is ids and strings: the route kwargs of every URL, the personas' ids (`users`)
+    and a logged-in session of each (`sessions`; anonymous: None).
+    """
+    with built_once(django_db_blocker):
+        yield _page_world()
+
+
+def _page_world():
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from api import services as api_services
+    from ideas import services as idea_services
+    from motmap import services as org_services
+    from motmap.models import Membership
+    from notifications import calendar as notification_calendar
+    from notifications import services as notification_services
+    from notifications.models import Kind
+    from packs.models import PackStatus, StoredPack
+    from reviews import services as review_services
+    from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+    nordic, _other_org, people, journey, _mallory_journey = people_and_journeys()
+    alice, bob, carol = people["alice"], people["bob"], people["carol"]
+    empty_stage = StageFactory(journey=journey, name="Empty stage", position=9)
+    _, token = org_services.invitation_create(
+        actor=alice, organisation=nordic, email="newcomer@example.com", role=Role.STAFF
+    )
+    invitation = nordic.invitations.get()
+    tp = journey.touchpoints.get(name="Check-in desk")
+    idea, _ = idea_services.idea_submit(
+        actor=carol, touchpoint=tp, title="Greet by name", today="No names", proposal="Names"
+    )
+    comment = idea_services.comment_add(actor=carol, idea=idea, body="Also at the gate")
+    carol_membership = Membership.objects.get(user=carol)
+    feed = notification_calendar.calendar_feed_create(actor=carol, membership=carol_membership)
+    pack = StoredPack.objects.create(
+        organisation=nordic, journey=journey, status=PackStatus.DONE, pdf=b"%PDF-1.4 stored"
+    )
+    review = review_services.review_start(
+        actor=bob, journey=journey, held_on=review_services.local_today(nordic)
+    )
+    action = review_services.action_create(
+        actor=bob,
+        review=review,
+        touchpoint=tp,
+        title="Greet by name",
+        owner=carol,
+        due_on=review_services.local_today(nordic),
+    )
+    api_token, _ = api_services.api_token_create(
+        actor=carol, organisation=nordic, name="Carol's script"
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=nordic, url="https://hooks.example.com/motmap", events=["idea.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="idea.created", status=DeliveryStatus.SUCCEEDED
+    )
+    # Logged in before the password-reset token is made: a login changes what it signs.
+    sessions = {"anonymous": None} | {name: session_of(user) for name, user in people.items()}
+    return {
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
+        "api_token_id": api_token.pk,
+        "pack_id": pack.pk,
+        "review_id": review.pk,
+        "rating_id": review.ratings.get(touchpoint=tp).pk,
+        "action_id": action.pk,
+        "idea_id": idea.pk,
+        "comment_id": comment.pk,
+        "org_slug": nordic.slug,
+        "journey_id": journey.pk,
+        "stage_id": empty_stage.pk,
+        "touchpoint_id": tp.pk,
+        "touchpoint_stage_id": str(tp.stage_id),
+        "stage_ids": [str(pk) for pk in journey.stages.values_list("pk", flat=True)],
+        "rating_position": review.ratings.get(touchpoint=tp).position,
+        "membership_id": carol_membership.pk,
+        "invitation_id": invitation.pk,
+        "token": token,
+        "uidb64": urlsafe_base64_encode(force_bytes(carol.pk)),
+        "reset_token": default_token_generator.make_token(carol),
+        "unsubscribe_token": notification_services.unsubscribe_token(
+            carol_membership, [Kind.COMMENTS]
+        ),
+        "calendar_token": feed.token,
+        "users": {name: user.pk for name, user in people.items()},
+        "sessions": sessions,
+    }

@@ -7,6 +7,7 @@ Elsewhere the unit tests run tasks eagerly and these tests are skipped.
 
 import email
 import os
+import re
 import subprocess
 import sys
 import time
@@ -141,6 +142,12 @@ def require_postgresql():
             "must use the same test database"
         )
     assert CELERY.exists(), f"{CELERY} not found: install the project into .venv"
+
+
+def tasks_done(log_path, task):
+    """How many times the worker's log says that the task succeeded."""
+    log = log_path.read_text(errors="replace")
+    return len(re.findall(rf"Task {re.escape(task)}\[[^\]]+\] succeeded", log))
 
 
 def wait_for(condition, process, log_path, what):

@@ -9,25 +9,16 @@ is added without saying who may use it. Expected answers:
   owner   owners                           -> managers and staff 403
   405     the method is not allowed        -> 405 for everyone
 Never a 500, never another organisation's data.
+
+The world (tests/conftest.py `page_world`) is built once for the module; every case runs in a
+savepoint of it, rolled back after the case. A method that is not allowed answers 405 before
+anything else, so those are checked together in one test instead of one case each.
 """
 
 import pytest
-from django.contrib.auth.tokens import default_token_generator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
-from api import services as api_services
-from ideas import services as idea_services
-from motmap import services as org_services
-from motmap.models import Membership, Role
-from notifications import calendar as notification_calendar
-from notifications import services as notification_services
-from notifications.models import Kind
-from packs.models import PackStatus, StoredPack
-from reviews import services as review_services
-from tests.factories import StageFactory
-from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from tests.conftest import client_with_session
 
 PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
     "public",
@@ -164,70 +155,6 @@ def test_every_url_is_in_the_matrix():
     assert _project_url_names() == set(ACCESS), "add new URLs to ACCESS with who may use them"
 
 
-@pytest.fixture
-def world(personas, journey, mallory_journey, alice, carol, nordic):
-    empty_stage = StageFactory(journey=journey, name="Empty stage", position=9)
-    _, token = org_services.invitation_create(
-        actor=alice, organisation=nordic, email="newcomer@example.com", role=Role.STAFF
-    )
-    invitation = nordic.invitations.get()
-    tp = journey.touchpoints.get(name="Check-in desk")
-    idea, _ = idea_services.idea_submit(
-        actor=carol, touchpoint=tp, title="Greet by name", today="No names", proposal="Names"
-    )
-    comment = idea_services.comment_add(actor=carol, idea=idea, body="Also at the gate")
-    carol_membership = Membership.objects.get(user=carol)
-    feed = notification_calendar.calendar_feed_create(actor=carol, membership=carol_membership)
-    pack = StoredPack.objects.create(
-        organisation=nordic, journey=journey, status=PackStatus.DONE, pdf=b"%PDF-1.4 stored"
-    )
-    bob = Membership.objects.get(organisation=nordic, role=Role.MANAGER).user
-    review = review_services.review_start(
-        actor=bob, journey=journey, held_on=review_services.local_today(nordic)
-    )
-    action = review_services.action_create(
-        actor=bob,
-        review=review,
-        touchpoint=tp,
-        title="Greet by name",
-        owner=carol,
-        due_on=review_services.local_today(nordic),
-    )
-    api_token, _ = api_services.api_token_create(
-        actor=carol, organisation=nordic, name="Carol's script"
-    )
-    endpoint = WebhookEndpoint.objects.create(
-        organisation=nordic, url="https://hooks.example.com/motmap", events=["idea.created"]
-    )
-    delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint, event="idea.created", status=DeliveryStatus.SUCCEEDED
-    )
-    return {
-        "endpoint_id": endpoint.pk,
-        "delivery_id": delivery.pk,
-        "api_token_id": api_token.pk,
-        "pack_id": pack.pk,
-        "review_id": review.pk,
-        "rating_id": review.ratings.get(touchpoint=tp).pk,
-        "action_id": action.pk,
-        "idea_id": idea.pk,
-        "comment_id": comment.pk,
-        "org_slug": nordic.slug,
-        "journey_id": journey.pk,
-        "stage_id": empty_stage.pk,
-        "touchpoint_id": tp.pk,
-        "membership_id": Membership.objects.get(user=carol).pk,
-        "invitation_id": invitation.pk,
-        "token": token,
-        "uidb64": urlsafe_base64_encode(force_bytes(carol.pk)),
-        "reset_token": default_token_generator.make_token(carol),
-        "unsubscribe_token": notification_services.unsubscribe_token(
-            carol_membership, [Kind.COMMENTS]
-        ),
-        "calendar_token": feed.token,
-    }
-
-
 def _full_route_converters():
     """url name -> the names of all the kwargs in its full route (prefixes included)."""
     result = {}
@@ -279,21 +206,58 @@ def expected(level, persona, url_is_org):
     return {403}
 
 
+def level_of(name, method):
+    return ACCESS[name][0 if method == "GET" else 1]
+
+
+OBJECT_URLS = sorted(
+    name for name, keys in ROUTE_KWARGS.items() if "org_slug" in keys and len(keys) > 1
+)
+
+
+METHODS_NOT_ALLOWED = [
+    (name, method)
+    for name in sorted(ACCESS)
+    for method in ("GET", "POST")
+    if level_of(name, method) == NOT_ALLOWED
+]
 CASES = [
     (name, method, persona)
     for name in sorted(ACCESS)
     for method in ("GET", "POST")
     for persona in PERSONAS
+    if level_of(name, method) != NOT_ALLOWED
 ]
 
 
+def send(client, method, url, data=None):
+    return client.get(url) if method == "GET" else client.post(url, data or {})
+
+
 @pytest.mark.parametrize("name,method,persona", CASES)
-def test_permission_matrix(name, method, persona, world, personas, client_for):
-    url = build_url(name, world)
-    client = client_for(None if persona == "anonymous" else personas[persona])
-    response = client.get(url) if method == "GET" else client.post(url, {})
-    level = ACCESS[name][0 if method == "GET" else 1]
-    want = expected(level, persona, url.startswith("/o/"))
+def test_permission_matrix(name, method, persona, page_world, db):
+    url = build_url(name, page_world)
+    response = send(client_with_session(page_world["sessions"][persona]), method, url)
+    check_answer(name, method, persona, url, response)
+
+
+def test_a_method_not_allowed_answers_405_to_everyone(page_world, db):
+    """Every URL x method that ACCESS marks 405, for every persona (and for mallory under her own
+    organisation's address): 405 before anything else, so one request each suffices."""
+    assert METHODS_NOT_ALLOWED
+    clients = {p: client_with_session(page_world["sessions"][p]) for p in PERSONAS}
+    for name, method in METHODS_NOT_ALLOWED:
+        url = build_url(name, page_world)
+        for persona in PERSONAS:
+            check_answer(name, method, persona, url, send(clients[persona], method, url))
+        if name in OBJECT_URLS:
+            url = build_url(name, page_world | {"org_slug": "mallory-mart"})
+            response = send(clients["mallory"], method, url, {"direction": "up"})
+            assert response.status_code == 405, (url, method, response.status_code)
+
+
+def check_answer(name, method, persona, url, response):
+    want = expected(level_of(name, method), persona, url.startswith("/o/"))
     if want == {"login"}:
         assert response.status_code == 302, (url, response.status_code)
         assert response["Location"].startswith(reverse("login")), response["Location"]
@@ -307,24 +271,21 @@ def test_permission_matrix(name, method, persona, world, personas, client_for):
         assert not [s for s in MALLORY_SECRETS if s in body], url
 
 
-OBJECT_URLS = sorted(
-    name for name, keys in ROUTE_KWARGS.items() if "org_slug" in keys and len(keys) > 1
+@pytest.mark.parametrize(
+    "name,method",
+    [(n, m) for n in OBJECT_URLS for m in ("GET", "POST") if level_of(n, m) != NOT_ALLOWED],
 )
+def test_own_org_slug_with_another_orgs_object_is_404(name, method, page_world, db):
+    """mallory puts Nordic Air's ids under her own organisation's address: 404, nothing changes.
+    (The methods not allowed: 405, in test_a_method_not_allowed_answers_405_to_everyone.)"""
+    url = build_url(name, page_world | {"org_slug": "mallory-mart"})
+    client = client_with_session(page_world["sessions"]["mallory"])
+    response = send(client, method, url, {"direction": "up"})
+    assert response.status_code == 404, url
 
 
-@pytest.mark.parametrize("name", OBJECT_URLS)
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_own_org_slug_with_another_orgs_object_is_404(name, method, world, mallory, client_for):
-    """mallory puts Nordic Air's ids under her own organisation's address: 404, nothing changes."""
-    url = build_url(name, world | {"org_slug": "mallory-mart"})
-    client = client_for(mallory)
-    response = client.get(url) if method == "GET" else client.post(url, {"direction": "up"})
-    level = ACCESS[name][0 if method == "GET" else 1]
-    assert response.status_code == (405 if level == NOT_ALLOWED else 404), url
-
-
-def test_admin_needs_an_operator(client_for, alice):
-    response = client_for(alice).get("/admin/")
+def test_admin_needs_an_operator(page_world, db):
+    response = client_with_session(page_world["sessions"]["alice"]).get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
 

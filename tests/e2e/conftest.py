@@ -28,6 +28,8 @@ def chromium_path():
 
 
 def pytest_collection_modifyitems(items):
+    # With pytest-xdist each module of this folder runs whole in one worker: see
+    # pytest_xdist_make_scheduler in tests/conftest.py.
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)

@@ -1,8 +1,9 @@
 """Selects say what to choose: no page shows Django's "---------" placeholder.
 
 motmap.forms.Form and ModelForm relabel it for every form of the project; this walks every page
-(as in the permission matrix) for an owner and for staff, GET and an empty POST (a form with
-errors), plus the pages whose selects only show with content (a stage with touchpoints to move).
+(as in the permission matrix, in its world: tests/conftest.py `page_world`, built once for the
+module) for an owner and for staff, GET and an empty POST (a form with errors), plus the pages
+whose selects only show with content (a stage with touchpoints to move).
 """
 
 import pytest
@@ -12,8 +13,10 @@ from django.utils.functional import Promise
 
 from ideas.models import IdeaEvent
 from journeys.forms import JourneyForm, StageDeleteForm
+from journeys.models import Journey
 from motmap.forms import GENERIC_PLACEHOLDER, PLACEHOLDERS, Form, ModelForm
-from tests.test_permission_matrix import ACCESS, build_url, world  # noqa: F401  (fixture)
+from tests.conftest import client_with_session
+from tests.test_permission_matrix import ACCESS, build_url
 from touchpoints.forms import TouchpointForm
 from touchpoints.models import Touchpoint
 
@@ -22,30 +25,26 @@ DASHES = "---------"
 
 @pytest.mark.parametrize("persona", ["alice", "carol"])
 @pytest.mark.parametrize("name", sorted(ACCESS))
-def test_no_page_shows_the_dashes_placeholder(name, persona, world, personas, client_for):  # noqa: F811
-    url = build_url(name, world)
-    client = client_for(personas[persona])
+def test_no_page_shows_the_dashes_placeholder(name, persona, page_world, db):
+    url = build_url(name, page_world)
+    client = client_with_session(page_world["sessions"][persona])
     for response in (client.get(url), client.post(url, {})):
         if "html" not in response.get("Content-Type", ""):
             continue
         assert DASHES not in response.content.decode(errors="replace"), (url, response.request)
 
 
-def test_the_selects_of_stage_removal_and_touchpoint_forms(client_for, bob, journey):
+def test_the_selects_of_stage_removal_and_touchpoint_forms(page_world, db):
+    journey = Journey.objects.get(pk=page_world["journey_id"])
     booking = journey.stages.get(name="Booking")  # has a touchpoint: the move-to select shows
-    page = (
-        client_for(bob)
-        .get(reverse("stage_delete", args=["nordic-air", journey.pk, booking.pk]))
-        .content.decode()
-    )
+    bob = client_with_session(page_world["sessions"]["bob"])
+    page = bob.get(
+        reverse("stage_delete", args=["nordic-air", journey.pk, booking.pk])
+    ).content.decode()
     assert "Choose a stage…" in page and DASHES not in page
-    page = (
-        client_for(bob)
-        .get(reverse("touchpoint_create", args=["nordic-air", journey.pk]))
-        .content.decode()
-    )
+    page = bob.get(reverse("touchpoint_create", args=["nordic-air", journey.pk])).content.decode()
     assert "Choose an owner…" in page and DASHES not in page
-    page = client_for(bob).get(reverse("journey_create", args=["nordic-air"])).content.decode()
+    page = bob.get(reverse("journey_create", args=["nordic-air"])).content.decode()
     assert "Choose an owner…" in page and DASHES not in page
 
 
@@ -86,7 +85,8 @@ def test_the_base_forms_relabel_empty_labels_and_blank_choices():
     assert DASHES not in str(form)
 
 
-def test_the_project_forms_with_selects(db, journey, bob):
+def test_the_project_forms_with_selects(page_world, db):
+    journey = Journey.objects.get(pk=page_world["journey_id"])
     tp = journey.touchpoints.first()
     rendered = [
         str(JourneyForm(org=journey.organisation)),

@@ -2,7 +2,6 @@
 review reminder, writes it to the outbox and sends it (see tests/realworker.py for when this
 runs)."""
 
-import time
 import uuid
 from datetime import timedelta
 
@@ -18,12 +17,14 @@ from tests.realworker import (
     REQUIRES_REAL_BROKER,
     real_broker,
     require_postgresql,
+    tasks_done,
     text_part,
     wait_for,
     worker,
 )
 
 pytestmark = REQUIRES_REAL_BROKER
+SWEEP = "reviews.tasks.send_due_reminders"
 
 
 def test_the_beat_sweeps_and_the_worker_sends_a_due_reminder_once(transactional_db, tmp_path):
@@ -55,11 +56,15 @@ def test_the_beat_sweeps_and_the_worker_sends_a_due_reminder_once(transactional_
             mail_dir,
             log_path,
             beat_schedule=tmp_path / "beat-schedule",
-            env={"REMINDER_SWEEP_SECONDS": "1"},
+            env={"REMINDER_SWEEP_SECONDS": "0.5"},
         ) as process,
     ):
         wait_for(lambda: any(mail_dir.iterdir()), process, log_path, "the reminder email")
-        time.sleep(3)  # a few more sweeps by the beat: nothing more may be sent
+        # A few more sweeps by the beat: nothing more may be sent.
+        sweeps = tasks_done(log_path, SWEEP)
+        wait_for(
+            lambda: tasks_done(log_path, SWEEP) >= sweeps + 3, process, log_path, "three sweeps"
+        )
 
     (sent,) = list(mail_dir.iterdir())
     message, text = text_part(sent)

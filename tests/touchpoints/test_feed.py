@@ -382,6 +382,22 @@ def test_page_form_sets_the_external_id_and_refuses_a_taken_one(client_for, bob,
     assert (second.external_id, second.version) == ("", 1)
 
 
+def wait_until_a_query_waits_for_a_lock(timeout=10):
+    """Until another connection to the test database waits for a lock (PostgreSQL's view of
+    its backends), instead of a pause long enough for it to get there."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError(f"no query waited for a lock within {timeout} s")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_second_feed_waits_for_the_first_and_loses_nothing(alice, bob, nordic):
     """Two feeds on the same rows: the second reads the values the first wrote (row locks)."""
@@ -424,7 +440,7 @@ def test_a_second_feed_waits_for_the_first_and_loses_nothing(alice, bob, nordic)
     for thread in threads:
         thread.start()
     first_done.wait(10)
-    time.sleep(0.5)
+    wait_until_a_query_waits_for_a_lock()
     assert "second" not in results  # waiting for the first's row locks
     release.set()
     for thread in threads:
