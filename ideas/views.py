@@ -79,7 +79,7 @@ def idea_submit(request):
             pk=data["touchpoint"],
         )
         try:
-            idea, created = services.idea_submit(
+            idea, _created = services.idea_submit(
                 actor=request.user,
                 touchpoint=touchpoint,
                 title=data["title"],
@@ -92,14 +92,9 @@ def idea_submit(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            if created:
-                messages.success(
-                    request, _("Thank you! Your idea #%(n)d is in.") % {"n": idea.number}
-                )
-            else:
-                messages.info(
-                    request, _("Your idea #%(n)d had already arrived.") % {"n": idea.number}
-                )
+            # The same thanks for a form sent twice (a double tap, or again after a lost
+            # answer): the browser shows whichever answer came last, and the idea is in once.
+            messages.success(request, _("Thank you! Your idea #%(n)d is in.") % {"n": idea.number})
             if idea.is_anonymous:  # no address that names the idea, in any log
                 return redirect(f"{reverse('idea_list', args=[request.org.slug])}?sent=1")
             return redirect(f"{idea_url(idea)}?sent=1")

@@ -55,7 +55,7 @@ def test_a_gap_in_the_trend_breaks_the_line_and_is_said():
     assert 'aria-label="Gate, ratings: +1, not rated, −1, 0"' in html
     assert html.count("<polyline") == 1  # +1 stands alone; −1 → 0 is one line
     assert html.count("<circle") == 3
-    assert "▲ +1 → – → ▼ −1 → ● 0" in html
+    assert "▲\u00a0+1 → – → ▼\u00a0−1 → ●\u00a00" in html
 
 
 def test_a_trend_without_any_rating_draws_no_point():

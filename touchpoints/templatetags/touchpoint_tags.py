@@ -123,8 +123,9 @@ def sparkline(values, label=""):
         lines=lines,
         dots=dots,
         last=last,
+        # Each step stays whole ("▲ +1", no break inside), the line may wrap between steps.
         values=" → ".join(
-            NO_RATING if v is None else f"{RATING_SYMBOLS[v]} {signed(v)}" for v in values
+            NO_RATING if v is None else f"{RATING_SYMBOLS[v]}\u00a0{signed(v)}" for v in values
         ),
     )
 
