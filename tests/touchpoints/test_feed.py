@@ -1,7 +1,6 @@
 """The bulk feed (touchpoint_feed) and the external ID it finds touchpoints by."""
 
 import threading
-import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -382,22 +381,6 @@ def test_page_form_sets_the_external_id_and_refuses_a_taken_one(client_for, bob,
     assert (second.external_id, second.version) == ("", 1)
 
 
-def wait_until_a_query_waits_for_a_lock(timeout=10):
-    """Until another connection to the test database waits for a lock (PostgreSQL's view of
-    its backends), instead of a pause long enough for it to get there."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.01)
-    raise AssertionError(f"no query waited for a lock within {timeout} s")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_second_feed_waits_for_the_first_and_loses_nothing(alice, bob, nordic):
     """Two feeds on the same rows: the second reads the values the first wrote (row locks)."""
@@ -405,6 +388,12 @@ def test_a_second_feed_waits_for_the_first_and_loses_nothing(alice, bob, nordic)
         pytest.skip("SQLite has no row locks: one writer at a time anyway")
     make_touchpoints(nordic, 2)
     first_done, release, results = threading.Event(), threading.Event(), {}
+    locking = threading.Event()  # the second feed sends its SELECT ... FOR UPDATE
+
+    def tell_when_locking(execute, sql, params, many, context):
+        if "FOR UPDATE" in sql:
+            locking.set()
+        return execute(sql, params, many, context)
 
     def first():
         try:
@@ -425,14 +414,15 @@ def test_a_second_feed_waits_for_the_first_and_loses_nothing(alice, bob, nordic)
     def second():
         try:
             first_done.wait(10)
-            results["second"] = touchpoint_feed(
-                actor=alice,
-                organisation=nordic,
-                rows=[
-                    {"external_id": "tp-1", "rating_current": 2},  # what the first wrote
-                    {"external_id": "tp-0", "contacts_per_day": 5},
-                ],
-            )
+            with connection.execute_wrapper(tell_when_locking):
+                results["second"] = touchpoint_feed(
+                    actor=alice,
+                    organisation=nordic,
+                    rows=[
+                        {"external_id": "tp-1", "rating_current": 2},  # what the first wrote
+                        {"external_id": "tp-0", "contacts_per_day": 5},
+                    ],
+                )
         finally:
             connection.close()
 
@@ -440,7 +430,7 @@ def test_a_second_feed_waits_for_the_first_and_loses_nothing(alice, bob, nordic)
     for thread in threads:
         thread.start()
     first_done.wait(10)
-    wait_until_a_query_waits_for_a_lock()
+    assert locking.wait(10), "the second feed never asked for the row locks"
     assert "second" not in results  # waiting for the first's row locks
     release.set()
     for thread in threads:
