@@ -22,18 +22,19 @@ exchange taking its whole EMAIL_TIMEOUT), so a slow server alone never causes a 
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .enqueue import enqueue_on_commit
+from .fields import max_length
 from .models import Organisation, OutboxEmail
 
 SEND_TASK = "motmap.tasks.send_outbox_email"
@@ -90,7 +91,7 @@ def render_email(
     return OutboxEmail(
         organisation=organisation,
         to=to,
-        subject=" ".join(subject.split())[: OutboxEmail._meta.get_field("subject").max_length],
+        subject=" ".join(subject.split())[: max_length(OutboxEmail, "subject")],
         body_text=text,
         body_html=html,
         headers=headers or {},
@@ -125,9 +126,7 @@ def claim(email_id: uuid.UUID | str) -> bool:
     now = timezone.now()
     until = now + timedelta(seconds=claim_seconds())
     return bool(
-        OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True, failed_at__isnull=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=until, attempts=F("attempts") + 1)
+        _waiting(now).filter(pk=email_id).update(claimed_until=until, attempts=F("attempts") + 1)
     )
 
 
@@ -174,9 +173,11 @@ def send_one(email_id: uuid.UUID | str) -> bool:
 
 def pending_ids(limit: int = 200) -> list[uuid.UUID]:
     now = timezone.now()
-    return list(
-        OutboxEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+    return list(_waiting(now).order_by("created_at").values_list("pk", flat=True)[:limit])
+
+
+def _waiting(now: datetime) -> QuerySet[OutboxEmail]:
+    """Emails neither sent nor given up, and claimed by nobody (or by a claim that ran out)."""
+    return OutboxEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     )
