@@ -64,7 +64,6 @@ class Journey(UUIDModel):
     # When the next review reminder goes out (UTC), None when no reminder is due (archived).
     # The sweep claims a journey with a conditional UPDATE on it. See reviews.reminders.
     next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
-    reminder_claim = models.UUIDField(null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

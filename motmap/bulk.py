@@ -5,9 +5,12 @@ thousands of rows; this sends the values as a table and joins on the primary key
 PostgreSQL and SQLite (3.33+); PostgreSQL gets the column types as casts.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from django.db import connection, models
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models import Q, QuerySet
 
 
 def _column(field: object) -> tuple[models.Field, str]:
@@ -66,3 +69,159 @@ def bulk_set(
             cursor.execute(sql, [*params, *fixed_params])
             written += cursor.rowcount
     return written
+
+
+def set_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    where: Q | None = None,
+) -> list[Any]:
+    """Write `fields` from `rows` (each: primary key, then one value per field) and return the
+    primary keys of the rows written: UPDATE ... FROM (VALUES ...) ... RETURNING.
+
+    `where` (a Q on the model's own columns) keeps the rows that no longer match unwritten. It
+    is a claim: on PostgreSQL a row another transaction changed meanwhile is checked again
+    once its lock is free, so of two callers with the same rows each row goes to one. As many
+    statements as the cap on parameters needs (one on PostgreSQL for a batch of hundreds).
+    """
+    if not rows:
+        return []
+    meta = model._meta
+    qn = connection.ops.quote_name
+    table, (pk, pk_column) = qn(meta.db_table), _column(meta.pk)
+    columns = [_column(meta.get_field(name)) for name in fields]
+    cast = connection.vendor == "postgresql"
+    written_fields = [pk, *(f for f, _name in columns)]
+    row_sql = (
+        "("
+        + ", ".join(
+            f"CAST(%s AS {f.db_type(connection)})" if cast else "%s" for f in written_fields
+        )
+        + ")"
+    )
+    names = ", ".join(["pk", *(f"c{i}" for i in range(len(columns)))])
+    assignments = ", ".join(f"{qn(column)} = v.c{i}" for i, (_f, column) in enumerate(columns))
+    condition, condition_params = _where(model, where)
+    size = connection.ops.bulk_batch_size(written_fields, rows)
+    prepare = [_preparer(f) for f in written_fields]
+    written: list[Any] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            params: list[Any] = [
+                prep(value) for row in chunk for prep, value in zip(prepare, row, strict=True)
+            ]
+            # Only names from the model's meta and placeholders are formatted into the SQL.
+            sql = (
+                f"WITH v({names}) AS (VALUES {', '.join([row_sql] * len(chunk))}) "  # noqa: S608
+                f"UPDATE {table} SET {assignments} FROM v "
+                f"WHERE {table}.{qn(pk_column)} = v.pk{condition} "
+                f"RETURNING {table}.{qn(pk_column)}"
+            )
+            cursor.execute(sql, [*params, *condition_params])
+            written += [pk.to_python(value) for (value,) in cursor.fetchall()]
+    return written
+
+
+def _preparer(field: models.Field) -> Callable[[Any], Any]:
+    """`field.get_db_prep_value` on this connection, remembering each value's result: the
+    values set on many rows repeat (the same time, the same state), the keys do not."""
+    wrapper = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked once per value
+    prep = field.get_db_prep_value
+    if field.primary_key:
+        return lambda value: prep(value, wrapper)
+    seen: dict[Any, Any] = {}
+
+    def prepared(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = prep(value, wrapper)
+            return result
+        except TypeError:  # not hashable
+            return prep(value, wrapper)
+
+    return prepared
+
+
+def _where(model: type[models.Model], where: Q | None) -> tuple[str, list[Any]]:
+    """` AND (...)` and its parameters for a Q on the model's own columns ("", [] for None)."""
+    if where is None:
+        return "", []
+    query = model._base_manager.filter(where).query
+    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    if len(query.alias_map) > 1:
+        raise ValueError(f"{where} reaches beyond {model._meta.db_table}")
+    return f" AND ({sql})", list(params)
+
+
+def insert_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    **constants: object,
+) -> int:
+    """Insert `rows` (each: one value per field), with `constants` (field=value) in every one:
+    INSERT ... SELECT ... FROM (VALUES ...), each constant sent once per statement.
+
+    Bypasses save(), signals and field defaults: `fields` and `constants` name every column
+    the rows need, the primary key too. As many statements as the cap on parameters needs (one
+    on PostgreSQL). Returns the number of rows.
+    """
+    if not rows:
+        return 0
+    meta = model._meta
+    qn = connection.ops.quote_name
+    columns = [_column(meta.get_field(name)) for name in fields]
+    fixed = [(*_column(meta.get_field(name)), value) for name, value in constants.items()]
+    cast = connection.vendor == "postgresql"
+
+    def slot(field: models.Field) -> str:
+        return f"CAST(%s AS {field.db_type(connection)})" if cast else "%s"
+
+    row_sql = "(" + ", ".join(slot(f) for f, _column_name in columns) + ")"
+    targets = ", ".join(qn(c) for c in [*(c for _f, c in columns), *(c for _f, c, _v in fixed)])
+    # A VALUES list names its columns column1, column2, ... on PostgreSQL and SQLite alike.
+    selected = ", ".join(
+        [*(f"v.column{i}" for i in range(1, len(columns) + 1)), *(slot(f) for f, _c, _v in fixed)]
+    )
+    fixed_params = [f.get_db_prep_value(value, connection) for f, _c, value in fixed]
+    cap = connection.features.max_query_params
+    size = len(rows) if cap is None else max(1, (cap - len(fixed)) // len(columns))
+    preps = [f.get_db_prep_value for f, _c in columns]
+    wrapper = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked once per value
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            params = [
+                prep(value, wrapper)
+                for row in chunk
+                for prep, value in zip(preps, row, strict=True)
+            ]
+            # Only names from the model's meta and placeholders are formatted into the SQL.
+            sql = (
+                f"INSERT INTO {qn(meta.db_table)} ({targets}) SELECT {selected} "  # noqa: S608
+                f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) AS v"
+            )
+            cursor.execute(sql, [*fixed_params, *params])
+    return len(rows)
+
+
+def insert_from(model: type[models.Model], fields: Sequence[str], rows: QuerySet[Any]) -> int:
+    """INSERT INTO model (fields) SELECT ...: copy `rows` (a values_list of the same length as
+    `fields`, constants as Value(...)) into new rows of `model`, in one statement, without a
+    Python object per row. `model`'s primary key must be made by the database. Returns the
+    number of rows written."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(_column(meta.get_field(name))[1]) for name in fields)
+    try:
+        select, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # e.g. pk__in=[]: nothing to copy
+        return 0
+    with connection.cursor() as cursor:
+        # Only names from the model's meta and the queryset's own SQL are formatted in.
+        cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({columns}) {select}", params)  # noqa: S608
+        return cursor.rowcount

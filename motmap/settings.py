@@ -336,11 +336,13 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", de
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything the on-commit task did not send (broker down, worker died) goes now.
     "flush-outbox": {"task": "motmap.tasks.flush_outbox", "schedule": 60.0},
-    # Review and action reminders, then digests: each due item claimed once, see reviews.reminders.
+    # Review and action reminders, then digests: each due item fired once, see reviews.reminders.
     "send-due-reminders": {
         "task": "reviews.tasks.send_due_reminders",
         "schedule": REMINDER_SWEEP_SECONDS,
     },
+    # Fired reminders the on-commit task did not tell (broker down, worker died).
+    "deliver-reminders": {"task": "reviews.tasks.deliver_reminders", "schedule": 60.0},
     "send-due-digests": {
         "task": "notifications.tasks.send_due_digests",
         "schedule": REMINDER_SWEEP_SECONDS,

@@ -2,8 +2,8 @@
 
 A review is started by a manager, walked touchpoint by touchpoint, and completed: completing
 freezes it (ratings snapshotted per touchpoint, next review date set) and it stays a record.
-The reminder schedule itself lives on `Journey.next_reminder_at` and `Action.next_reminder_at`
-(see `reviews.reminders`).
+The reminder schedule itself lives on `Journey.next_reminder_at` and `Action.next_reminder_at`;
+a reminder that has gone off waits as a `Reminder` row until it is told (see `reviews.reminders`).
 """
 
 from datetime import date
@@ -187,7 +187,6 @@ class Action(UUIDModel):
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When the next reminder is due (UTC); None when none is (done, dropped). See reminders.py.
     next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
-    reminder_claim = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = ActionQuerySet.as_manager()
 
@@ -240,3 +239,41 @@ class ReviewDecision(UUIDModel):
 
     def __str__(self):
         return f"#{self.idea_number} {self.to_status} in {self.review}"
+
+
+class Reminder(models.Model):
+    """A review or action reminder that has gone off, waiting to be told to its people.
+
+    The sweep writes one per journey or action it finds due, in the transaction that moves the
+    item's schedule on; `reviews.reminders.deliver_reminders` (on the workers) finds who to
+    tell, writes their emails or digest notices and deletes the row, in one transaction.
+    """
+
+    # A queue's own numbering (never shown): the sweep writes these rows with one INSERT ...
+    # SELECT, so the database numbers them.
+    id = models.BigAutoField(primary_key=True)
+    # The journey's or the action's organisation is the reminder's: the row is gone once told.
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The review's or the action's due date when it went off: once that date has moved (the
+    # review was held, the action re-planned) the reminder is no longer true and is dropped.
+    due_on = models.DateField()
+    # The sweep's moment: the reminder says "due in 3 days" as of then, however late it is told.
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["fired_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(journey__isnull=False, action__isnull=True)
+                | models.Q(journey__isnull=True, action__isnull=False),
+                name="reminder_of_a_journey_or_an_action",
+            ),
+        ]
+
+    def __str__(self):
+        return f"reminder of {self.journey_id or self.action_id} due {self.due_on}"

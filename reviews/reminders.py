@@ -1,32 +1,40 @@
-"""Review and action reminders: scheduled on the row, claimed once, sent through the outbox.
+"""Review and action reminders: scheduled on the row, fired once, told through the outbox.
 
-Every journey and every open action carries `next_reminder_at` (UTC; partial index). The sweep
-(`send_due_reminders`, run by the beat every few minutes and by `manage.py send_due_reminders`)
-works in batches, each one transaction:
+Every journey and every open action carries `next_reminder_at` (UTC; partial index). Two steps:
 
-1. select up to REMINDER_BATCH_SIZE due ids;
-2. claim them with one conditional UPDATE (`... WHERE next_reminder_at <= now`): a second
-   sweep running at the same time waits on the row locks and then finds them no longer due;
-3. read the claimed rows, their recipients and preferences with a fixed number of queries;
-4. move each `next_reminder_at` to its next reminder and write the emails (or digest notices)
-   in the same transaction.
+1. The sweep (`send_due_reminders`, run by the beat every few minutes and by
+   `manage.py send_due_reminders`) fires what is due. It works in batches of
+   REMINDER_BATCH_SIZE, each one transaction of three statements whatever the batch holds: a
+   SELECT of the due rows, one UPDATE ... FROM (VALUES ...) that moves each `next_reminder_at`
+   to its next reminder *only where it is still due* (the claim: a second sweep running at the
+   same time waits on the row locks, then finds them no longer due and writes nothing), and
+   one INSERT of a compact `Reminder` row per item the UPDATE returned. Nothing is rendered
+   there, so the sweep stays near the cost of that bare SELECT and UPDATE (`make bench`).
+2. `deliver_reminders` (a task queued when the sweep commits, and a beat safety net) tells
+   them, on however many workers: it takes a batch of Reminder rows (skipping those another
+   worker holds), finds the recipients and their preferences, writes the emails (rendered
+   here) or digest notices and the webhooks' "action overdue", and deletes the rows, in one
+   transaction.
 
-So a sweep run twice sends each reminder once; a sweep that fails in a batch rolls that batch
-back, and the next run sends it; a broker that is down only delays the outbox, which the beat
-flushes. Archiving a journey, completing its review or closing an action moves or clears the
-schedule, so a reminder that is no longer true is never sent.
+So a sweep run twice fires each reminder once, and each fired reminder is told once; a failure
+in either step rolls that batch back and the next run does it; a broker that is down only
+delays the telling, which the beat catches up. Archiving a journey, completing its review or
+closing an action moves or clears the schedule, and a fired reminder whose item has changed so
+is dropped when it is told, so a reminder that is no longer true is never sent.
 """
 
+import functools
 import logging
 import uuid
+import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -36,6 +44,9 @@ from django.utils.translation import ngettext
 from journeys import schedule
 from journeys.models import Journey
 from journeys.services import reschedule_journey
+from motmap.bulk import insert_from as bulk_insert_from
+from motmap.bulk import set_rows as bulk_set_rows
+from motmap.enqueue import enqueue_on_commit
 from motmap.models import EDITOR_ROLES, Membership, Organisation
 from notifications.models import Kind
 from notifications.services import Notice, deliver
@@ -44,9 +55,10 @@ from webhooks import payloads as webhook_payloads
 from webhooks.models import Event as WebhookEvent
 from webhooks.services import emit_once
 
-from .models import Action, ActionStatus
+from .models import Action, ActionStatus, Reminder
 
 logger = logging.getLogger(__name__)
+DELIVER_TASK = "reviews.tasks.deliver_reminders"
 
 
 # --- scheduling --------------------------------------------------------------------------------
@@ -90,11 +102,11 @@ def on_organisation_schedule_changed(
     reschedule_organisation(organisation)
 
 
-# --- the sweep ---------------------------------------------------------------------------------
+# --- the sweep: fire what is due ---------------------------------------------------------------
 
 
 def send_due_reminders(*, now: datetime | None = None, batch_size: int | None = None) -> int:
-    """Send every review and action reminder due at `now`. Returns how many items fired."""
+    """Fire every review and action reminder due at `now`. Returns how many items fired."""
     now = now or timezone.now()
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
     fired = 0
@@ -107,78 +119,168 @@ def send_due_reminders(*, now: datetime | None = None, batch_size: int | None = 
     return fired
 
 
-def _claim(
-    due: QuerySet[Journey] | QuerySet[Action], batch_size: int
-) -> tuple[int, uuid.UUID | None]:
-    """Claim up to batch_size due rows with one conditional UPDATE. Returns (found, token)."""
-    ids = list(due.order_by("next_reminder_at").values_list("pk", flat=True)[:batch_size])
-    if not ids:
-        return 0, None
-    token = uuid.uuid4()
-    due.filter(pk__in=ids).update(reminder_claim=token)
-    return len(ids), token
-
-
-@transaction.atomic
 def _journey_batch(now: datetime, batch_size: int) -> tuple[int, int]:
-    due = Journey.objects.filter(next_reminder_at__lte=now, archived_at__isnull=True)
-    found, token = _claim(due, batch_size)
-    if not token:
-        return found, 0
-    journeys = list(
-        Journey.objects.filter(reminder_claim=token).select_related("organisation", "owner")
+    still_due = Q(next_reminder_at__lte=now, archived_at__isnull=True)
+    rows = list(
+        Journey.objects.filter(still_due)
+        .order_by("next_reminder_at")
+        .values_list(
+            "pk", "next_review_on", "organisation__reminder_days_before", "organisation__time_zone"
+        )[:batch_size]
     )
-    recipients = _journey_recipients(journeys)
-    notices: list[Notice] = []
-    for journey in journeys:
-        notices += _review_notices(journey, recipients[journey.pk], now)
-        reschedule_journey(journey, now=now, save=False)
-        journey.reminder_claim = None
-    Journey.objects.bulk_update(journeys, ["next_reminder_at", "reminder_claim"])
-    deliver(notices)
-    return found, len(journeys)
+    if not rows:
+        return 0, 0
+    tz = _zones()
+
+    @functools.cache
+    def next_at(due_on: date | None, days_before: int, zone: str) -> datetime | None:
+        if due_on is None:  # a journey without a review date has no reminder
+            return None
+        return schedule.next_review_reminder(due_on, days_before, tz(zone), now)
+
+    with transaction.atomic():
+        won = bulk_set_rows(
+            Journey,
+            ["next_reminder_at"],
+            [(pk, next_at(due_on, before, zone)) for pk, due_on, before, zone in rows],
+            where=still_due,
+        )
+        _fire(
+            "journey",
+            Journey.objects.filter(pk__in=won, next_review_on__isnull=False),
+            "next_review_on",
+            now,
+        )
+    return len(rows), len(won)
+
+
+def _action_batch(now: datetime, batch_size: int) -> tuple[int, int]:
+    still_due = Q(next_reminder_at__lte=now, status=ActionStatus.OPEN)
+    rows = list(
+        Action.objects.filter(still_due)
+        .order_by("next_reminder_at")
+        .values_list("pk", "due_on", "owner_id", "organisation__time_zone")[:batch_size]
+    )
+    if not rows:
+        return 0, 0
+    tz = _zones()
+
+    @functools.cache
+    def next_at(due_on: date, zone: str) -> datetime:
+        return schedule.next_action_reminder(due_on, tz(zone), now)
+
+    with transaction.atomic():
+        won = bulk_set_rows(
+            Action,
+            ["next_reminder_at"],
+            [
+                (pk, next_at(due_on, zone) if owner_id else None)
+                for pk, due_on, owner_id, zone in rows
+            ],
+            where=still_due,
+        )
+        _fire("action", Action.objects.filter(pk__in=won), "due_on", now)
+    return len(rows), len(won)
+
+
+def _fire(kind: str, items: QuerySet[Any], due_on: str, now: datetime) -> None:
+    """One Reminder row per item (one INSERT ... SELECT), told once the transaction commits."""
+    bulk_insert_from(
+        Reminder,
+        [kind, "due_on", "fired_at"],
+        items.values_list("pk", due_on, Value(now, output_field=DateTimeField())),
+    )
+    enqueue_on_commit(DELIVER_TASK, sweep="deliver_reminders")
+
+
+def _zones() -> Callable[[str], tzinfo]:
+    return functools.cache(zoneinfo.ZoneInfo)
+
+
+# --- telling what fired -------------------------------------------------------------------------
+
+
+def deliver_reminders(*, batch_size: int | None = None) -> int:
+    """Tell every fired reminder to its people. Returns how many reminders were told."""
+    batch_size = batch_size or settings.REMINDER_BATCH_SIZE
+    told = 0
+    while True:
+        found, delivered = _deliver_batch(batch_size)
+        told += delivered
+        if found < batch_size:
+            return told
 
 
 @transaction.atomic
-def _action_batch(now: datetime, batch_size: int) -> tuple[int, int]:
-    due = Action.objects.filter(next_reminder_at__lte=now, status=ActionStatus.OPEN)
-    found, token = _claim(due, batch_size)
-    if not token:
-        return found, 0
-    actions = list(
-        Action.objects.filter(reminder_claim=token).select_related(
-            "organisation", "journey", "touchpoint", "owner"
+def _deliver_batch(batch_size: int) -> tuple[int, int]:
+    fired = list(
+        Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related(
+            "journey__organisation",
+            "journey__owner",
+            "action__organisation",
+            "action__journey",
+            "action__touchpoint",
+            "action__owner",
         )
+        .order_by("fired_at", "pk")[:batch_size]
     )
-    # The action's owner, and once it is overdue the journey's owner too.
+    if not fired:
+        return 0, 0
+    # Still true: the journey is not archived and its review still due that day; the action
+    # still open and due that day.
+    journeys = [
+        r
+        for r in fired
+        if r.journey and not r.journey.archived_at and r.journey.next_review_on == r.due_on
+    ]
+    actions = [
+        r
+        for r in fired
+        if r.action and r.action.status == ActionStatus.OPEN and r.action.due_on == r.due_on
+    ]
+    notices: list[Notice] = []
+    recipients = _journey_recipients([r.journey for r in journeys if r.journey])
+    for reminder in journeys:
+        assert reminder.journey is not None
+        notices += _review_notices(
+            reminder.journey, recipients[reminder.journey.pk], reminder.fired_at
+        )
+    action_notices, overdue_events = _action_notices(actions)
+    deliver(notices + action_notices)
+    emit_once(WebhookEvent.ACTION_OVERDUE, overdue_events)
+    Reminder.objects.filter(pk__in=[r.pk for r in fired]).delete()
+    return len(fired), len(journeys) + len(actions)
+
+
+def _action_notices(
+    fired: Sequence[Reminder],
+) -> tuple[list[Notice], list[tuple[Organisation, object, dict[str, Any]]]]:
+    """The reminders of these actions to their owners, and once overdue to their journeys'
+    owners too; and the webhooks' "action overdue" of those found overdue."""
+    actions = [(r.action, r.fired_at) for r in fired if r.action]
     memberships = _memberships(
-        [a.organisation_id for a in actions],
-        [a.owner_id for a in actions] + [a.journey.owner_id for a in actions],
+        [a.organisation_id for a, _at in actions],
+        [a.owner_id for a, _at in actions] + [a.journey.owner_id for a, _at in actions],
     )
     notices: list[Notice] = []
     overdue_events: list[tuple[Organisation, object, dict[str, Any]]] = []
-    for action in actions:
-        overdue = schedule.days_until(action.due_on, now, action.organisation.tzinfo) < 0
-        people = [action.owner_id] + ([action.journey.owner_id] if overdue else [])
-        if overdue:  # the first sweep that finds it overdue tells the webhooks, once
-            days = -schedule.days_until(action.due_on, now, action.organisation.tzinfo)
+    for action, at in actions:
+        days = schedule.days_until(action.due_on, at, action.organisation.tzinfo)
+        people = [action.owner_id] + ([action.journey.owner_id] if days < 0 else [])
+        if days < 0:  # the first reminder that finds it overdue tells the webhooks, once
             overdue_events.append(
                 (
                     action.organisation,
                     action.pk,
-                    webhook_payloads.action_overdue(action, days_overdue=days),
+                    webhook_payloads.action_overdue(action, days_overdue=-days),
                 )
             )
         for user_id in dict.fromkeys(people):
             membership = memberships.get((action.organisation_id, user_id)) if user_id else None
             if membership:
-                notices.append(_action_notice(action, membership, now))
-        reschedule_action(action, now=now, save=False)
-        action.reminder_claim = None
-    Action.objects.bulk_update(actions, ["next_reminder_at", "reminder_claim"])
-    deliver(notices)
-    emit_once(WebhookEvent.ACTION_OVERDUE, overdue_events)
-    return found, len(actions)
+                notices.append(_action_notice(action, membership, at))
+    return notices, overdue_events
 
 
 def _memberships(

@@ -8,3 +8,8 @@ from . import reminders
 @shared_task
 def send_due_reminders():
     return reminders.send_due_reminders()
+
+
+@shared_task
+def deliver_reminders():
+    return reminders.deliver_reminders()

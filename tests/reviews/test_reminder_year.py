@@ -61,6 +61,7 @@ def test_a_year_of_a_quarterly_journey(db):
                     events.pop(when)()
                 journey.refresh_from_db()
             reminders.send_due_reminders()
+            reminders.deliver_reminders()
     assert events == {}
 
     sent = [

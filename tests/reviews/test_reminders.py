@@ -14,6 +14,8 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.test import TestCase
 
 from journeys import services as journey_services
@@ -23,8 +25,8 @@ from motmap.models import Membership, OutboxEmail
 from motmap.tasks import flush_outbox
 from notifications.models import Frequency, Kind, NotificationSetting, PendingNotice
 from reviews import reminders
-from reviews.models import Action, ActionStatus
-from reviews.tasks import send_due_reminders
+from reviews.models import Action, ActionStatus, Reminder
+from reviews.tasks import deliver_reminders, send_due_reminders
 from tests.factories import StageFactory, TouchpointFactory
 
 CREATED = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)  # due 5 April, first reminder 22 March
@@ -93,7 +95,8 @@ def test_the_sweep_reminds_the_journey_owner_and_touchpoint_owners_once(trip):
     assert "Nordic Air" in html and "/unsubscribe/" in html
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     trip.refresh_from_db()
-    assert trip.next_reminder_at == DUE and trip.reminder_claim is None
+    assert trip.next_reminder_at == DUE
+    assert not Reminder.objects.exists()  # fired and told
 
 
 def test_due_and_overdue_reminders_follow_weekly(trip):
@@ -181,40 +184,87 @@ def test_someone_who_turned_reminders_off_gets_none(trip, bob, nordic):
     assert [m.to[0] for m in reminder_emails()] == ["carol@nordic-air.example"]
 
 
-def test_a_sweep_that_fails_half_way_sends_the_rest_next_time_and_nothing_twice(nordic, bob):
+def test_a_sweep_that_fails_half_way_fires_the_rest_next_time_and_nothing_twice(nordic, bob):
+    immediately(bob, nordic)
+    journeys = [make_journey(nordic, bob, name=f"Journey {i}") for i in range(5)]
+    for i, journey in enumerate(journeys):  # a distinct time each, so the order is known
+        Journey.objects.filter(pk=journey.pk).update(next_reminder_at=FIRST + timedelta(seconds=i))
+    real = reminders.bulk_set_rows
+    calls = []
+
+    def fail_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real(*args, **kwargs)
+
+    with time_machine.travel(FIRST + timedelta(minutes=1), tick=False):
+        with mock.patch.object(reminders, "bulk_set_rows", fail_on_the_second_batch):
+            with pytest.raises(RuntimeError):
+                sweep(batch_size=2)
+        assert len(mail.outbox) == 2  # the first batch was committed, told and sent
+        assert Journey.objects.filter(next_reminder_at__lte=timezone.now()).count() == 3
+        assert sweep(batch_size=2) == 3
+        assert sweep(batch_size=2) == 0
+    names = sorted(m.subject.rsplit(": ", 1)[1] for m in mail.outbox)
+    assert names == [f"Journey {i}" for i in range(5)]
+
+
+def test_telling_that_fails_half_way_tells_the_rest_next_time_and_nothing_twice(nordic, bob):
     immediately(bob, nordic)
     journeys = [make_journey(nordic, bob, name=f"Journey {i}") for i in range(5)]
     for i, journey in enumerate(journeys):  # a distinct time each, so the order is known
         Journey.objects.filter(pk=journey.pk).update(next_reminder_at=FIRST + timedelta(seconds=i))
     real = reminders._review_notices
+    calls = []
 
     def fail_on_the_third(journey, memberships, now):
-        if journey.name == "Journey 2":
+        calls.append(journey)
+        if len(calls) == 3:  # in the second batch of two
             raise RuntimeError("template exploded")
         return real(journey, memberships, now)
 
-    with time_machine.travel(FIRST + timedelta(minutes=1), tick=False):
+    with time_machine.travel(FIRST + timedelta(seconds=i + 1), tick=False):
+        assert reminders.send_due_reminders() == 5  # fired: told once the sweep commits
+        assert Reminder.objects.count() == 5 and mail.outbox == []
         with mock.patch.object(reminders, "_review_notices", fail_on_the_third):
-            with pytest.raises(RuntimeError):
-                sweep(batch_size=2)
+            with pytest.raises(RuntimeError), committed():
+                reminders.deliver_reminders(batch_size=2)
         assert len(mail.outbox) == 2  # the first batch was committed and sent
-        assert Journey.objects.filter(reminder_claim__isnull=False).count() == 0
-        sweep(batch_size=2)
-        sweep(batch_size=2)
+        assert Reminder.objects.count() == 3
+        with committed():
+            assert reminders.deliver_reminders(batch_size=2) == 3
     names = sorted(m.subject.rsplit(": ", 1)[1] for m in mail.outbox)
     assert names == [f"Journey {i}" for i in range(5)]
+    assert not Reminder.objects.exists()
 
 
-def test_when_the_broker_is_down_reminders_wait_in_the_outbox_and_go_once_it_is_back(
-    trip, broker_away
-):
+def test_when_the_broker_is_down_reminders_wait_and_go_once_it_is_back(trip, broker_away):
     with time_machine.travel(FIRST, tick=False):
         assert sweep() == 1
+        assert Reminder.objects.count() == 1 and mail.outbox == []
+        celery_app.conf.task_always_eager = True  # the broker is back
+        assert sweep() == 0  # already fired and moved on: nothing new
+        with committed():
+            deliver_reminders.delay()  # the beat's safety net
+            deliver_reminders.delay()
+        assert not Reminder.objects.exists()
+        assert OutboxEmail.objects.count() == 2
+        flush_outbox.delay()
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "bob@nordic-air.example",
+        "carol@nordic-air.example",
+    ]
+
+
+def test_emails_wait_in_the_outbox_while_the_broker_is_down(trip, broker_away):
+    with time_machine.travel(FIRST, tick=False):
+        sweep()
+        with committed():
+            reminders.deliver_reminders()
+        assert OutboxEmail.objects.filter(sent_at__isnull=True).count() == 2
         assert mail.outbox == []
         celery_app.conf.task_always_eager = True  # the broker is back
-        assert OutboxEmail.objects.filter(sent_at__isnull=True).count() == 2
-        sweep()  # already claimed and moved on: nothing new
-        assert OutboxEmail.objects.count() == 2
         flush_outbox.delay()
         flush_outbox.delay()
     assert sorted(m.to[0] for m in mail.outbox) == [
@@ -223,16 +273,42 @@ def test_when_the_broker_is_down_reminders_wait_in_the_outbox_and_go_once_it_is_
     ]
 
 
-def test_the_sweep_makes_a_fixed_number_of_queries_per_batch(
-    nordic, bob, carol, django_assert_max_num_queries
-):
-    for i in range(30):
-        make_journey(nordic, bob, name=f"Journey {i}", touchpoint_owner=carol)
-    with time_machine.travel(FIRST, tick=False):
-        with django_assert_max_num_queries(16):  # the sending itself is the worker's
-            assert reminders.send_due_reminders(batch_size=500) == 30
-    assert PendingNotice.objects.count() == 30  # bob: weekly digest by default
-    assert OutboxEmail.objects.count() == 30  # carol: at once
+def test_the_sweep_and_the_telling_make_a_fixed_number_of_queries_per_batch(nordic, bob, carol):
+    def queries(run):
+        with CaptureQueriesContext(connection) as captured:
+            run()
+        return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+    trip = make_journey(nordic, bob)
+    counts = []
+    for n in (10, 40):
+        Journey.objects.update(next_reminder_at=None)  # the earlier round's are not due
+        for i in range(n):
+            make_journey(nordic, bob, name=f"Journey {n}.{i}", touchpoint_owner=carol)
+        Action.objects.create(  # overdue by a day: the journey's owner hears of it too
+            organisation=nordic,
+            journey=trip,
+            title=f"Call back {n}",
+            owner=carol,
+            due_on=date(2027, 3, 21),
+            next_reminder_at=FIRST,
+        )
+        with time_machine.travel(FIRST, tick=False):
+            swept = queries(lambda n=n: reminders.send_due_reminders(batch_size=500))
+            # Three per kind: the due rows, the UPDATE that claims them, the INSERT.
+            assert len(swept) == 6, swept
+            assert Reminder.objects.count() == n + 1
+            assert OutboxEmail.objects.count() == 0  # nothing is written for people yet
+            told = queries(lambda: reminders.deliver_reminders(batch_size=500))
+        assert not Reminder.objects.exists()
+        # bob, weekly digest by default: each journey and the overdue action of his journey;
+        # carol at once: each journey and her action.
+        assert PendingNotice.objects.count() == n + 1
+        assert OutboxEmail.objects.count() == n + 1
+        counts.append(len(told))
+        PendingNotice.objects.all().delete()
+        OutboxEmail.objects.all().delete()
+    assert counts[0] == counts[1], counts
 
 
 def test_action_reminders_go_on_the_due_date_the_day_after_then_weekly(journey, nordic, carol):
@@ -337,3 +413,40 @@ def test_a_journey_reviewed_before_its_reminder_gets_none_until_the_next_cycle(t
             sweep()
     assert reminder_emails() == []
     assert trip.next_reminder_at == datetime(2027, 6, 6, 6, 0, tzinfo=UTC)
+
+
+def test_a_reminder_no_longer_true_when_it_is_told_is_dropped(nordic, bob, carol):
+    """Between the sweep that fires and the worker that tells (seconds, or longer while the
+    broker is away), the journey may be archived or reviewed, the action done or re-dated."""
+    archived, moved, kept = (
+        make_journey(nordic, bob, name=name, touchpoint_owner=carol)
+        for name in ("Archived", "Moved", "Kept")
+    )
+    done, redated, _open = (
+        Action.objects.create(
+            organisation=nordic,
+            journey=kept,
+            title=title,
+            owner=carol,
+            due_on=FIRST.date(),
+            next_reminder_at=FIRST,
+        )
+        for title in ("Done meanwhile", "Re-dated meanwhile", "Still open")
+    )
+    with time_machine.travel(FIRST, tick=False):
+        assert reminders.send_due_reminders() == 6
+        journey_services.journey_archive(actor=bob, journey=archived)
+        journey_services.journey_set_next_review(
+            actor=bob, journey=moved, next_review_on=date(2027, 5, 20)
+        )
+        Action.objects.filter(pk=done.pk).update(status=ActionStatus.DONE)
+        Action.objects.filter(pk=redated.pk).update(due_on=date(2027, 4, 1))
+    # Told a day late: still "due in 14 days" and "due today", as when they fired.
+    with time_machine.travel(FIRST + timedelta(days=1), tick=False), committed():
+        assert reminders.deliver_reminders() == 2
+    assert not Reminder.objects.exists()
+    assert sorted(m.subject for m in mail.outbox if m.to == ["carol@nordic-air.example"]) == [
+        "[Nordic Air] Action due today: Still open",
+        "[Nordic Air] Review coming up: Kept",
+    ]
+    assert "due in 14 days" in next(m.body for m in mail.outbox if "Kept" in m.subject)

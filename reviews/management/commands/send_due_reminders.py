@@ -1,9 +1,10 @@
-"""Run the reminder sweep (and the digest sweep) by hand: the same code the beat runs."""
+"""Run the reminder sweep, tell what it fired, and run the digest sweep, by hand: the same code
+the beat and the workers run."""
 
 from django.core.management.base import BaseCommand
 
 from notifications.services import send_due_digests
-from reviews.reminders import send_due_reminders
+from reviews.reminders import deliver_reminders, send_due_reminders
 
 
 class Command(BaseCommand):
@@ -11,5 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         fired = send_due_reminders()
+        told = deliver_reminders()
         digests = send_due_digests()
-        self.stdout.write(f"{fired} reminder(s) due, {digests} digest email(s) written.")
+        self.stdout.write(
+            f"{fired} reminder(s) due, {told} told, {digests} digest email(s) written."
+        )
