@@ -1,4 +1,5 @@
-"""Set a few fields of many rows in one statement: UPDATE ... FROM (VALUES ...).
+"""Set a few fields of many rows in one statement: UPDATE ... FROM (VALUES ...); copy rows in
+one INSERT ... SELECT.
 
 Django's bulk_update writes a CASE WHEN per field and row, which costs seconds of Python for
 thousands of rows; this sends the values as a table and joins on the primary key. Same SQL on
@@ -32,43 +33,10 @@ def bulk_set(
     One statement on PostgreSQL; on SQLite as many as its cap on parameters needs. Bypasses
     save(), signals and auto_now: callers set what they need. Returns the number of rows.
     """
-    if not objs:
-        return 0
     meta = model._meta
-    qn = connection.ops.quote_name
-    table, (pk, pk_column) = qn(meta.db_table), _column(meta.pk)
-    columns = [_column(meta.get_field(name)) for name in fields]
-    fixed = [(*_column(meta.get_field(name)), value) for name, value in constants.items()]
-    cast = connection.vendor == "postgresql"
-
-    def slot(field: models.Field) -> str:
-        return f"CAST(%s AS {field.db_type(connection)})" if cast else "%s"
-
-    written_fields = [pk, *(f for f, _name in columns)]
-    row_sql = "(" + ", ".join(slot(f) for f in written_fields) + ")"
-    names = ", ".join(["pk", *(f"c{i}" for i in range(len(columns)))])
-    assignments = [f"{qn(column)} = v.c{i}" for i, (_f, column) in enumerate(columns)]
-    assignments += [f"{qn(column)} = %s" for _f, column, _value in fixed]
-    fixed_params = [f.get_db_prep_value(value, connection) for f, _name, value in fixed]
-    size = connection.ops.bulk_batch_size([*written_fields, *(f for f, _c, _v in fixed)], objs)
-    written = 0
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            chunk = objs[start : start + size]
-            params = []
-            for obj in chunk:
-                params += [
-                    f.get_db_prep_value(getattr(obj, f.attname), connection) for f in written_fields
-                ]
-            # Only names from the model's meta and placeholders are formatted into the SQL.
-            values = ", ".join([row_sql] * len(chunk))
-            sql = (
-                f"WITH v({names}) AS (VALUES {values}) UPDATE {table} "  # noqa: S608
-                f"SET {', '.join(assignments)} FROM v WHERE {table}.{qn(pk_column)} = v.pk"
-            )
-            cursor.execute(sql, [*params, *fixed_params])
-            written += cursor.rowcount
-    return written
+    attnames = [meta.pk.attname, *(_column(meta.get_field(name))[0].attname for name in fields)]
+    rows = [[getattr(obj, name) for name in attnames] for obj in objs]
+    return len(set_rows(model, fields, rows, where=None, **constants))
 
 
 def set_rows(
@@ -77,9 +45,11 @@ def set_rows(
     rows: Sequence[Sequence[object]],
     *,
     where: Q | None = None,
+    **constants: object,
 ) -> list[Any]:
-    """Write `fields` from `rows` (each: primary key, then one value per field) and return the
-    primary keys of the rows written: UPDATE ... FROM (VALUES ...) ... RETURNING.
+    """Write `fields` from `rows` (each: primary key, then one value per field), and
+    `constants` (field=value) to all of them, and return the primary keys of the rows written:
+    UPDATE ... FROM (VALUES ...) ... RETURNING. Bypasses save(), signals and auto_now.
 
     `where` (a Q on the model's own columns) keeps the rows that no longer match unwritten. It
     is a claim: on PostgreSQL a row another transaction changed meanwhile is checked again
@@ -101,10 +71,15 @@ def set_rows(
         )
         + ")"
     )
+    fixed = [(*_column(meta.get_field(name)), value) for name, value in constants.items()]
     names = ", ".join(["pk", *(f"c{i}" for i in range(len(columns)))])
-    assignments = ", ".join(f"{qn(column)} = v.c{i}" for i, (_f, column) in enumerate(columns))
+    assignments = ", ".join(
+        [f"{qn(column)} = v.c{i}" for i, (_f, column) in enumerate(columns)]
+        + [f"{qn(column)} = %s" for _f, column, _value in fixed]
+    )
+    fixed_params = [f.get_db_prep_value(value, connection) for f, _name, value in fixed]
     condition, condition_params = _where(model, where)
-    size = connection.ops.bulk_batch_size(written_fields, rows)
+    size = connection.ops.bulk_batch_size([*written_fields, *(f for f, _c, _v in fixed)], rows)
     prepare = [_preparer(f) for f in written_fields]
     written: list[Any] = []
     with connection.cursor() as cursor:
@@ -120,7 +95,7 @@ def set_rows(
                 f"WHERE {table}.{qn(pk_column)} = v.pk{condition} "
                 f"RETURNING {table}.{qn(pk_column)}"
             )
-            cursor.execute(sql, [*params, *condition_params])
+            cursor.execute(sql, [*params, *fixed_params, *condition_params])
             written += [pk.to_python(value) for (value,) in cursor.fetchall()]
     return written
 
