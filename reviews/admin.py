@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Action, Review, ReviewDecision, ReviewRating
+from .models import Action, Reminder, Review, ReviewDecision, ReviewRating
 
 
 class ReviewRatingInline(admin.TabularInline):
@@ -51,3 +51,16 @@ class ReviewDecisionAdmin(admin.ModelAdmin):
     list_display = ["idea_number", "idea_title", "to_status", "review", "decided_at"]
     list_select_related = ["review", "review__journey"]
     raw_id_fields = ["review", "idea", "touchpoint", "decided_by"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Reminders that have gone off and wait for a worker to tell them (normally seconds):
+    rows that stay here say the workers or the broker are away."""
+
+    list_display = ["pk", "journey", "action", "due_on", "fired_at"]
+    list_select_related = ["journey", "action"]
+    readonly_fields = ["journey", "action", "due_on", "fired_at"]
+
+    def has_add_permission(self, request):
+        return False
