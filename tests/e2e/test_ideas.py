@@ -466,7 +466,10 @@ def test_the_printable_a6_card_has_the_qr_code_and_fits_one_page(new_page, scree
     )
     qr = page.get_by_role("img", name=re.compile("QR code"))
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "the QR image did not load"
+    # decode() settles once the image has arrived (or failed): no race with a slow first load.
+    assert qr.evaluate("img => img.decode().then(() => img.naturalWidth > 0, () => false)"), (
+        "the QR image did not load"
+    )
     box = qr.bounding_box()
     assert box["width"] >= 150 and abs(box["width"] - box["height"]) < 2
 
