@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.models import Q, QuerySet
+from django.db.models import Func, Q, QuerySet
 
 
 def _column(field: object) -> tuple[models.Field, str]:
@@ -20,6 +20,25 @@ def _column(field: object) -> tuple[models.Field, str]:
     if not isinstance(field, models.Field) or field.column is None:
         raise TypeError(f"{field} is not a column")
     return field, field.column
+
+
+class RandomUUID(Func):
+    """A new random UUID (version 4) made by the database, in the form a UUIDField stores: the
+    primary key of rows written by INSERT ... SELECT, without a Python object or a parameter
+    per row. PostgreSQL's gen_random_uuid(); on SQLite, the same layout from randomblob()."""
+
+    template = "gen_random_uuid()"
+    output_field = models.UUIDField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # 32 hex digits (no dashes, as Django stores a UUID on SQLite): 12 random, the
+        # version 4, 3 random, the variant (8, 9, a or b), 15 random.
+        template = (
+            "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) "
+            "|| substr('89ab', 1 + (abs(random()) & 3), 1) || substr(hex(randomblob(2)), 2) "
+            "|| hex(randomblob(6)))"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
 def bulk_set(
@@ -36,7 +55,18 @@ def bulk_set(
     meta = model._meta
     attnames = [meta.pk.attname, *(_column(meta.get_field(name))[0].attname for name in fields)]
     rows = [[getattr(obj, name) for name in attnames] for obj in objs]
-    return len(set_rows(model, fields, rows, where=None, **constants))
+    return update_rows(model, fields, rows, **constants)
+
+
+def update_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    **constants: object,
+) -> int:
+    """set_rows without returning the keys (nothing to send back): the number of rows
+    written."""
+    return _update(model, fields, rows, None, constants, returning=False)[1]
 
 
 def set_rows(
@@ -56,32 +86,43 @@ def set_rows(
     once its lock is free, so of two callers with the same rows each row goes to one. As many
     statements as the cap on parameters needs (one on PostgreSQL for a batch of hundreds).
     """
+    return _update(model, fields, rows, where, constants, returning=True)[0]
+
+
+def _update(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    where: Q | None,
+    constants: dict[str, object],
+    *,
+    returning: bool,
+) -> tuple[list[Any], int]:
+    """UPDATE ... FROM (VALUES ...): the keys written (when `returning`) and their number."""
     if not rows:
-        return []
+        return [], 0
     meta = model._meta
     qn = connection.ops.quote_name
     table, (pk, pk_column) = qn(meta.db_table), _column(meta.pk)
     columns = [_column(meta.get_field(name)) for name in fields]
-    cast = connection.vendor == "postgresql"
     written_fields = [pk, *(f for f, _name in columns)]
-    row_sql = (
-        "("
-        + ", ".join(
-            f"CAST(%s AS {f.db_type(connection)})" if cast else "%s" for f in written_fields
-        )
-        + ")"
-    )
     fixed = [(*_column(meta.get_field(name)), value) for name, value in constants.items()]
-    names = ", ".join(["pk", *(f"c{i}" for i in range(len(columns)))])
+    compiled = [_constant(model, f, value, cast=False) for f, _c, value in fixed]
     assignments = ", ".join(
-        [f"{qn(column)} = v.c{i}" for i, (_f, column) in enumerate(columns)]
-        + [f"{qn(column)} = %s" for _f, column, _value in fixed]
+        # A VALUES list names its columns column1, column2, ... on PostgreSQL and SQLite.
+        [f"{qn(column)} = v.column{i + 2}" for i, (_f, column) in enumerate(columns)]
+        + [
+            f"{qn(column)} = {sql}"
+            for (_f, column, _v), (sql, _p) in zip(fixed, compiled, strict=True)
+        ]
     )
-    fixed_params = [f.get_db_prep_value(value, connection) for f, _name, value in fixed]
+    fixed_params = [param for _sql, params in compiled for param in params]
     condition, condition_params = _where(model, where)
     size = connection.ops.bulk_batch_size([*written_fields, *(f for f, _c, _v in fixed)], rows)
     prepare = [_preparer(f) for f in written_fields]
     written: list[Any] = []
+    count = 0
+    returned = f" RETURNING {table}.{qn(pk_column)}" if returning else ""
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
@@ -90,14 +131,27 @@ def set_rows(
             ]
             # Only names from the model's meta and placeholders are formatted into the SQL.
             sql = (
-                f"WITH v({names}) AS (VALUES {', '.join([row_sql] * len(chunk))}) "  # noqa: S608
-                f"UPDATE {table} SET {assignments} FROM v "
-                f"WHERE {table}.{qn(pk_column)} = v.pk{condition} "
-                f"RETURNING {table}.{qn(pk_column)}"
+                f"UPDATE {table} SET {assignments} "  # noqa: S608
+                f"FROM (VALUES {_values(written_fields, len(chunk))}) AS v "
+                f"WHERE {table}.{qn(pk_column)} = v.column1{condition}{returned}"
             )
-            cursor.execute(sql, [*params, *fixed_params, *condition_params])
-            written += [pk.to_python(value) for (value,) in cursor.fetchall()]
-    return written
+            cursor.execute(sql, [*fixed_params, *params, *condition_params])
+            count += cursor.rowcount
+            if returning:
+                written += [pk.to_python(value) for (value,) in cursor.fetchall()]
+    return written, count
+
+
+def _values(fields: Sequence[models.Field], count: int) -> str:
+    """The rows of a VALUES list of `count` rows of `fields`, as placeholders. On PostgreSQL
+    the first row casts each value to its column's type, which the other rows then take (a
+    VALUES column has the type of its first typed value): a cast per row would make a
+    statement of thousands of rows several times longer to send and to parse."""
+    plain = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    if connection.vendor != "postgresql":
+        return ", ".join([plain] * count)
+    typed = "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
+    return ", ".join([typed, *[plain] * (count - 1)])
 
 
 def _preparer(field: models.Field) -> Callable[[Any], Any]:
@@ -105,7 +159,7 @@ def _preparer(field: models.Field) -> Callable[[Any], Any]:
     values set on many rows repeat (the same time, the same state), the keys do not."""
     wrapper = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked once per value
     prep = field.get_db_prep_value
-    if field.primary_key:
+    if field.primary_key or field.is_relation:  # keys: each value once
         return lambda value: prep(value, wrapper)
     seen: dict[Any, Any] = {}
 
@@ -119,6 +173,25 @@ def _preparer(field: models.Field) -> Callable[[Any], Any]:
             return prep(value, wrapper)
 
     return prepared
+
+
+def _constant(
+    model: type[models.Model], field: models.Field, value: object, *, cast: bool
+) -> tuple[str, list[Any]]:
+    """SQL and parameters for a value written to every row: an expression (F("version") + 1,
+    RandomUUID()) compiled against the model's table, or a placeholder (cast to the column's
+    type on PostgreSQL when `cast`)."""
+    if hasattr(value, "resolve_expression"):
+        query = model._base_manager.all().query
+        resolved = value.resolve_expression(query, allow_joins=False, for_save=True)
+        sql, params = query.get_compiler(connection=connection).compile(resolved)
+        return sql, list(params)
+    placeholder = (
+        f"CAST(%s AS {field.db_type(connection)})"
+        if cast and connection.vendor == "postgresql"
+        else "%s"
+    )
+    return placeholder, [field.get_db_prep_value(value, connection)]
 
 
 def _where(model: type[models.Model], where: Q | None) -> tuple[str, list[Any]]:
@@ -151,34 +224,24 @@ def insert_rows(
     qn = connection.ops.quote_name
     columns = [_column(meta.get_field(name)) for name in fields]
     fixed = [(*_column(meta.get_field(name)), value) for name, value in constants.items()]
-    cast = connection.vendor == "postgresql"
-
-    def slot(field: models.Field) -> str:
-        return f"CAST(%s AS {field.db_type(connection)})" if cast else "%s"
-
-    row_sql = "(" + ", ".join(slot(f) for f, _column_name in columns) + ")"
+    compiled = [_constant(model, f, value, cast=True) for f, _c, value in fixed]
     targets = ", ".join(qn(c) for c in [*(c for _f, c in columns), *(c for _f, c, _v in fixed)])
     # A VALUES list names its columns column1, column2, ... on PostgreSQL and SQLite alike.
     selected = ", ".join(
-        [*(f"v.column{i}" for i in range(1, len(columns) + 1)), *(slot(f) for f, _c, _v in fixed)]
+        [*(f"v.column{i}" for i in range(1, len(columns) + 1)), *(sql for sql, _p in compiled)]
     )
-    fixed_params = [f.get_db_prep_value(value, connection) for f, _c, value in fixed]
+    fixed_params = [param for _sql, params in compiled for param in params]
     cap = connection.features.max_query_params
-    size = len(rows) if cap is None else max(1, (cap - len(fixed)) // len(columns))
-    preps = [f.get_db_prep_value for f, _c in columns]
-    wrapper = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked once per value
+    size = len(rows) if cap is None else max(1, (cap - len(fixed_params)) // len(columns))
+    preps = [_preparer(f) for f, _c in columns]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
-            params = [
-                prep(value, wrapper)
-                for row in chunk
-                for prep, value in zip(preps, row, strict=True)
-            ]
+            params = [prep(value) for row in chunk for prep, value in zip(preps, row, strict=True)]
             # Only names from the model's meta and placeholders are formatted into the SQL.
             sql = (
                 f"INSERT INTO {qn(meta.db_table)} ({targets}) SELECT {selected} "  # noqa: S608
-                f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) AS v"
+                f"FROM (VALUES {_values([f for f, _c in columns], len(chunk))}) AS v"
             )
             cursor.execute(sql, [*fixed_params, *params])
     return len(rows)

@@ -10,7 +10,7 @@ from typing import Any, TypeGuard, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from journeys.services import (
     renumber,
     stage_create,
 )
-from motmap.bulk import bulk_set
+from motmap.bulk import RandomUUID, insert_rows, update_rows
 from motmap.fields import max_length, require_known
 from motmap.models import Membership, Organisation, User
 from motmap.tenancy import require_editor
@@ -533,14 +533,14 @@ class _Stages:
 # --- the bulk feed -------------------------------------------------------------------------
 
 FEED_MAX_ROWS = 10_000
-FEED_BATCH_SIZE = 1_000
 FEED_VALUE_FIELDS = ("contacts_per_day", "rating_current")
 FEED_ROW_FIELDS = ("external_id", *FEED_VALUE_FIELDS)
-FEED_TRACKED_FIELDS = tuple(f for f in TouchpointChange.TRACKED_FIELDS if f in FEED_VALUE_FIELDS)
 RATINGS = frozenset(Rating.values)
 EXTERNAL_ID_MAX_LENGTH = max_length(Touchpoint, "external_id")
 # A checked row of a feed: (touchpoint id, index in the request, external ID, {field: value}).
 FeedRow = tuple[UUID, int, str, dict[str, int]]
+# A touchpoint as stored: {id: (value of each field asked for, ...)}.
+Stored = dict[UUID, tuple[Any, ...]]
 _T = TypeVar("_T")
 
 
@@ -619,15 +619,21 @@ def _feed_row(row: object) -> tuple[str | None, dict[str, int], dict[str, list[s
     return external_id, values, errors
 
 
-def _chunks(items: Sequence[_T], size: int | None = None) -> list[Sequence[_T]]:
-    size = size or FEED_BATCH_SIZE
+def _chunks(items: Sequence[_T], reserved: int = 1) -> list[Sequence[_T]]:
+    """`items` in as few parts as the database's cap on parameters allows, `reserved` of
+    them kept for the rest of the statement: one part on PostgreSQL."""
+    cap = connection.features.max_query_params
+    size = max(1, len(items) if cap is None else cap - reserved)
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _feed_check(organisation: Organisation, rows: Sequence[object]) -> list[FeedRow]:
-    """Check every row; the rows to write as [(touchpoint id, index, external ID, values)].
+def _feed_check(organisation: Organisation, rows: Sequence[object]) -> tuple[list[FeedRow], Stored]:
+    """Check every row, and find and lock the touchpoints they name: the rows to write
+    [(touchpoint id, index, external ID, values)] and the touchpoints as stored.
 
-    Raises FeedRejected listing every bad row. One query per batch finds the touchpoints.
+    Raises FeedRejected listing every bad row. On PostgreSQL one SELECT ... FOR UPDATE finds
+    them all, locking them in the order of their ids (two feeds sharing rows lock them in the
+    same order: no deadlock); SQLite, which has no row locks, in parts under its cap.
     """
     errors: dict[int, tuple[str | None, dict[str, list[str]]]] = {}
     wanted: list[tuple[int, str, dict[str, int]]] = []
@@ -647,14 +653,16 @@ def _feed_check(organisation: Organisation, rows: Sequence[object]) -> list[Feed
         else:
             wanted.append((index, external_id, values))
     found: dict[str, UUID] = {}
+    stored: Stored = {}
     for chunk in _chunks(wanted):
-        found.update(
-            Touchpoint.objects.filter(
-                organisation=organisation, external_id__in=[ext for _i, ext, _v in chunk]
-            )
-            .order_by()  # not the default order: it joins the stages
-            .values_list("external_id", "pk")
-        )
+        for pk, external_id, *values in (
+            Touchpoint.objects.select_for_update()
+            .filter(organisation=organisation, external_id__in=[ext for _i, ext, _v in chunk])
+            .order_by("pk")
+            .values_list("pk", "external_id", *FEED_VALUE_FIELDS)
+        ):
+            found[external_id] = pk
+            stored[pk] = tuple(values)
     for index, external_id, _values in wanted:
         if external_id not in found:
             errors[index] = (
@@ -668,11 +676,7 @@ def _feed_check(organisation: Organisation, rows: Sequence[object]) -> list[Feed
                 for index, (ext, row_errors) in sorted(errors.items())
             ]
         )
-    # In the order of their ids: two feeds lock shared rows in the same order (no deadlock).
-    return sorted(
-        ((found[ext], index, ext, values) for index, ext, values in wanted),
-        key=lambda item: item[0],
-    )
+    return [(found[ext], index, ext, values) for index, ext, values in wanted], stored
 
 
 @transaction.atomic
@@ -686,8 +690,10 @@ def touchpoint_feed(*, actor: User, organisation: Organisation, rows: object) ->
     history), so sending the same feed twice changes nothing the second time. Changed rows get
     a new version (an edit begun before the feed conflicts) and history for tracked fields.
 
-    Queries: a fixed few, plus per batch of FEED_BATCH_SIZE rows one SELECT to find them, one
-    SELECT ... FOR UPDATE of their current values, one UPDATE and one INSERT of history.
+    Queries on PostgreSQL, whatever the number of rows: the role check, one SELECT ... FOR
+    UPDATE that finds and locks the touchpoints, one UPDATE ... FROM (VALUES ...) and one
+    INSERT ... SELECT of the history (on SQLite, as many of each as its cap on parameters
+    needs).
     Returns {"received": n, "updated": u, "unchanged": n - u}.
     """
     require_editor(actor, organisation)
@@ -703,36 +709,19 @@ def touchpoint_feed(*, actor: User, organisation: Organisation, rows: object) ->
                 % {"max": f"{FEED_MAX_ROWS:,}", "count": f"{len(rows):,}"}
             }
         )
-    updated = 0
-    for batch in _chunks(_feed_check(organisation, rows)):
-        updated += _feed_write(actor, organisation, batch)
+    checked, stored = _feed_check(organisation, rows)
+    values = {pk: row_values for pk, _index, _external_id, row_values in checked}
+    updated, vanished = _set_values(actor, stored, values, fields=FEED_VALUE_FIELDS)
+    if vanished:  # deleted in this transaction, or on SQLite by another one (no row locks)
+        message = _("This touchpoint was deleted or given another external ID meanwhile.")
+        raise FeedRejected(
+            [
+                {"index": index, "external_id": ext, "errors": {"external_id": [message]}}
+                for pk, index, ext, _values in checked
+                if pk in vanished
+            ]
+        )
     return {"received": len(rows), "updated": updated, "unchanged": len(rows) - updated}
-
-
-def _feed_write(actor: User, organisation: Organisation, batch: Sequence[FeedRow]) -> int:
-    """Write one batch of checked rows: lock, compare, update what differs, record history."""
-    locked = Touchpoint.objects.select_for_update().filter(
-        organisation=organisation, pk__in=[pk for pk, *_rest in batch]
-    )
-    current = {
-        tp.pk: tp
-        for tp in locked.order_by("pk").only("pk", "external_id", *FEED_VALUE_FIELDS, "version")
-    }
-    now = timezone.now()
-    values: dict[UUID, dict[str, int]] = {}
-    gone: list[dict[str, Any]] = []
-    for pk, index, external_id, row_values in batch:
-        touchpoint = current.get(pk)
-        if touchpoint is None or touchpoint.external_id != external_id:
-            message = _("This touchpoint was deleted or given another external ID meanwhile.")
-            gone.append(
-                {"index": index, "external_id": external_id, "errors": {"external_id": [message]}}
-            )
-            continue
-        values[pk] = row_values
-    if gone:
-        raise FeedRejected(gone)
-    return _set_values(actor, current, values, fields=FEED_VALUE_FIELDS, now=now)
 
 
 @transaction.atomic
@@ -755,46 +744,72 @@ def touchpoint_ratings_set(
         raise ValidationError({"rating_current": _("Choose a rating from −2 to +2.")})
     if not ratings:
         return 0
-    current = {
-        tp.pk: tp
-        for tp in Touchpoint.objects.select_for_update()
+    current: Stored = {
+        pk: (rating,)
+        for pk, rating in Touchpoint.objects.select_for_update()
         .filter(organisation=organisation, pk__in=list(ratings))
-        .order_by("pk")
-        .only("pk", "rating_current", "version")
+        .order_by("pk")  # two writers lock shared rows in the same order: no deadlock
+        .values_list("pk", "rating_current")
     }
     values = {pk: {"rating_current": r} for pk, r in ratings.items() if pk in current}
-    return _set_values(
-        actor, current, values, fields=("rating_current",), now=now or timezone.now()
-    )
+    updated, _vanished = _set_values(actor, current, values, fields=("rating_current",), now=now)
+    return updated
 
 
 def _set_values(
     actor: User,
-    current: Mapping[UUID, Touchpoint],
+    current: Stored,
     values: Mapping[UUID, Mapping[str, Any]],
     *,
     fields: Sequence[str],
-    now: datetime,
-) -> int:
+    now: datetime | None = None,
+) -> tuple[int, set[UUID]]:
     """Write `values` ({pk: {field: value}}) over the locked touchpoints `current` ({pk:
-    touchpoint, `fields` and version loaded}). Those that already hold every value are left
-    alone; the others get a new version, all in one UPDATE ... FROM (VALUES ...), and their
-    history (of the tracked fields) in one INSERT. Returns how many changed."""
-    tracked = tuple(f for f in TouchpointChange.TRACKED_FIELDS if f in fields)
-    changed: list[Touchpoint] = []
-    history: list[TouchpointChange] = []
+    (value of each of `fields`, ...)} as stored). Those that already hold every value are left
+    alone; the others get a new version, all in one UPDATE ... FROM (VALUES ...), and the
+    history of their tracked fields in one INSERT ... SELECT per field, its ids made by the
+    database: no model object and little Python per row.
+
+    Returns how many changed, and the ids of those that were to change but are gone.
+    """
+    now = now or timezone.now()
+    positions = {f: i for i, f in enumerate(fields)}
+    changed: list[list[Any]] = []
     for pk, new in values.items():
-        touchpoint = current[pk]
-        if all(same_value(f, getattr(touchpoint, f), v) for f, v in new.items()):
+        stored = current[pk]
+        if all(same_value(f, stored[positions[f]], v) for f, v in new.items()):
             continue
-        before = {f: getattr(touchpoint, f) for f in tracked}
+        row = list(stored)
         for name, value in new.items():
-            setattr(touchpoint, name, value)
-        touchpoint.version += 1
-        changed.append(touchpoint)
-        history += _changes(
-            actor=actor, touchpoint=touchpoint, before=before, now=now, fields=tracked
+            row[positions[name]] = value
+        changed.append([pk, *row])
+    written = update_rows(Touchpoint, fields, changed, version=F("version") + 1, updated_at=now)
+    vanished: set[UUID] = set()
+    if written < len(changed):  # deleted meanwhile: in this transaction, or on SQLite
+        keys = [row[0] for row in changed]
+        vanished = set(keys)
+        for part in _chunks(keys):
+            vanished -= set(Touchpoint.objects.filter(pk__in=part).values_list("pk", flat=True))
+    actor_id = getattr(actor, "pk", None)
+    for i, name in enumerate(fields):
+        if name not in TouchpointChange.TRACKED_FIELDS:
+            continue
+        insert_rows(
+            TouchpointChange,
+            ["touchpoint", "old_value", "new_value"],
+            [
+                (pk, _text(old), _text(new))
+                for pk, old, new in ((row[0], current[row[0]][i], row[i + 1]) for row in changed)
+                if old != new and pk not in vanished
+            ],
+            id=RandomUUID(),
+            actor=actor_id,
+            changed_at=now,
+            field=name,
         )
-    bulk_set(Touchpoint, changed, [*fields, "version"], updated_at=now)
-    TouchpointChange.objects.bulk_create(history)
-    return len(changed)
+    return written, vanished
+
+
+def _text(value: Any) -> str:
+    """A value as the history keeps it."""
+    return "" if value is None else str(value)

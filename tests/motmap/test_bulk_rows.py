@@ -1,16 +1,19 @@
-"""motmap.bulk.set_rows and insert_from: the statements the reminder sweep is made of."""
+"""motmap.bulk.set_rows, insert_rows and insert_from: the statements the reminder sweep and the
+bulk feed are made of."""
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import DateTimeField, Q, Value
+from django.db.models import DateTimeField, F, Q, Value
 from django.test.utils import CaptureQueriesContext
 
 from journeys.models import Journey
-from motmap.bulk import insert_from, set_rows
+from motmap.bulk import RandomUUID, insert_from, insert_rows, set_rows
 from reviews.models import Reminder
-from tests.factories import JourneyFactory
+from tests.factories import JourneyFactory, TouchpointFactory
+from touchpoints.models import Touchpoint, TouchpointChange
 
 NOW = datetime(2027, 3, 22, 7, 0, tzinfo=UTC)
 
@@ -90,3 +93,49 @@ def test_insert_from_copies_the_rows_a_queryset_selects(journeys):
         "pk", "next_review_on", Value(NOW, output_field=DateTimeField())
     )
     assert insert_from(Reminder, ["journey", "due_on", "fired_at"], nothing) == 0
+
+
+def test_set_rows_writes_an_expression_to_every_row(nordic):
+    touchpoints = [TouchpointFactory(organisation=nordic) for _ in range(3)]
+    before = {tp.pk: tp.version for tp in touchpoints}
+    set_rows(
+        Touchpoint,
+        ["rating_current"],
+        [(tp.pk, 2) for tp in touchpoints],
+        version=F("version") + 1,
+        updated_at=NOW,
+    )
+    for touchpoint in touchpoints:
+        touchpoint.refresh_from_db()
+        assert touchpoint.version == before[touchpoint.pk] + 1
+        assert (touchpoint.rating_current, touchpoint.updated_at) == (2, NOW)
+
+
+def test_insert_rows_with_ids_made_by_the_database(nordic, bob):
+    touchpoint = TouchpointFactory(organisation=nordic)
+    rows = [(touchpoint.pk, str(i), str(i + 1)) for i in range(1_200)]  # parts on SQLite
+    with CaptureQueriesContext(connection) as ctx:
+        written = insert_rows(
+            TouchpointChange,
+            ["touchpoint", "old_value", "new_value"],
+            rows,
+            id=RandomUUID(),
+            actor=bob.pk,
+            changed_at=NOW,
+            field="rating_current",
+        )
+    assert written == 1_200
+    if connection.vendor == "postgresql":
+        assert len(ctx.captured_queries) == 1
+    changes = list(TouchpointChange.objects.filter(touchpoint=touchpoint))
+    assert len(changes) == 1_200
+    ids = {change.pk for change in changes}
+    assert len(ids) == 1_200  # all different
+    assert {(change.pk.version, change.pk.variant) for change in changes} == {(4, uuid.RFC_4122)}
+    assert {(c.actor_id, c.changed_at, c.field) for c in changes} == {
+        (bob.pk, NOW, "rating_current")
+    }
+    assert sorted(int(c.new_value) - int(c.old_value) for c in changes) == [1] * 1_200
+    # what Django reads back finds the same row again
+    some = changes[0]
+    assert TouchpointChange.objects.get(pk=some.pk).old_value == some.old_value

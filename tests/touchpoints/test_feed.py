@@ -11,12 +11,7 @@ from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
 from tests.touchpoints.test_touchpoints import form_data
 from touchpoints import services
 from touchpoints.models import Touchpoint, TouchpointChange
-from touchpoints.services import (
-    FEED_BATCH_SIZE,
-    FEED_MAX_ROWS,
-    FeedRejected,
-    touchpoint_feed,
-)
+from touchpoints.services import FEED_MAX_ROWS, FeedRejected, touchpoint_feed
 
 
 def make_touchpoints(org, n, prefix="tp-"):
@@ -134,21 +129,23 @@ def test_one_bad_row_among_500_changes_nothing_and_is_named(bob, nordic):
     assert not TouchpointChange.objects.exists()
 
 
-def test_a_late_batch_error_rolls_back_the_batches_written_before(bob, nordic, monkeypatch):
-    """A touchpoint gone between the check and the write (a race): nothing stays written."""
-    make_touchpoints(nordic, 2 * FEED_BATCH_SIZE)
+def test_a_touchpoint_gone_before_the_write_rolls_back_every_row(bob, nordic, monkeypatch):
+    """A touchpoint gone between the check and the write (deleted in the same transaction, or
+    on SQLite by another, which has no row locks): nothing stays written."""
+    make_touchpoints(nordic, 2_000)
     before = snapshot(nordic)
     real_check = services._feed_check
 
     def check_then_delete(organisation, rows):
-        checked = real_check(organisation, rows)
+        checked, stored = real_check(organisation, rows)
         Touchpoint.objects.filter(pk=checked[-1][0]).delete()
-        return checked
+        return checked, stored
 
     monkeypatch.setattr(services, "_feed_check", check_then_delete)
-    errors = rejected(bob, nordic, rows_for(2 * FEED_BATCH_SIZE))
+    errors = rejected(bob, nordic, rows_for(2_000))
     assert len(errors) == 1 and "meanwhile" in errors[0]["errors"]["external_id"][0]
-    assert snapshot(nordic) == before  # the first batch's writes (and the delete) rolled back
+    assert errors[0]["index"] == 1_999
+    assert snapshot(nordic) == before  # the other rows' writes (and the delete) rolled back
     assert not TouchpointChange.objects.exists()
 
 
@@ -280,24 +277,20 @@ def _queries_for(actor, org, n, rating):
     return len(ctx.captured_queries)
 
 
-def test_queries_are_a_fixed_number_per_batch(bob, nordic):
-    make_touchpoints(nordic, 3 * FEED_BATCH_SIZE)
+def test_queries_do_not_grow_with_the_rows_on_postgresql(bob, nordic):
+    make_touchpoints(nordic, 3_000)
     # Every row changes every time (rating 0 -> 1 -> 2 -> -1): an UPDATE and history each.
     one, two, three = (
-        _queries_for(bob, nordic, n * FEED_BATCH_SIZE, rating)
-        for n, rating in ((1, 1), (2, 2), (3, -1))
+        _queries_for(bob, nordic, n * 1_000, rating) for n, rating in ((1, 1), (2, 2), (3, -1))
     )
-    per_batch = two - one
-    assert three - two == per_batch
-    fixed = one - per_batch
-    assert fixed <= 4  # the role check and the savepoint
     if connection.vendor == "postgresql":
-        # find, lock and read, update, history: four per batch of 1,000 rows
-        assert per_batch == 4
+        # the role check, the savepoint, find and lock, update, history: the same for all
+        assert one == two == three <= 6
     else:
-        # SQLite caps the parameters of one statement (999 in Django): the UPDATE and the
-        # history INSERT go in a few parts each, still a fixed number per batch
-        assert per_batch <= 20
+        # SQLite caps the parameters of one statement (999 in Django): each statement goes
+        # in parts, a fixed number per 1,000 rows
+        per_thousand = two - one
+        assert three - two == per_thousand <= 20
 
 
 def test_an_edit_begun_before_a_feed_conflicts(bob, nordic):
