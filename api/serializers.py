@@ -9,8 +9,8 @@ from ideas.models import Comment, Idea, IdeaStatus
 from journeys.models import Journey, ReviewCadence, Stage
 from reviews.models import Action, ActionStatus, Review, ReviewStatus
 from reviews.services import CLOSING
-from touchpoints.models import MAX_CONTACTS_PER_DAY, Channel, Habit, Rating, Touchpoint
-from touchpoints.services import FEED_MAX_ROWS
+from touchpoints.models import Channel, Habit, Rating, Touchpoint
+from touchpoints.services import FEED_MAX_ROWS, FEED_VALUES, FeedValue
 
 from .base import StrictSerializer
 
@@ -159,14 +159,26 @@ class TouchpointUpdateSerializer(TouchpointSerializer):
     journey = serializers.UUIDField(source="journey_id", read_only=True)
 
 
+def _feed_value_field(value: FeedValue) -> serializers.Field:
+    if value.choices:
+        return serializers.ChoiceField(choices=list(value.choices), required=False)
+    return serializers.IntegerField(
+        min_value=value.minimum, max_value=value.maximum, required=False
+    )
+
+
 class TouchpointFeedRowSerializer(serializers.Serializer):
     """One row of the bulk feed: a touchpoint's external ID and one or both values."""
 
+    # Documentation only: the service checks every row (and lists every error of every row)
+    # with touchpoints.services.FEED_VALUES, which these fields are built from.
+
     external_id = serializers.CharField(max_length=_max_length(Touchpoint, "external_id"))
-    contacts_per_day = serializers.IntegerField(
-        min_value=0, max_value=MAX_CONTACTS_PER_DAY, required=False
-    )
-    rating_current = serializers.ChoiceField(choices=Rating.choices, required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields.update({value.name: _feed_value_field(value) for value in FEED_VALUES})
+        return fields
 
 
 class FeedRowsField(serializers.ListField):

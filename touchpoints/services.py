@@ -533,9 +533,45 @@ class _Stages:
 # --- the bulk feed -------------------------------------------------------------------------
 
 FEED_MAX_ROWS = 10_000
-FEED_VALUE_FIELDS = ("contacts_per_day", "rating_current")
+
+
+@dataclass(frozen=True)
+class FeedValue:
+    """A value a feed row may set: its field and the whole numbers it takes (from `minimum`
+    to `maximum`, or one of `choices`, (value, label) pairs). FEED_VALUES is the one
+    description of a row: the service checks rows with it and the API documents them from
+    it."""
+
+    name: str
+    minimum: int = 0
+    maximum: int = 0
+    choices: Sequence[tuple[int, Any]] = ()
+
+    def accepts(self, value: object) -> TypeGuard[int]:
+        if not _whole_number(value):
+            return False
+        if self.choices:
+            return any(value == choice for choice, _label in self.choices)
+        return self.minimum <= value <= self.maximum
+
+    def message(self) -> str:
+        if self.choices:
+            return _("Send one of %(choices)s (%(labels)s).") % {
+                "choices": ", ".join(str(choice) for choice, _label in self.choices),
+                "labels": ", ".join(str(label) for _choice, label in self.choices),
+            }
+        return _("Send a whole number from %(min)s to %(max)s.") % {
+            "min": self.minimum,
+            "max": self.maximum,
+        }
+
+
+FEED_VALUES = (
+    FeedValue("contacts_per_day", minimum=0, maximum=MAX_CONTACTS_PER_DAY),
+    FeedValue("rating_current", choices=Rating.choices),
+)
+FEED_VALUE_FIELDS = tuple(value.name for value in FEED_VALUES)
 FEED_ROW_FIELDS = ("external_id", *FEED_VALUE_FIELDS)
-RATINGS = frozenset(Rating.values)
 EXTERNAL_ID_MAX_LENGTH = max_length(Touchpoint, "external_id")
 # A checked row of a feed: (touchpoint id, index in the request, external ID, {field: value}).
 FeedRow = tuple[UUID, int, str, dict[str, int]]
@@ -594,26 +630,13 @@ def _feed_row(row: object) -> tuple[str | None, dict[str, int], dict[str, list[s
     if problem:
         errors["external_id"] = [problem]
     values: dict[str, int] = {}
-    if "contacts_per_day" in row:
-        value = row["contacts_per_day"]
-        if _whole_number(value) and 0 <= value <= MAX_CONTACTS_PER_DAY:
-            values["contacts_per_day"] = value
-        else:
-            errors["contacts_per_day"] = [
-                _("Send a whole number from 0 to %(max)s.") % {"max": MAX_CONTACTS_PER_DAY}
-            ]
-    if "rating_current" in row:
-        value = row["rating_current"]
-        if _whole_number(value) and value in RATINGS:
-            values["rating_current"] = value
-        else:
-            errors["rating_current"] = [
-                _("Send one of %(choices)s (%(labels)s).")
-                % {
-                    "choices": ", ".join(str(v) for v in Rating.values),
-                    "labels": ", ".join(str(label) for label in Rating.labels),
-                }
-            ]
+    for spec in FEED_VALUES:
+        if spec.name in row:
+            value = row[spec.name]
+            if spec.accepts(value):
+                values[spec.name] = value
+            else:
+                errors[spec.name] = [spec.message()]
     if not any(field in row for field in FEED_VALUE_FIELDS):
         errors["non_field_errors"] = [_("Send contacts_per_day, rating_current or both.")]
     return external_id, values, errors

@@ -217,11 +217,11 @@ def test_external_id_is_read_and_written_and_unique_in_the_organisation(feeder, 
 
 
 def test_the_documented_row_is_the_row_the_service_checks():
-    """The feed's rows are checked once, by touchpoints.services (every error of every row);
-    the row serializer only documents them, so it must say what the service accepts."""
+    """The feed's rows are checked once, by touchpoints.services with FEED_VALUES (every error
+    of every row); the row serializer is built from the same FEED_VALUES to document them."""
     from api.serializers import TouchpointFeedRowSerializer
     from touchpoints.models import MAX_CONTACTS_PER_DAY, Rating, Touchpoint
-    from touchpoints.services import FEED_ROW_FIELDS
+    from touchpoints.services import FEED_ROW_FIELDS, _feed_row
 
     fields = TouchpointFeedRowSerializer().fields
     assert tuple(fields) == FEED_ROW_FIELDS
@@ -231,3 +231,18 @@ def test_the_documented_row_is_the_row_the_service_checks():
         MAX_CONTACTS_PER_DAY,
     )
     assert list(fields["rating_current"].choices) == Rating.values
+    # and the service takes exactly what is documented
+    for value, ok in (
+        (0, True),
+        (MAX_CONTACTS_PER_DAY, True),
+        (-1, False),
+        (MAX_CONTACTS_PER_DAY + 1, False),
+    ):
+        _ext, values, errors = _feed_row({"external_id": "x", "contacts_per_day": value})
+        assert ("contacts_per_day" in values) is ok and ("contacts_per_day" in errors) is not ok
+    for value in range(-3, 4):
+        _ext, values, errors = _feed_row({"external_id": "x", "rating_current": value})
+        assert ("rating_current" in values) is (value in Rating.values)
+    assert (
+        "0 to" in _feed_row({"external_id": "x", "contacts_per_day": -1})[2]["contacts_per_day"][0]
+    )
