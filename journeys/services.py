@@ -1,7 +1,7 @@
 """Writes with rules for journeys and stages. Keyword-only, atomic, taking the acting user."""
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -24,13 +24,25 @@ STAGE_NAME_MAX = max_length(Stage, "name")
 # --- the review rhythm: when the journey's next reminder goes out ----------------------------
 
 
+def review_reminder_at(
+    next_review_on: date | None, *, archived: bool, days_before: int, zone: tzinfo, now: datetime
+) -> datetime | None:
+    """When a journey's next review reminder should go out, or None (archived, or no review
+    date): the one rule, from plain values, for a journey object and the sweep's rows alike."""
+    if archived or next_review_on is None:
+        return None
+    return schedule.next_review_reminder(next_review_on, days_before, zone, now)
+
+
 def journey_reminder_at(journey: Journey, *, now: datetime | None = None) -> datetime | None:
     """When the journey's next review reminder should go out, or None."""
-    if journey.archived_at or not journey.next_review_on:
-        return None
     org = journey.organisation
-    return schedule.next_review_reminder(
-        journey.next_review_on, org.reminder_days_before, org.tzinfo, now or timezone.now()
+    return review_reminder_at(
+        journey.next_review_on,
+        archived=bool(journey.archived_at),
+        days_before=org.reminder_days_before,
+        zone=org.tzinfo,
+        now=now or timezone.now(),
     )
 
 

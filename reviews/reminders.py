@@ -43,7 +43,7 @@ from django.utils.translation import ngettext
 
 from journeys import schedule
 from journeys.models import Journey
-from journeys.services import reschedule_journey
+from journeys.services import reschedule_journey, review_reminder_at
 from motmap.bulk import insert_from as bulk_insert_from
 from motmap.bulk import set_rows as bulk_set_rows
 from motmap.enqueue import enqueue_on_commit
@@ -64,12 +64,25 @@ DELIVER_TASK = "reviews.tasks.deliver_reminders"
 # --- scheduling --------------------------------------------------------------------------------
 
 
+def open_action_reminder_at(
+    due_on: date, *, owner_id: int | None, zone: tzinfo, now: datetime
+) -> datetime | None:
+    """When an open action's next reminder should go out, or None (nobody to tell): the one
+    rule, from plain values, for an action object and the sweep's rows alike."""
+    if not owner_id:
+        return None
+    return schedule.next_action_reminder(due_on, zone, now)
+
+
 def action_reminder_at(action: Action, *, now: datetime | None = None) -> datetime | None:
     """When the action's next reminder should go out, or None (closed, or nobody to tell)."""
-    if action.status != ActionStatus.OPEN or not action.owner_id:
+    if action.status != ActionStatus.OPEN:
         return None
-    return schedule.next_action_reminder(
-        action.due_on, action.organisation.tzinfo, now or timezone.now()
+    return open_action_reminder_at(
+        action.due_on,
+        owner_id=action.owner_id,
+        zone=action.organisation.tzinfo,
+        now=now or timezone.now(),
     )
 
 
@@ -134,9 +147,10 @@ def _journey_batch(now: datetime, batch_size: int) -> tuple[int, int]:
 
     @functools.cache
     def next_at(due_on: date | None, days_before: int, zone: str) -> datetime | None:
-        if due_on is None:  # a journey without a review date has no reminder
-            return None
-        return schedule.next_review_reminder(due_on, days_before, tz(zone), now)
+        # not archived: `still_due` leaves those out
+        return review_reminder_at(
+            due_on, archived=False, days_before=days_before, zone=tz(zone), now=now
+        )
 
     with transaction.atomic():
         won = bulk_set_rows(
@@ -166,17 +180,15 @@ def _action_batch(now: datetime, batch_size: int) -> tuple[int, int]:
     tz = _zones()
 
     @functools.cache
-    def next_at(due_on: date, zone: str) -> datetime:
-        return schedule.next_action_reminder(due_on, tz(zone), now)
+    def next_at(due_on: date, owner_id: int | None, zone: str) -> datetime | None:
+        # open: `still_due` leaves the others out
+        return open_action_reminder_at(due_on, owner_id=owner_id, zone=tz(zone), now=now)
 
     with transaction.atomic():
         won = bulk_set_rows(
             Action,
             ["next_reminder_at"],
-            [
-                (pk, next_at(due_on, zone) if owner_id else None)
-                for pk, due_on, owner_id, zone in rows
-            ],
+            [(pk, next_at(due_on, owner_id, zone)) for pk, due_on, owner_id, zone in rows],
             where=still_due,
         )
         _fire("action", Action.objects.filter(pk__in=won), "due_on", now)
