@@ -2,7 +2,7 @@
 the expected dates, at 08:00 in the organisation's time zone (Europe/Oslo), across both DST
 changes, with reviews held late, a moved date and an archive."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import time_machine
 from django.test import TestCase
@@ -49,12 +49,20 @@ def test_a_year_of_a_quarterly_journey(db):
             actor=owner, journey=journey
         ),
     }
+    end = datetime(2028, 1, 5, tzinfo=UTC)
     moment = start
     with time_machine.travel(start, tick=False) as clock:
-        while moment < datetime(2028, 1, 5, tzinfo=UTC):
-            # Every hour around the European morning, every three hours otherwise: a reminder
-            # at any wrong hour would still be caught at a later sweep, with a wrong time.
-            moment += timedelta(hours=1 if 4 <= moment.hour < 9 else 3)
+        while moment < end:
+            # A sweep every day at noon, an hour before the journey's next reminder and at it,
+            # and at each event: a reminder at any wrong hour would go out at a later sweep,
+            # with a wrong time; one due early, at the sweep an hour before.
+            journey.refresh_from_db()
+            due = journey.next_reminder_at
+            coming = [when for when in events if when > moment]
+            coming += [due - timedelta(hours=1), due] if due else []
+            noon = datetime.combine(moment.date(), time(12), tzinfo=UTC)
+            noon += timedelta(days=1) if noon <= moment else timedelta()
+            moment = min([at for at in coming if at > moment] + [noon, end])
             clock.move_to(moment)
             for when in [when for when in events if when <= moment]:
                 with TestCase.captureOnCommitCallbacks(execute=True):
