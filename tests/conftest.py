@@ -133,6 +133,21 @@ def built_once(django_db_blocker):
             reset_shared_state()
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The Nordic Air demo (packs left out), seeded once for the module (`built_once`): each
+    test sees it as just seeded, and what a test changes (seeding again included) is rolled
+    back after it. Yields what the first seeding said: {"ideas_created": n, "seeded_at": t}."""
+    from django.utils import timezone
+
+    from demo.seed import seed_demo
+
+    with built_once(django_db_blocker):
+        seeded_at = timezone.now()
+        result = seed_demo(packs=False)
+        yield {"ideas_created": result.ideas_created, "seeded_at": seeded_at}
+
+
 def session_of(user):
     """The session key of a new login of `user` (a browser's cookie, to be sent by a client)."""
     client = Client()

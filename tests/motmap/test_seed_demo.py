@@ -1,8 +1,5 @@
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from demo.seed import IDEAS, JOURNEYS, PASSWORD, seed_demo
 from ideas.models import Comment, Idea, IdeaEvent, IdeaStatus, Vote
@@ -37,8 +34,7 @@ def _counts():
 
 
 @pytest.mark.django_db
-def test_seed_creates_organisation_people_and_journeys():
-    seed_demo()
+def test_seed_creates_organisation_people_and_journeys(demo):
 
     org = Organisation.objects.get(slug="nordic-air")
     assert org.name == "Nordic Air"
@@ -65,8 +61,7 @@ def test_seed_creates_organisation_people_and_journeys():
 
 
 @pytest.mark.django_db
-def test_touchpoints_are_complete_and_written_with_history():
-    seed_demo()
+def test_touchpoints_are_complete_and_written_with_history(demo):
     touchpoints = Touchpoint.objects.filter(organisation__slug="nordic-air")
     assert touchpoints.exists()
     for tp in touchpoints:
@@ -82,8 +77,7 @@ def test_touchpoints_are_complete_and_written_with_history():
 
 
 @pytest.mark.django_db
-def test_business_trip_has_a_meaningful_priority_list():
-    seed_demo()
+def test_business_trip_has_a_meaningful_priority_list(demo):
     trip = Journey.objects.get(organisation__slug="nordic-air", name="Business trip")
     positive = [
         tp
@@ -94,8 +88,7 @@ def test_business_trip_has_a_meaningful_priority_list():
 
 
 @pytest.mark.django_db
-def test_running_twice_changes_nothing():
-    seed_demo()
+def test_running_twice_changes_nothing(demo):
     before = _counts()
     result = seed_demo()
     assert _counts() == before
@@ -106,8 +99,7 @@ def test_running_twice_changes_nothing():
 
 
 @pytest.mark.django_db
-def test_running_again_keeps_users_edits_and_passwords():
-    seed_demo()
+def test_running_again_keeps_users_edits_and_passwords(demo):
     trip = Journey.objects.get(organisation__slug="nordic-air", name="Business trip")
     tp = trip.touchpoints.order_by("stage__position", "position").first()
     tp.name = "Booking by phone (renamed)"
@@ -128,31 +120,10 @@ def test_running_again_keeps_users_edits_and_passwords():
 
 
 @pytest.mark.django_db
-def test_demo_users_can_log_in():
-    seed_demo()
+def test_demo_users_can_log_in(demo):
     User = get_user_model()
     for email in EMAILS:
         assert User.objects.get(email=email).check_password(PASSWORD)
-
-
-@pytest.mark.django_db
-def test_command_prints_what_it_did_and_the_logins():
-    out = io.StringIO()
-    call_command("seed_demo", stdout=out)
-    text = out.getvalue()
-    assert "Nordic Air" in text
-    assert PASSWORD in text
-    for email in EMAILS:
-        assert email in text
-    for spec in JOURNEYS:
-        assert spec["name"] in text
-    assert f"{Idea.objects.count()} ideas created" in text
-
-    again = io.StringIO()
-    call_command("seed_demo", stdout=again)
-    assert "already there" in again.getvalue()
-    assert "alice@nordic-air.example" in again.getvalue()
-    assert "0 ideas created" in again.getvalue()
 
 
 def _demo_ideas():
@@ -160,10 +131,9 @@ def _demo_ideas():
 
 
 @pytest.mark.django_db
-def test_demo_has_a_dozen_ideas_in_every_status_with_votes_and_comments():
-    result = seed_demo()
+def test_demo_has_a_dozen_ideas_in_every_status_with_votes_and_comments(demo):
     ideas = _demo_ideas()
-    assert result.ideas_created == ideas.count() == len(IDEAS)
+    assert demo["ideas_created"] == ideas.count() == len(IDEAS)
     assert ideas.count() >= 10
     by_status = {status: ideas.filter(status=status).count() for status in IdeaStatus.values}
     assert all(by_status.values()), by_status
@@ -194,8 +164,7 @@ def test_demo_has_a_dozen_ideas_in_every_status_with_votes_and_comments():
 
 
 @pytest.mark.django_db
-def test_anonymous_demo_ideas_keep_no_author():
-    seed_demo()
+def test_anonymous_demo_ideas_keep_no_author(demo):
     anonymous = _demo_ideas().filter(author=None)
     assert anonymous.count() == sum(1 for spec in IDEAS if spec["anonymous"]) >= 2
     for idea in anonymous:
@@ -203,8 +172,7 @@ def test_anonymous_demo_ideas_keep_no_author():
 
 
 @pytest.mark.django_db
-def test_a_second_run_adds_no_ideas():
-    seed_demo()
+def test_a_second_run_adds_no_ideas(demo):
     pks = set(_demo_ideas().values_list("pk", flat=True))
     result = seed_demo()
     assert result.ideas_created == 0
@@ -213,8 +181,7 @@ def test_a_second_run_adds_no_ideas():
 
 
 @pytest.mark.django_db
-def test_no_demo_ideas_are_added_beside_a_members_own_ideas():
-    seed_demo()
+def test_no_demo_ideas_are_added_beside_a_members_own_ideas(demo):
     _demo_ideas().delete()
     carol = get_user_model().objects.get(email="carol@nordic-air.example")
     touchpoint = Touchpoint.objects.filter(organisation__slug="nordic-air").first()
@@ -229,8 +196,7 @@ def test_no_demo_ideas_are_added_beside_a_members_own_ideas():
 
 
 @pytest.mark.django_db
-def test_ideas_for_a_missing_touchpoint_are_left_out():
-    seed_demo()
+def test_ideas_for_a_missing_touchpoint_are_left_out(demo):
     _demo_ideas().delete()
     Touchpoint.objects.filter(organisation__slug="nordic-air", name="Overnight kit").delete()
 

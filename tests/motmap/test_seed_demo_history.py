@@ -20,10 +20,8 @@ from touchpoints.selectors import last_saved
 
 
 @pytest.fixture
-def seeded(db):
-    before = timezone.now()
-    seed_demo(packs=False)
-    return before
+def seeded(demo, db):
+    return demo["seeded_at"]
 
 
 def _span(values):

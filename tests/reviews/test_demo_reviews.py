@@ -4,14 +4,14 @@ import pytest
 
 from demo.seed import JOURNEYS, seed_demo
 from journeys.models import Journey
+from motmap.models import Organisation
 from reviews.models import Action, Review, ReviewStatus
 from reviews.selectors import rating_trends
 from reviews.services import local_today
 
 
 @pytest.mark.django_db
-def test_demo_has_two_completed_reviews_per_journey_with_changing_ratings():
-    seed_demo()
+def test_demo_has_two_completed_reviews_per_journey_with_changing_ratings(demo):
     for journey in Journey.objects.filter(organisation__slug="nordic-air"):
         reviews = list(journey.reviews.order_by("held_on"))
         assert [r.status for r in reviews] == [ReviewStatus.COMPLETED] * 2
@@ -23,8 +23,7 @@ def test_demo_has_two_completed_reviews_per_journey_with_changing_ratings():
 
 
 @pytest.mark.django_db
-def test_demo_touchpoints_end_at_their_listed_ratings():
-    seed_demo()
+def test_demo_touchpoints_end_at_their_listed_ratings(demo):
     listed = {
         tp["name"]: tp["rating_current"]
         for spec in JOURNEYS
@@ -37,9 +36,8 @@ def test_demo_touchpoints_end_at_their_listed_ratings():
 
 
 @pytest.mark.django_db
-def test_demo_actions_are_done_dropped_open_and_one_overdue():
-    result = seed_demo()
-    today = local_today(result.organisation)
+def test_demo_actions_are_done_dropped_open_and_one_overdue(demo):
+    today = local_today(Organisation.objects.get(slug="nordic-air"))
     statuses = set(Action.objects.values_list("status", flat=True))
     assert statuses == {"done", "dropped", "open"}
     assert Action.objects.overdue(today).count() == 1
@@ -47,19 +45,8 @@ def test_demo_actions_are_done_dropped_open_and_one_overdue():
 
 
 @pytest.mark.django_db
-def test_seeding_again_adds_no_reviews_or_actions():
-    seed_demo()
+def test_seeding_again_adds_no_reviews_or_actions(demo):
     counts = (Review.objects.count(), Action.objects.count())
     result = seed_demo()
     assert (Review.objects.count(), Action.objects.count()) == counts
     assert result.reviews_created == 0
-
-
-def test_the_demo_keeps_the_pack_of_each_past_review(db, django_capture_on_commit_callbacks):
-    from packs.models import PackStatus, StoredPack
-
-    with django_capture_on_commit_callbacks(execute=True):
-        result = seed_demo()
-    packs = StoredPack.objects.filter(review__isnull=False)
-    assert packs.count() == result.reviews_created == 4
-    assert set(packs.values_list("status", flat=True)) == {PackStatus.DONE}
