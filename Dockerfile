@@ -31,6 +31,7 @@ COPY motmap ./motmap
 COPY journeys ./journeys
 COPY touchpoints ./touchpoints
 COPY ideas ./ideas
+COPY feedback ./feedback
 COPY reviews ./reviews
 COPY notifications ./notifications
 COPY packs ./packs

@@ -263,3 +263,37 @@ def insert_from(model: type[models.Model], fields: Sequence[str], rows: QuerySet
         # Only names from the model's meta and the queryset's own SQL are formatted in.
         cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({columns}) {select}", params)  # noqa: S608
         return cursor.rowcount
+
+
+def add_counts(
+    model: type[models.Model],
+    keys: dict[str, object],
+    counts: dict[str, int],
+    **constants: object,
+) -> None:
+    """Add `counts` (field=n) to the row of `model` with `keys` (field=value, the fields of a
+    unique constraint), making the row, with `constants` too, if there is none: one INSERT ...
+    ON CONFLICT DO UPDATE SET n = n + excluded.n, on PostgreSQL and SQLite alike. Two writers
+    adding at once both count: the database serialises them on the row, nothing is read."""
+    meta = model._meta
+    qn = connection.ops.quote_name
+    key_fields = [_column(meta.get_field(name)) for name in keys]
+    count_fields = [_column(meta.get_field(name)) for name in counts]
+    fixed_fields = [_column(meta.get_field(name)) for name in constants]
+    written = [*key_fields, *fixed_fields, *count_fields]
+    columns = ", ".join(qn(c) for _f, c in written)
+    placeholders = ", ".join(["%s"] * len(written))
+    conflict = ", ".join(qn(c) for _f, c in key_fields)
+    table = qn(meta.db_table)
+    added = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for _f, c in count_fields)
+    values = [*keys.values(), *constants.values(), *counts.values()]
+    params = [
+        f.get_db_prep_value(v, connection) for (f, _c), v in zip(written, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        # Only names from the model's meta and placeholders are formatted into the SQL.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {added}",
+            params,
+        )

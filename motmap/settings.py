@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "journeys",
     "touchpoints",
     "ideas",
+    "feedback",
     "reviews",
     "notifications",
     "packs",
@@ -333,6 +334,12 @@ WEBHOOK_RETRY_MAX_MINUTES = env.int("WEBHOOK_RETRY_MAX_MINUTES", default=60)
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 
+# Customers' feedback: below this many answers in a period pages say "too few answers"; a
+# second answer from the same respondent for a touchpoint within the repeat window is stored
+# as excluded.
+FEEDBACK_MIN_ANSWERS = env.int("FEEDBACK_MIN_ANSWERS", default=30)
+FEEDBACK_REPEAT_MINUTES = env.int("FEEDBACK_REPEAT_MINUTES", default=10)
+
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything the on-commit task did not send (broker down, worker died) goes now.
     "flush-outbox": {"task": "motmap.tasks.flush_outbox", "schedule": 60.0},
@@ -349,6 +356,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Review packs queued while the broker was away, or left by a worker that died.
     "build-waiting-packs": {"task": "packs.tasks.build_waiting_packs", "schedule": 60.0},
+    # Customers' feedback: the salts and respondent hashes of past days are deleted.
+    "forget-feedback-respondents": {
+        "task": "feedback.tasks.forget_feedback_respondents",
+        "schedule": 15 * 60.0,
+    },
     # Webhook deliveries due (first attempts the broker missed, and retries).
     "send-due-webhooks": {
         "task": "webhooks.tasks.send_due_webhooks",

@@ -18,6 +18,7 @@ PACKAGES = [
     "journeys",
     "touchpoints",
     "ideas",
+    "feedback",
     "reviews",
     "packs",
     "pages",

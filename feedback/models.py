@@ -1,0 +1,166 @@
+"""The customer's verdict at a moment: a touchpoint opened for feedback, the answers, and the
+daily roll-ups that pages read (never the raw answers).
+
+No answer holds a person's address, browser or account. To limit repeats, an answer carries
+a hash of (address, browser) with a salt of its day (`DailySalt`); salts and hashes of past
+days are deleted by a beat task, so a hash cannot be matched to anyone afterwards.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
+from touchpoints.models import Rating, Touchpoint
+
+QUESTION_MAX_LENGTH = 200
+REASON_MAX_LENGTH = 60
+MAX_REASONS = 6
+COMMENT_MAX_LENGTH = 500
+
+
+class Channel(models.TextChoices):
+    """How an answer arrived."""
+
+    QR = "qr", _("QR code")
+    LINK = "link", _("Link")
+    KIOSK = "kiosk", _("Desk kiosk")
+    API = "api", _("API")
+
+
+class FeedbackPoint(UUIDModel):
+    """A touchpoint opened for feedback: its question, the reasons offered after the tap, and
+    the code of its cards and links (`token`, signed in the public address; rotating it retires
+    every card printed before)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="feedback_points"
+    )
+    touchpoint = models.OneToOneField(
+        Touchpoint, on_delete=models.CASCADE, related_name="feedback_point"
+    )
+    is_open = models.BooleanField(_("open for feedback"), default=True)
+    question = models.CharField(
+        _("question"),
+        max_length=QUESTION_MAX_LENGTH,
+        blank=True,
+        help_text=_("Leave empty for “How was <moment> today?”"),
+    )
+    reasons = models.JSONField(_("reasons offered"), default=list, blank=True)
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    kiosk_pause_seconds = models.PositiveSmallIntegerField(_("kiosk pause, seconds"), default=3)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    def __str__(self):
+        return str(self.touchpoint)
+
+
+class FeedbackResponse(UUIDModel):
+    """One answer: the face tapped, and maybe a reason and a comment. `counted` is False for a
+    repeat (the same respondent and touchpoint within the repeat window): stored and shown as
+    excluded, never in the figures."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="feedback_responses"
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.CASCADE, related_name="feedback_responses"
+    )
+    submission_id = models.UUIDField(unique=True, editable=False)
+    face = models.SmallIntegerField(choices=Rating.choices)
+    reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
+    comment = models.TextField(blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.QR)
+    language = models.CharField(max_length=10, blank=True)
+    counted = models.BooleanField(default=True)
+    day = models.DateField()  # in the organisation's time zone
+    respondent = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    comment_read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["touchpoint", "respondent", "created_at"], name="feedback_repeat_idx"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(face__gte=-2, face__lte=2), name="feedback_face_range"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.touchpoint}: {self.face}"
+
+
+class FeedbackDay(models.Model):
+    """The counted answers of one touchpoint on one day (organisation's time zone), per face,
+    and how many were excluded as repeats. Written in the answer's transaction by an upsert
+    that adds to the counts, so they stay equal to the raw rows under concurrency."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.CASCADE, related_name="feedback_days"
+    )
+    day = models.DateField()
+    depresses = models.PositiveIntegerField(default=0, db_default=0)
+    disappoints = models.PositiveIntegerField(default=0, db_default=0)
+    neutral = models.PositiveIntegerField(default=0, db_default=0)
+    pleases = models.PositiveIntegerField(default=0, db_default=0)
+    wows = models.PositiveIntegerField(default=0, db_default=0)
+    excluded = models.PositiveIntegerField(default=0, db_default=0)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    # The column of each face, -2 ... +2.
+    FACE_FIELDS = {-2: "depresses", -1: "disappoints", 0: "neutral", 1: "pleases", 2: "wows"}
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["touchpoint", "day"], name="feedback_one_day_row")
+        ]
+
+    def __str__(self):
+        return f"{self.touchpoint} {self.day}"
+
+
+class FeedbackReasonDay(models.Model):
+    """How often a reason was chosen for one touchpoint on one day (counted answers only)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    reason = models.CharField(max_length=REASON_MAX_LENGTH)
+    count = models.PositiveIntegerField(default=0, db_default=0)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "reason"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["touchpoint", "day", "reason"], name="feedback_one_reason_day_row"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.touchpoint} {self.day} {self.reason}"
+
+
+class DailySalt(models.Model):
+    """The salt of one day's respondent hashes (UTC day); deleted, with the hashes, once the
+    day is over."""
+
+    day = models.DateField(unique=True)
+    salt = models.CharField(max_length=64)
+
+    def __str__(self):
+        return str(self.day)

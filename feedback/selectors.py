@@ -1,0 +1,91 @@
+"""What the team reads of customers' feedback, from the daily roll-ups (never the raw
+answers): per touchpoint and period, the count of each face, the mean on -2..+2 with its
+confidence interval, the share of the top two faces, the answers excluded as repeats, and the
+reasons chosen."""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import Sum
+
+from .models import FeedbackDay, FeedbackReasonDay
+
+FACES = (-2, -1, 0, 1, 2)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Customers' answers for one touchpoint over a period."""
+
+    faces: dict[int, int]  # counted answers per face, -2 ... +2
+    excluded: int = 0
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # most chosen first
+
+    @property
+    def answers(self) -> int:
+        return sum(self.faces.values())
+
+    @property
+    def enough(self) -> bool:
+        """Enough answers for a figure (FEEDBACK_MIN_ANSWERS); below it pages say so."""
+        return self.answers >= settings.FEEDBACK_MIN_ANSWERS
+
+    @property
+    def mean(self) -> float | None:
+        n = self.answers
+        return sum(face * count for face, count in self.faces.items()) / n if n else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """The 95% confidence interval of the mean (normal approximation), within -2..+2."""
+        n, mean = self.answers, self.mean
+        if mean is None or n < 2:
+            return None
+        variance = sum(count * (face - mean) ** 2 for face, count in self.faces.items()) / (n - 1)
+        half = 1.96 * math.sqrt(variance / n)
+        return max(-2.0, mean - half), min(2.0, mean + half)
+
+    @property
+    def top_two_share(self) -> float | None:
+        """CSAT: the share of answers with one of the two best faces."""
+        n = self.answers
+        return (self.faces[1] + self.faces[2]) / n if n else None
+
+
+def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UUID, Summary]:
+    """{touchpoint id: Summary} of the days from `start` to `end` (both included), for every
+    id given (an empty summary where nobody answered). Two queries, whatever the number of
+    touchpoints and answers."""
+    ids = list(touchpoint_ids)
+    columns = {face: FeedbackDay.FACE_FIELDS[face] for face in FACES}
+    totals = {
+        row["touchpoint_id"]: row
+        for row in FeedbackDay.objects.filter(touchpoint_id__in=ids, day__range=(start, end))
+        .values("touchpoint_id")
+        .annotate(
+            **{f"n_{name}": Sum(name) for name in columns.values()}, n_excluded=Sum("excluded")
+        )
+        .order_by()
+    }
+    reasons: dict[UUID, list[tuple[str, int]]] = {}
+    for touchpoint_id, reason, count in (
+        FeedbackReasonDay.objects.filter(touchpoint_id__in=ids, day__range=(start, end))
+        .values_list("touchpoint_id", "reason")
+        .annotate(total=Sum("count"))
+        .order_by("-total", "reason")
+    ):
+        reasons.setdefault(touchpoint_id, []).append((reason, count))
+    result = {}
+    for touchpoint_id in ids:
+        row: dict[str, Any] = dict(totals.get(touchpoint_id, {}))
+        result[touchpoint_id] = Summary(
+            faces={face: row.get(f"n_{name}") or 0 for face, name in columns.items()},
+            excluded=row.get("n_excluded") or 0,
+            reasons=reasons.get(touchpoint_id, []),
+        )
+    return result

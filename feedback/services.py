@@ -1,0 +1,346 @@
+"""Customers' feedback: opening a touchpoint for it, its question and reasons, its code, and
+recording an answer (once, counted or excluded as a repeat, added to the day's roll-up).
+
+Opening, editing and rotating are for the organisation's managers and owners. Recording an
+answer is public: the caller (the public page, the kiosk, the API) has checked its limits and
+passes what identifies the respondent for the day (address and browser), which is kept only
+as a hash with the day's salt.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motmap.bulk import add_counts
+from motmap.fields import require_known
+from motmap.models import User
+from motmap.tenancy import require_editor
+from touchpoints.models import Rating, Touchpoint
+
+from .models import (
+    COMMENT_MAX_LENGTH,
+    MAX_REASONS,
+    QUESTION_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    Channel,
+    DailySalt,
+    FeedbackDay,
+    FeedbackPoint,
+    FeedbackReasonDay,
+    FeedbackResponse,
+)
+
+SIGNER = signing.Signer(salt="feedback.code", sep=".")
+KIOSK_PAUSE_MAX_SECONDS = 60
+EDITABLE = ("question", "reasons", "kiosk_pause_seconds")
+
+
+# --- the code of a touchpoint's cards and links ---------------------------------------------
+
+
+def public_code(point: FeedbackPoint) -> str:
+    """The code in the public address (/f/<code>/): the token, signed."""
+    return SIGNER.sign(point.token)
+
+
+def point_for_code(code: str) -> FeedbackPoint | None:
+    """The feedback point a public code names, or None for a forged, mangled or retired code
+    (a forged one is turned away without a query)."""
+    try:
+        token = SIGNER.unsign(code)
+    except signing.BadSignature:
+        return None
+    return (
+        FeedbackPoint.objects.select_related("touchpoint__journey", "organisation")
+        .filter(token=token)
+        .first()
+    )
+
+
+def is_taking_answers(point: FeedbackPoint | None) -> bool:
+    """Whether a point counts answers: open, and its touchpoint's journey not archived."""
+    return bool(point and point.is_open and not point.touchpoint.journey.archived_at)
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+# --- managers: open, edit, close, rotate ----------------------------------------------------
+
+
+def _check_settings(point: FeedbackPoint) -> None:
+    errors: dict[str, str] = {}
+    point.question = (point.question or "").strip()
+    if len(point.question) > QUESTION_MAX_LENGTH:
+        errors["question"] = _("Keep the question to %(max)s characters.") % {
+            "max": QUESTION_MAX_LENGTH
+        }
+    if not isinstance(point.reasons, list) or not all(isinstance(r, str) for r in point.reasons):
+        errors["reasons"] = _("Give the reasons as a list of short texts.")
+    else:
+        reasons = [reason.strip() for reason in point.reasons if reason.strip()]
+        if len(reasons) > MAX_REASONS:
+            errors["reasons"] = _("Offer at most %(max)s reasons.") % {"max": MAX_REASONS}
+        elif any(len(reason) > REASON_MAX_LENGTH for reason in reasons):
+            errors["reasons"] = _("Keep each reason to %(max)s characters.") % {
+                "max": REASON_MAX_LENGTH
+            }
+        elif len({reason.casefold() for reason in reasons}) < len(reasons):
+            errors["reasons"] = _("Each reason once, please.")
+        point.reasons = reasons
+    if not 0 <= point.kiosk_pause_seconds <= KIOSK_PAUSE_MAX_SECONDS:
+        errors["kiosk_pause_seconds"] = _("Choose a pause from 0 to %(max)s seconds.") % {
+            "max": KIOSK_PAUSE_MAX_SECONDS
+        }
+    if any(isinstance(text, str) and "\x00" in text for text in [point.question, *point.reasons]):
+        errors["question"] = _("Remove the invisible control characters.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def feedback_open(*, actor: User, touchpoint: Touchpoint, **fields: Any) -> FeedbackPoint:
+    """Open `touchpoint` for feedback (again, if it was closed: same code, same settings,
+    unless `fields` change them). Managers and owners only."""
+    require_known(fields, EDITABLE)
+    require_editor(actor, touchpoint.organisation)
+    point = FeedbackPoint.objects.select_for_update().filter(
+        touchpoint=touchpoint
+    ).first() or FeedbackPoint(
+        organisation=touchpoint.organisation, touchpoint=touchpoint, token=_new_token()
+    )
+    for name, value in fields.items():
+        setattr(point, name, value)
+    point.is_open = True
+    _check_settings(point)
+    point.save()
+    return point
+
+
+@transaction.atomic
+def feedback_update(*, actor: User, point: FeedbackPoint, **fields: Any) -> FeedbackPoint:
+    """Change the question, the reasons offered or the kiosk's pause."""
+    require_known(fields, EDITABLE)
+    require_editor(actor, point.organisation)
+    for name, value in fields.items():
+        setattr(point, name, value)
+    _check_settings(point)
+    point.save(update_fields=list(fields))
+    return point
+
+
+def feedback_close(*, actor: User, point: FeedbackPoint) -> FeedbackPoint:
+    """Stop taking answers: its cards and links say they are no longer in use. What was
+    answered stays."""
+    require_editor(actor, point.organisation)
+    point.is_open = False
+    point.save(update_fields=["is_open"])
+    return point
+
+
+def feedback_rotate(*, actor: User, point: FeedbackPoint) -> FeedbackPoint:
+    """A new code: every card and link made before stops counting (a card seen where it should
+    not be, a link passed around)."""
+    require_editor(actor, point.organisation)
+    point.token = _new_token()
+    point.rotated_at = timezone.now()
+    point.save(update_fields=["token", "rotated_at"])
+    return point
+
+
+# --- the respondent, for the day's limits ---------------------------------------------------
+
+
+def _salt_of(day: date) -> str:
+    salt = DailySalt.objects.filter(day=day).values_list("salt", flat=True).first()
+    if salt is None:
+        try:
+            with transaction.atomic():
+                salt = DailySalt.objects.create(day=day, salt=secrets.token_hex(32)).salt
+        except IntegrityError:  # made by another answer meanwhile
+            salt = DailySalt.objects.values_list("salt", flat=True).get(day=day)
+    return salt
+
+
+def respondent_hash(address: str, browser: str, *, now: datetime | None = None) -> str:
+    """What an answer keeps of who sent it: a hash of (address, browser) with the salt of the
+    day (UTC), which is deleted once the day is over."""
+    day = (now or timezone.now()).astimezone(UTC).date()
+    message = f"{address}\n{browser}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(_salt_of(day).encode() + message).hexdigest()
+
+
+def forget_respondents(*, now: datetime | None = None) -> int:
+    """Delete the salts and respondent hashes of past days (a beat task). Returns how many
+    answers lost their hash."""
+    today = (now or timezone.now()).astimezone(UTC).date()
+    start_of_today = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+    cleared = (
+        FeedbackResponse.objects.filter(created_at__lt=start_of_today)
+        .exclude(respondent="")
+        .update(respondent="")
+    )
+    DailySalt.objects.filter(day__lt=today).delete()
+    return cleared
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def _check_answer(point: FeedbackPoint, face: object, reason: str, comment: str) -> None:
+    errors: dict[str, str] = {}
+    if isinstance(face, bool) or face not in Rating.values:
+        errors["face"] = _("Tap one of the five faces.")
+    if reason and reason not in point.reasons:
+        errors["reason"] = _("Choose one of the reasons shown.")
+    if len(comment) > COMMENT_MAX_LENGTH:
+        errors["comment"] = _(
+            "Keep the comment to %(max)s characters (this one has %(count)s)."
+        ) % {
+            "max": COMMENT_MAX_LENGTH,
+            "count": len(comment),
+        }
+    elif "\x00" in comment:
+        errors["comment"] = _("Remove the invisible control characters.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def response_record(
+    *,
+    point: FeedbackPoint,
+    submission_id: UUID,
+    face: int,
+    respondent: str,
+    reason: str = "",
+    comment: str = "",
+    channel: str = Channel.QR,
+    language: str = "",
+    now: datetime | None = None,
+) -> tuple[FeedbackResponse, bool]:
+    """Record an answer; (the answer, whether it is new).
+
+    The same `submission_id` again (a double tap, a resend after a lost answer) is the answer
+    already stored: nothing more is counted. A second answer from the same `respondent` (see
+    respondent_hash) for the touchpoint within FEEDBACK_REPEAT_MINUTES is stored as excluded.
+    The day's roll-up is added to in the same transaction. A point that takes no answers
+    (closed, rotated away, archived) raises ValidationError.
+    """
+    if not is_taking_answers(point):
+        raise ValidationError(_("This card is no longer in use."))
+    reason, comment = (reason or "").strip(), (comment or "").strip()
+    _check_answer(point, face, reason, comment)
+    existing = FeedbackResponse.objects.filter(submission_id=submission_id).first()
+    if existing is not None:
+        return _same_answer(existing, point), False
+    now = now or timezone.now()
+    day = timezone.localdate(now, point.organisation.tzinfo)
+    try:
+        with transaction.atomic():
+            since = now - timedelta(minutes=settings.FEEDBACK_REPEAT_MINUTES)
+            counted = not FeedbackResponse.objects.filter(
+                touchpoint_id=point.touchpoint_id,
+                respondent=respondent,
+                counted=True,
+                created_at__gte=since,
+            ).exists()
+            response = FeedbackResponse.objects.create(
+                organisation_id=point.organisation_id,
+                touchpoint_id=point.touchpoint_id,
+                submission_id=submission_id,
+                face=face,
+                reason=reason,
+                comment=comment,
+                channel=channel,
+                language=language[:10],
+                counted=counted,
+                day=day,
+                respondent=respondent,
+                created_at=now,
+            )
+            _add_to_day(response)
+    except IntegrityError:  # the same submission, sent twice at once: the other one won
+        first = FeedbackResponse.objects.filter(submission_id=submission_id).first()
+        if first is None:
+            raise
+        return _same_answer(first, point), False
+    return response, True
+
+
+def _same_answer(response: FeedbackResponse, point: FeedbackPoint) -> FeedbackResponse:
+    if response.touchpoint_id != point.touchpoint_id:
+        raise ValidationError({"submission_id": _("This answer was sent for another moment.")})
+    return response
+
+
+@transaction.atomic
+def response_add_details(
+    *, point: FeedbackPoint, submission_id: UUID, reason: str = "", comment: str = ""
+) -> FeedbackResponse:
+    """What mattered most and a comment, given after the tap (the answer's second step). A
+    reason is counted once: sending the step again with another reason keeps the first."""
+    response = (
+        FeedbackResponse.objects.select_for_update().filter(submission_id=submission_id).first()
+    )
+    if response is None:
+        raise ValidationError({"submission_id": _("Tap a face first.")})
+    _same_answer(response, point)
+    reason, comment = (reason or "").strip(), (comment or "").strip()
+    _check_answer(point, response.face, reason, comment)
+    changed: list[str] = []
+    if reason and not response.reason:
+        response.reason = reason
+        changed.append("reason")
+        if response.counted:
+            add_counts(
+                FeedbackReasonDay,
+                {"touchpoint": response.touchpoint_id, "day": response.day, "reason": reason},
+                {"count": 1},
+                organisation=response.organisation_id,
+            )
+    if comment and comment != response.comment:
+        response.comment = comment
+        changed.append("comment")
+    if changed:
+        response.save(update_fields=changed)
+    return response
+
+
+def _add_to_day(response: FeedbackResponse) -> None:
+    counts = {FeedbackDay.FACE_FIELDS[response.face]: 1} if response.counted else {"excluded": 1}
+    add_counts(
+        FeedbackDay,
+        {"touchpoint": response.touchpoint_id, "day": response.day},
+        counts,
+        organisation=response.organisation_id,
+    )
+    if response.reason and response.counted:
+        add_counts(
+            FeedbackReasonDay,
+            {"touchpoint": response.touchpoint_id, "day": response.day, "reason": response.reason},
+            {"count": 1},
+            organisation=response.organisation_id,
+        )
+
+
+def reasons_suggested() -> Sequence[str]:
+    """Reasons to start from, in customers' words (from the seven habits)."""
+    return [
+        _("Friendly staff"),
+        _("Quick"),
+        _("Thought of what I needed"),
+        _("Solved my problem"),
+        _("Treated me as a person"),
+        _("The little details"),
+    ]
