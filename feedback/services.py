@@ -248,6 +248,10 @@ def response_record(
     day = timezone.localdate(now, point.organisation.tzinfo)
     try:
         with transaction.atomic():
+            # One answer of a touchpoint at a time from here to the roll-up (which would
+            # serialise them on its row anyway): two taps of one respondent sent at once are
+            # one counted answer and one repeat, never two counted.
+            FeedbackPoint.objects.select_for_update().filter(pk=point.pk).exists()
             since = now - timedelta(minutes=settings.FEEDBACK_REPEAT_MINUTES)
             counted = not FeedbackResponse.objects.filter(
                 touchpoint_id=point.touchpoint_id,

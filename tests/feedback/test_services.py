@@ -324,3 +324,36 @@ def test_roll_ups_equal_the_answers_when_sent_at_once(nordic, bob):
         face: raw.get(face, 0) for face in FeedbackDay.FACE_FIELDS
     }
     assert row.excluded == FeedbackResponse.objects.filter(counted=False).count() > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_taps_of_one_respondent_at_once_are_one_counted_answer(nordic, bob):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes one writer at a time; the race needs PostgreSQL")
+    point = feedback_open(actor=bob, touchpoint=new_touchpoint(nordic))
+    start = threading.Barrier(4)
+    failures = []
+
+    def send():
+        try:
+            start.wait(timeout=10)
+            answer(point, 2, who="203.0.113.99")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert sorted(FeedbackResponse.objects.values_list("counted", flat=True)) == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    row = day_row(point.touchpoint)
+    assert (row.wows, row.excluded) == (1, 3)
