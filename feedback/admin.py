@@ -11,6 +11,9 @@ class FeedbackPointAdmin(admin.ModelAdmin):
     raw_id_fields = ["touchpoint"]
     readonly_fields = ["token", "created_at", "rotated_at"]
 
+    def has_add_permission(self, request):
+        return False  # opened by a manager through feedback.services, which makes its code
+
 
 class ReadOnly(admin.ModelAdmin):
     """Answers and their roll-ups are written by the service only: shown, never edited here

@@ -357,3 +357,17 @@ def test_two_taps_of_one_respondent_at_once_are_one_counted_answer(nordic, bob):
     ]
     row = day_row(point.touchpoint)
     assert (row.wows, row.excluded) == (1, 3)
+
+
+def test_the_admin_shows_points_and_answers_but_adds_or_changes_no_answer(rf, db):
+    from django.contrib import admin
+
+    from tests.factories import UserFactory
+
+    request = rf.get("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    assert not admin.site._registry[FeedbackPoint].has_add_permission(request)
+    for model in (FeedbackResponse, FeedbackDay, FeedbackReasonDay, DailySalt):
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request)
