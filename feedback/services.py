@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.conf import settings
@@ -221,7 +221,7 @@ def response_record(
     *,
     point: FeedbackPoint,
     submission_id: UUID,
-    face: int,
+    face: object,  # checked: one of -2 ... +2
     respondent: str,
     reason: str = "",
     comment: str = "",
@@ -241,6 +241,7 @@ def response_record(
         raise ValidationError(_("This card is no longer in use."))
     reason, comment = (reason or "").strip(), (comment or "").strip()
     _check_answer(point, face, reason, comment)
+    face = cast(int, face)  # one of -2 ... +2: checked just above
     existing = FeedbackResponse.objects.filter(submission_id=submission_id).first()
     if existing is not None:
         return _same_answer(existing, point), False
@@ -290,15 +291,34 @@ def _same_answer(response: FeedbackResponse, point: FeedbackPoint) -> FeedbackRe
 
 @transaction.atomic
 def response_add_details(
-    *, point: FeedbackPoint, submission_id: UUID, reason: str = "", comment: str = ""
+    *,
+    point: FeedbackPoint,
+    submission_id: UUID,
+    reason: str = "",
+    comment: str = "",
+    face: object = None,
+    **record: Any,
 ) -> FeedbackResponse:
     """What mattered most and a comment, given after the tap (the answer's second step). A
-    reason is counted once: sending the step again with another reason keeps the first."""
+    reason is counted once: sending the step again with another reason keeps the first.
+
+    The step carries the face tapped too: if the tap's answer never arrived (a lost
+    connection), the whole answer is recorded now (`record`: response_record's respondent,
+    channel, language), so nothing the customer gave is lost."""
     response = (
         FeedbackResponse.objects.select_for_update().filter(submission_id=submission_id).first()
     )
     if response is None:
-        raise ValidationError({"submission_id": _("Tap a face first.")})
+        if face is None:
+            raise ValidationError({"submission_id": _("Tap a face first.")})
+        return response_record(
+            point=point,
+            submission_id=submission_id,
+            face=face,
+            reason=reason,
+            comment=comment,
+            **record,
+        )[0]
     _same_answer(response, point)
     reason, comment = (reason or "").strip(), (comment or "").strip()
     _check_answer(point, response.face, reason, comment)

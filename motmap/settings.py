@@ -339,6 +339,8 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", de
 # as excluded.
 FEEDBACK_MIN_ANSWERS = env.int("FEEDBACK_MIN_ANSWERS", default=30)
 FEEDBACK_REPEAT_MINUTES = env.int("FEEDBACK_REPEAT_MINUTES", default=10)
+# Posts from one address per minute on the public feedback page before it answers 429.
+FEEDBACK_POSTS_PER_MINUTE = env.int("FEEDBACK_POSTS_PER_MINUTE", default=30)
 
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything the on-commit task did not send (broker down, worker died) goes now.

@@ -29,6 +29,8 @@ urlpatterns = [
     path("invitations/<str:token>/", core_views.invitation_accept, name="invitation_accept"),
     path("unsubscribe/<str:token>/", notification_views.unsubscribe, name="unsubscribe"),
     path("calendar/<str:token>.ics", notification_views.calendar_feed, name="calendar_feed"),
+    # Customers' feedback at a moment: public, no login, no cookie.
+    path("f/", include("feedback.urls")),
     path("orgs/", core_views.organisation_list, name="organisation_list"),
     path("orgs/new/", core_views.organisation_create, name="organisation_create"),
     path(ORG, views.organisation_home, name="organisation_home"),

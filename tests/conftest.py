@@ -344,6 +344,7 @@ def _page_world():
     from django.utils.http import urlsafe_base64_encode
 
     from api import services as api_services
+    from feedback import services as feedback_services
     from ideas import services as idea_services
     from motmap import services as org_services
     from motmap.models import Membership
@@ -366,6 +367,9 @@ def _page_world():
         actor=carol, touchpoint=tp, title="Greet by name", today="No names", proposal="Names"
     )
     comment = idea_services.comment_add(actor=carol, idea=idea, body="Also at the gate")
+    feedback_point = feedback_services.feedback_open(
+        actor=bob, touchpoint=tp, reasons=["Quick", "Friendly staff"]
+    )
     carol_membership = Membership.objects.get(user=carol)
     feed = notification_calendar.calendar_feed_create(actor=carol, membership=carol_membership)
     pack = StoredPack.objects.create(
@@ -419,6 +423,7 @@ def _page_world():
             carol_membership, [Kind.COMMENTS]
         ),
         "calendar_token": feed.token,
+        "feedback_code": feedback_services.public_code(feedback_point),
         "users": {name: user.pk for name, user in people.items()},
         "sessions": sessions,
     }

@@ -102,6 +102,12 @@ FIELDS = [
     "events",
     "event",
     "external_id",
+    "face",
+    "reason",
+    "comment",
+    "form_token",
+    "step",
+    "via",
 ]
 HOSTILE = {
     "nul": "a\x00b",
@@ -196,6 +202,9 @@ VALID = {
     "due_on": IN_A_MONTH,
     "held_on": date.today().isoformat(),
 }
+# The button a valid form is sent with, where a form is answered by pressing one of several
+# (the five faces of the feedback page).
+PRESSED = {"face": "2"}
 # The file a form takes: the board's own export, one touchpoint renamed (so that the preview
 # offers the confirming step, which is swept too).
 FILES = {"touchpoint_import": "touchpoint_export"}
@@ -346,6 +355,8 @@ def valid_data(fields):
     data = {}
     for name, field in fields.items():
         if field["kind"] == "submit":
+            if name in PRESSED:
+                data[name] = PRESSED[name]
             continue  # a button is sent only when it is the one pressed
         if field["kind"] == "file":
             if "file" in field:

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import client_with_session
 
+PUBLIC_FORM = "public form"  # anyone; a POST without its page's own token -> 400
 PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
     "public",
     "login",
@@ -128,10 +129,17 @@ ACCESS = {
     "webhook_ping": (NOT_ALLOWED, OWNER),
     "webhook_delivery": (OWNER, NOT_ALLOWED),
     "webhook_delivery_replay": (NOT_ALLOWED, OWNER),
+    # A customer's feedback page: anyone with the card's code; a POST needs the page's token.
+    "feedback_respond": (PUBLIC, PUBLIC_FORM),
 }
 # Pages that show the organisation's name to whoever holds the link, by design (the link is the
 # secret): invitations, one-click unsubscribe, the private calendar feed.
-SHOWS_ORG_NAME_TO_LINK_HOLDER = {"invitation_accept", "unsubscribe", "calendar_feed"}
+SHOWS_ORG_NAME_TO_LINK_HOLDER = {
+    "invitation_accept",
+    "unsubscribe",
+    "calendar_feed",
+    "feedback_respond",  # the moment's name (not the organisation's), to whoever has the card
+}
 NORDIC_SECRETS = ["Business trip", "Check-in desk", "Nordic Air"]
 MALLORY_SECRETS = ["Mallory secret journey", "Mallory till"]
 
@@ -185,6 +193,8 @@ def build_url(name, world):
         kwargs = {"token": world["unsubscribe_token"]}
     elif name == "calendar_feed":
         kwargs = {"token": world["calendar_token"]}
+    elif name == "feedback_respond":
+        kwargs = {"code": world["feedback_code"]}
     return reverse(name, kwargs=kwargs)
 
 
@@ -193,6 +203,8 @@ def expected(level, persona, url_is_org):
         return {405}
     if level == PUBLIC:
         return {200, 302, 410}
+    if level == PUBLIC_FORM:
+        return {200, 302, 400, 410}
     if persona == "anonymous":
         return {"login"}
     if level == LOGIN:
