@@ -1,7 +1,6 @@
 """Customers' feedback, below the pages: opening a touchpoint, its code, recording answers once,
 repeats excluded, the day's roll-ups, and what the team reads of them."""
 
-import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -32,6 +31,7 @@ from feedback.services import (
     response_record,
 )
 from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
+from tests.threads import at_once
 
 NOON = datetime(2027, 3, 10, 11, 0, tzinfo=UTC)  # 12:00 in Stockholm
 
@@ -292,26 +292,13 @@ def test_roll_ups_equal_the_answers_when_sent_at_once(nordic, bob):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite takes one writer at a time; the race needs PostgreSQL")
     point = feedback_open(actor=bob, touchpoint=new_touchpoint(nordic))
-    start = threading.Barrier(6)
-    failures = []
 
     def send(worker):
-        try:
-            start.wait(timeout=10)
-            for i in range(15):
-                # half of them a repeat of the worker's previous answer: excluded
-                answer(point, (worker + i) % 5 - 2, who=f"10.0.{worker}.{i // 2}")
-        except Exception as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
+        for i in range(15):
+            # half of them a repeat of the worker's previous answer: excluded
+            answer(point, (worker + i) % 5 - 2, who=f"10.0.{worker}.{i // 2}")
 
-    threads = [threading.Thread(target=send, args=(w,)) for w in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not failures
+    assert not at_once(*(lambda w=w: send(w) for w in range(6)))
     assert FeedbackResponse.objects.count() == 90
     raw = dict(
         FeedbackResponse.objects.filter(counted=True)
@@ -331,24 +318,7 @@ def test_two_taps_of_one_respondent_at_once_are_one_counted_answer(nordic, bob):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite takes one writer at a time; the race needs PostgreSQL")
     point = feedback_open(actor=bob, touchpoint=new_touchpoint(nordic))
-    start = threading.Barrier(4)
-    failures = []
-
-    def send():
-        try:
-            start.wait(timeout=10)
-            answer(point, 2, who="203.0.113.99")
-        except Exception as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not failures
+    assert not at_once(*[lambda: answer(point, 2, who="203.0.113.99")] * 4)
     assert sorted(FeedbackResponse.objects.values_list("counted", flat=True)) == [
         False,
         False,

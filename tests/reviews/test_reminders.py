@@ -5,7 +5,6 @@ Times are travelled with time-machine. Nordic Air is in Europe/Stockholm; remind
 """
 
 import io
-import threading
 from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
@@ -28,6 +27,7 @@ from reviews import reminders
 from reviews.models import Action, ActionStatus, Reminder
 from reviews.tasks import deliver_reminders, send_due_reminders
 from tests.factories import StageFactory, TouchpointFactory
+from tests.threads import at_once
 
 CREATED = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)  # due 5 April, first reminder 22 March
 FIRST = datetime(2027, 3, 22, 7, 0, tzinfo=UTC)  # 08:00 in Stockholm (CET)
@@ -353,25 +353,12 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(nordic, bob, carol
     immediately(bob, nordic)
     for i in range(40):
         make_journey(nordic, bob, name=f"Journey {i}", touchpoint_owner=carol)
-    start = threading.Barrier(4)
-    errors = []
 
     def run():
-        try:
-            start.wait()
-            with time_machine.travel(FIRST, tick=False):
-                reminders.send_due_reminders(batch_size=7)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        with time_machine.travel(FIRST, tick=False):
+            reminders.send_due_reminders(batch_size=7)
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert at_once(run, run, run, run) == []
     assert OutboxEmail.objects.count() == 80  # 40 journeys x (bob, carol), each once
     pairs = set(OutboxEmail.objects.values_list("to", "subject"))
     assert len(pairs) == 80
