@@ -8,7 +8,7 @@ from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from . import outbox
-from .models import Organisation, Role, User
+from .models import Language, Organisation, Role, User
 
 TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]
 
@@ -187,10 +187,20 @@ class OrganisationSettingsForm(ModelForm):
         choices=TIME_ZONE_CHOICES,
         help_text=_("Every date is shown, and every reminder scheduled, in this time zone."),
     )
+    # Not required: a form sent without it (an older page, a script) keeps the language.
+    language = forms.ChoiceField(
+        label=Organisation._meta.get_field("language").verbose_name.capitalize(),
+        choices=Language.choices,
+        required=False,
+        help_text=Organisation._meta.get_field("language").help_text,
+    )
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
 
     class Meta:
         model = Organisation
-        fields = ["name", "time_zone", "paper_size", "reminder_days_before"]
+        fields = ["name", "time_zone", "paper_size", "reminder_days_before", "language"]
         error_messages = {
             "reminder_days_before": {
                 "invalid": _("Give a whole number of days, from 1 to 90."),

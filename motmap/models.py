@@ -82,6 +82,17 @@ def validate_time_zone(value):
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
+class Language(models.TextChoices):
+    """The languages customers are asked in (feedback pages), each named in itself, as a
+    language switch shows them."""
+
+    EN = "en", "English"
+    SV = "sv", "Svenska"
+    NB = "nb", "Norsk (bokmål)"
+    DA = "da", "Dansk"
+    FI = "fi", "Suomi"
+
+
 class Organisation(UUIDModel):
     class PaperSize(models.TextChoices):
         A4 = "A4", _("A4")
@@ -102,6 +113,16 @@ class Organisation(UUIDModel):
         help_text=_(
             "Reminders go out this many days before a review is due, on the day, "
             "then weekly while it is overdue, at 08:00 in the organisation’s time zone."
+        ),
+    )
+    language = models.CharField(
+        _("customers' language"),
+        max_length=10,
+        choices=Language.choices,
+        default=Language.EN,
+        help_text=_(
+            "Feedback pages are in this language when a customer's browser asks for none of "
+            "ours. Write each touchpoint's question and reasons in it."
         ),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -91,6 +91,7 @@ def organisation_update(
     time_zone: str,
     paper_size: str,
     reminder_days_before: int | None = None,
+    language: str | None = None,
 ) -> Organisation:
     """Change an organisation's settings. A new time zone or reminder lead reschedules every
     review and action reminder in the same transaction."""
@@ -105,8 +106,12 @@ def organisation_update(
     organisation.paper_size = paper_size
     if reminder_days_before is not None:
         organisation.reminder_days_before = reminder_days_before
+    if language is not None:
+        organisation.language = language
     organisation.full_clean()
-    organisation.save(update_fields=["name", "time_zone", "paper_size", "reminder_days_before"])
+    organisation.save(
+        update_fields=["name", "time_zone", "paper_size", "reminder_days_before", "language"]
+    )
     if (organisation.time_zone, organisation.reminder_days_before) != (
         before["time_zone"],
         before["reminder_days_before"],

@@ -1,8 +1,5 @@
 """Touchpoints: create, read (with history), edit with conflict detection, reorder, delete."""
 
-import io
-
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
@@ -20,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from journeys.models import Journey
 from journeys.views import is_script_request, script_answer, wants_json
 from motmap.forms import add_service_errors, posted
+from motmap.qr import qr_response
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 
 from . import csv_io, services
@@ -215,17 +213,7 @@ def _idea_form_url(request, touchpoint):
 def touchpoint_qr(request, touchpoint_id, kind):
     """The touchpoint's QR code (SVG or PNG): it opens the idea form for this touchpoint."""
     touchpoint = _touchpoint(request, touchpoint_id)
-    qr = segno.make(_idea_form_url(request, touchpoint), error="m")
-    buffer = io.BytesIO()
-    if kind == "svg":
-        qr.save(buffer, kind="svg", scale=8, border=2, xmldecl=False, svgns=True)
-        content_type = "image/svg+xml"
-    else:
-        qr.save(buffer, kind="png", scale=10, border=2)
-        content_type = "image/png"
-    response = HttpResponse(buffer.getvalue(), content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="idea-qr-{touchpoint.pk}.{kind}"'
-    return response
+    return qr_response(_idea_form_url(request, touchpoint), kind, f"idea-qr-{touchpoint.pk}")
 
 
 @require_safe

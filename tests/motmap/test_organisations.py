@@ -13,6 +13,7 @@ GOOD_SETTINGS = {
     "time_zone": "America/New_York",
     "paper_size": "letter",
     "reminder_days_before": "14",
+    "language": "sv",
 }
 
 
@@ -190,6 +191,7 @@ def test_owner_changes_name_time_zone_and_paper_size(alice, nordic, client_for):
     assert nordic.name == "Nordic Air Group"
     assert nordic.time_zone == "America/New_York"
     assert nordic.paper_size == Organisation.PaperSize.LETTER
+    assert nordic.language == "sv"  # feedback pages' fallback language
     assert nordic.slug == "nordic-air"  # the address does not change with the name
 
 
@@ -217,6 +219,7 @@ def test_managers_and_staff_cannot_see_or_change_settings(personas, nordic, clie
         ({"name": "   "}, "name"),
         ({"name": "N" * 200}, "name"),
         ({"paper_size": "B5"}, "paper_size"),
+        ({"language": "de"}, "language"),
     ],
 )
 def test_bad_settings_are_field_errors_and_change_nothing(
