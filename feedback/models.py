@@ -9,14 +9,26 @@ days are deleted by a beat task, so a hash cannot be matched to anyone afterward
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
-from touchpoints.models import Rating, Touchpoint
+from touchpoints.models import RATING_SYMBOLS, Rating, Touchpoint
 
 QUESTION_MAX_LENGTH = 200
 REASON_MAX_LENGTH = 60
 MAX_REASONS = 6
 COMMENT_MAX_LENGTH = 500
+
+# The faces, best last as on the scale; each with its symbol and a word in the customer's
+# words (never colour alone).
+FACE_WORDS = {
+    -2: pgettext_lazy("feedback face", "Very bad"),
+    -1: pgettext_lazy("feedback face", "Bad"),
+    0: pgettext_lazy("feedback face", "OK"),
+    1: pgettext_lazy("feedback face", "Good"),
+    2: pgettext_lazy("feedback face", "Excellent"),
+}
+FACES = [(value, RATING_SYMBOLS[value], word) for value, word in FACE_WORDS.items()]
 
 
 class Channel(models.TextChoices):
@@ -47,6 +59,9 @@ class FeedbackPoint(UUIDModel):
         help_text=_("Leave empty for “How was <moment> today?”"),
     )
     reasons = models.JSONField(_("reasons offered"), default=list, blank=True)
+    # {language: {"question": ..., "reasons": [...]}}: the texts in the other languages
+    # customers are asked in; reasons in the order of `reasons`, an empty one falls back.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     token = models.CharField(max_length=32, unique=True, editable=False)
     kiosk_pause_seconds = models.PositiveSmallIntegerField(_("kiosk pause, seconds"), default=3)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -6,7 +6,7 @@ reasons chosen."""
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from django.db.models import Sum
 from .models import FeedbackDay, FeedbackReasonDay
 
 FACES = (-2, -1, 0, 1, 2)
+PERIOD_DAYS = 90  # what the touchpoint page, the board and the pack show
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,71 @@ class Summary:
         """CSAT: the share of answers with one of the two best faces."""
         n = self.answers
         return (self.faces[1] + self.faces[2]) / n if n else None
+
+    @property
+    def bottom_two_share(self) -> float | None:
+        """The share of answers with one of the two worst faces."""
+        n = self.answers
+        return (self.faces[-2] + self.faces[-1]) / n if n else None
+
+    @property
+    def rating(self) -> int | None:
+        """The customers' verdict on motmap's scale (the mean, rounded), if there are enough
+        answers for one."""
+        mean = self.mean
+        return round(mean) if self.enough and mean is not None else None
+
+    def disagrees_with(self, team_rating: int | None) -> bool:
+        """Whether customers, with enough answers, rate the moment a step or more away from
+        the team's current rating."""
+        mean = self.mean
+        if team_rating is None or mean is None or not self.enough:
+            return False
+        return abs(mean - team_rating) >= 1
+
+
+EMPTY = Summary(faces=dict.fromkeys(FACES, 0))
+
+
+def period(today: date, days: int = PERIOD_DAYS) -> tuple[date, date]:
+    """The `days` days up to and including `today`."""
+    return today - timedelta(days=days - 1), today
+
+
+@dataclass(frozen=True)
+class Week:
+    """The counted answers of one week of a period (the last may be shorter)."""
+
+    start: date
+    summary: Summary
+
+
+def weekly(touchpoint_id: UUID, start: date, end: date) -> list[Week]:
+    """A touchpoint's answers week by week from `start` (weeks of seven days from it) to
+    `end`; one query, over at most one roll-up row per day."""
+    weeks = []
+    counts: dict[int, dict[int, int]] = {}
+    excluded: dict[int, int] = {}
+    columns = {face: FeedbackDay.FACE_FIELDS[face] for face in FACES}
+    for row in FeedbackDay.objects.filter(
+        touchpoint_id=touchpoint_id, day__range=(start, end)
+    ).values("day", "excluded", *columns.values()):
+        index = (row["day"] - start).days // 7
+        faces = counts.setdefault(index, dict.fromkeys(FACES, 0))
+        for face, name in columns.items():
+            faces[face] += row[name]
+        excluded[index] = excluded.get(index, 0) + row["excluded"]
+    for index in range((end - start).days // 7 + 1):
+        weeks.append(
+            Week(
+                start=start + timedelta(days=7 * index),
+                summary=Summary(
+                    faces=counts.get(index, dict.fromkeys(FACES, 0)),
+                    excluded=excluded.get(index, 0),
+                ),
+            )
+        )
+    return weeks
 
 
 def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UUID, Summary]:

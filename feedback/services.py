@@ -18,12 +18,14 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from motmap.bulk import add_counts
 from motmap.fields import require_known
-from motmap.models import User
+from motmap.models import Language, User
 from motmap.tenancy import require_editor
 from touchpoints.models import Rating, Touchpoint
 
@@ -41,8 +43,12 @@ from .models import (
 )
 
 SIGNER = signing.Signer(salt="feedback.code", sep=".")
+# The desk kiosk's address has a code of its own, shown only to the organisation's members: a
+# kiosk is limited by its pause instead of the repeat window, so a card's code must not open it.
+KIOSK_SIGNER = signing.Signer(salt="feedback.kiosk", sep=".")
 KIOSK_PAUSE_MAX_SECONDS = 60
-EDITABLE = ("question", "reasons", "kiosk_pause_seconds")
+EDITABLE = ("question", "reasons", "kiosk_pause_seconds", "translations")
+LANGUAGES = tuple(Language.values)
 
 
 # --- the code of a touchpoint's cards and links ---------------------------------------------
@@ -53,11 +59,16 @@ def public_code(point: FeedbackPoint) -> str:
     return SIGNER.sign(point.token)
 
 
-def point_for_code(code: str) -> FeedbackPoint | None:
-    """The feedback point a public code names, or None for a forged, mangled or retired code
-    (a forged one is turned away without a query)."""
+def kiosk_code(point: FeedbackPoint) -> str:
+    """The code in the desk kiosk's address (/f/<code>/kiosk/)."""
+    return KIOSK_SIGNER.sign(point.token)
+
+
+def point_for_code(code: str, *, kiosk: bool = False) -> FeedbackPoint | None:
+    """The feedback point a public (or kiosk) code names, or None for a forged, mangled or
+    retired code (a forged one is turned away without a query)."""
     try:
-        token = SIGNER.unsign(code)
+        token = (KIOSK_SIGNER if kiosk else SIGNER).unsign(code)
     except signing.BadSignature:
         return None
     return (
@@ -65,6 +76,24 @@ def point_for_code(code: str) -> FeedbackPoint | None:
         .filter(token=token)
         .first()
     )
+
+
+def address(name: str, code: str, *, via: str | None = None, lang: str | None = None) -> str:
+    """The path of a customer's page (`feedback_respond` or `feedback_kiosk`) for `code`."""
+    path = reverse(name, args=[code])
+    query = urlencode([(key, value) for key, value in (("via", via), ("lang", lang)) if value])
+    return f"{path}?{query}" if query else path
+
+
+def addresses(point: FeedbackPoint) -> dict[str, str]:
+    """The full addresses of a point: its plain link (for emails and receipts), the one its
+    card's QR code holds, and the desk kiosk's."""
+    code, site = public_code(point), settings.SITE_URL
+    return {
+        "link": site + address("feedback_respond", code, via=Channel.LINK),
+        "qr": site + address("feedback_respond", code, via=Channel.QR),
+        "kiosk": site + address("feedback_kiosk", kiosk_code(point)),
+    }
 
 
 def is_taking_answers(point: FeedbackPoint | None) -> bool:
@@ -105,8 +134,77 @@ def _check_settings(point: FeedbackPoint) -> None:
         }
     if any(isinstance(text, str) and "\x00" in text for text in [point.question, *point.reasons]):
         errors["question"] = _("Remove the invisible control characters.")
+    if "reasons" not in errors:
+        translations_error = _check_translations(point)
+        if translations_error:
+            errors["translations"] = translations_error
     if errors:
         raise ValidationError(errors)
+
+
+def _check_translations(point: FeedbackPoint) -> str | None:
+    """Tidy `point.translations` ({language: {"question": ..., "reasons": [...]}}, reasons in
+    the order of the point's own); the message of what is wrong with it, if anything. An empty
+    text falls back to the point's own."""
+    translations = point.translations
+    if not isinstance(translations, dict):
+        return _("Give the translations per language.")
+    tidy: dict[str, dict[str, Any]] = {}
+    for language, texts in translations.items():
+        if language not in LANGUAGES:
+            return _("“%(language)s” is not one of the languages customers are asked in.") % {
+                "language": str(language)[:20]
+            }
+        if not isinstance(texts, dict):
+            return _("Give the translations per language.")
+        question = texts.get("question") or ""
+        reasons = texts.get("reasons") or []
+        if not isinstance(question, str) or not isinstance(reasons, list):
+            return _("Give the translations per language.")
+        if not all(isinstance(reason, str) for reason in reasons):
+            return _("Give the reasons as a list of short texts.")
+        question, reasons = question.strip(), [reason.strip() for reason in reasons]
+        while reasons and not reasons[-1]:
+            reasons.pop()
+        name = Language(language).label
+        if len(question) > QUESTION_MAX_LENGTH:
+            return _("Keep the question in %(language)s to %(max)s characters.") % {
+                "language": name,
+                "max": QUESTION_MAX_LENGTH,
+            }
+        if len(reasons) > len(point.reasons):
+            return _(
+                "%(language)s has more reasons than the %(count)s offered: give one "
+                "translation per reason, in the same order."
+            ) % {"language": name, "count": len(point.reasons)}
+        if any(len(reason) > REASON_MAX_LENGTH for reason in reasons):
+            return _("Keep each reason to %(max)s characters.") % {"max": REASON_MAX_LENGTH}
+        if any("\x00" in text for text in [question, *reasons]):
+            return _("Remove the invisible control characters.")
+        if question or any(reasons):
+            tidy[language] = {"question": question, "reasons": reasons}
+    point.translations = tidy
+    return None
+
+
+def default_question(touchpoint: Touchpoint) -> str:
+    """The question asked when the manager wrote none (in the active language)."""
+    return _("How was %(moment)s today?") % {"moment": touchpoint.name}
+
+
+def texts_in(point: FeedbackPoint, language: str) -> tuple[str, list[tuple[str, str]]]:
+    """The question and the reasons (value, words) a customer reads in `language`: the
+    point's translation where there is one, else its own texts (written in the
+    organisation's language). The value sent back is always the point's own reason, so every
+    language counts into the same reason."""
+    texts = point.translations.get(language, {}) if language != point.organisation.language else {}
+    question = texts.get("question") or point.question or default_question(point.touchpoint)
+    words = texts.get("reasons", [])
+    reasons = [
+        (reason, words[i] if i < len(words) and words[i] else reason)
+        for i, reason in enumerate(point.reasons)
+    ]
+    return question, reasons
 
 
 @transaction.atomic
@@ -253,7 +351,11 @@ def response_record(
             # serialise them on its row anyway): two taps of one respondent sent at once are
             # one counted answer and one repeat, never two counted.
             FeedbackPoint.objects.select_for_update().filter(pk=point.pk).exists()
-            since = now - timedelta(minutes=settings.FEEDBACK_REPEAT_MINUTES)
+            since = now - (
+                timedelta(seconds=point.kiosk_pause_seconds)
+                if channel == Channel.KIOSK
+                else timedelta(minutes=settings.FEEDBACK_REPEAT_MINUTES)
+            )
             counted = not FeedbackResponse.objects.filter(
                 touchpoint_id=point.touchpoint_id,
                 respondent=respondent,

@@ -1,34 +1,51 @@
-"""The customer's page at a moment (/f/<code>/): no login, no cookie, no account.
+"""The customer's pages at a moment, and the manager's screens of a touchpoint's feedback.
 
-One question answered with a tap on one of five faces (a plain form POST per face, so it works
-without JavaScript), then optionally what mattered most and a comment, then thanks. The form
-carries its own signed token (the point and a one-time submission id), not a CSRF cookie: a
-POST without a token from this page is refused, and the same submission sent again is the
-answer already stored. A burst of posts from one address is answered 429.
+The customer's page (/f/<code>/): no login, no cookie, no account. One question answered with a
+tap on one of five faces (a plain form POST per face, so it works without JavaScript), then
+optionally what mattered most and a comment, then thanks. The form carries its own signed
+token (the point and a one-time submission id), not a CSRF cookie: a POST without a token from
+this page is refused, and the same submission sent again is the answer already stored. A burst
+of posts from one address is answered 429. The page speaks the customer's language: the one
+chosen with its switch (`?lang=`), else the browser's first that we speak, else the
+organisation's.
+
+The desk kiosk (/f/<kiosk code>/kiosk/): the faces filling a tablet's screen; after each answer
+a thank-you that shows the faces again once the kiosk's pause is over (a meta refresh: no
+script). Its code is shown only to members; it is limited by its pause instead of the repeat
+window and the burst limit.
 """
 
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from motmap import lockout, ratelimit
-from touchpoints.models import RATING_SYMBOLS, Rating
+from motmap.forms import add_service_errors, posted
+from motmap.models import Language
+from motmap.qr import qr_response
+from motmap.tenancy import ensure_editor, get_for_org, org_view
+from touchpoints.models import Touchpoint
 
 from . import services
-from .models import COMMENT_MAX_LENGTH, Channel
+from .forms import FeedbackSettingsForm
+from .models import COMMENT_MAX_LENGTH, FACES, Channel, FeedbackPoint
 
 FORM_SALT = "feedback.form"
 FORM_MAX_AGE_SECONDS = 24 * 60 * 60
 BURST = ratelimit.Limit("feedback-address", 60)
-# The faces, best last as on the scale; each with its symbol and word (never colour alone).
-FACES = [(value, RATING_SYMBOLS[value], label) for value, label in Rating.choices]
+ACCEPT_LANGUAGE_MAX = 500  # of the header read: enough for any real browser
+LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}  # Norwegian: we speak Bokmål
 
 
 def _form_token(point, submission_id):
@@ -58,24 +75,84 @@ def _page(request, template, context, status=200):
     return response
 
 
+def _accepted(header):
+    """The languages of an Accept-Language header, most wanted first (q=0 dropped)."""
+    wanted = []
+    for position, part in enumerate(header[:ACCEPT_LANGUAGE_MAX].split(",")):
+        code, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if code and quality > 0:
+            wanted.append((-quality, position, code.strip().lower()))
+    return [code for _q, _p, code in sorted(wanted)]
+
+
+def customer_language(request, default):
+    """The language to ask in: the switch's choice (`lang`; an unknown one is ignored), else
+    the browser's first language that we speak, else the organisation's."""
+    chosen = request.GET.get("lang") or request.POST.get("lang")
+    if chosen in services.LANGUAGES:
+        return chosen
+    for code in _accepted(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        base = code.split("-")[0]
+        base = LANGUAGE_ALIASES.get(base, base)
+        if base in services.LANGUAGES:
+            return base
+    return default
+
+
 @csrf_exempt  # no cookie: the form's own signed token stands in for the CSRF token
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def respond(request, code):
-    point = services.point_for_code(code)
-    if not services.is_taking_answers(point):
-        return _page(request, "retired.html", {}, status=410 if point else 404)
-    touchpoint = point.touchpoint
-    context = {
-        "question": point.question or _("How was %(moment)s today?") % {"moment": touchpoint.name},
-        "touchpoint_name": touchpoint.name,
+    return _in_language(request, services.point_for_code(code), _respond, code)
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def kiosk(request, code):
+    return _in_language(request, services.point_for_code(code, kiosk=True), _kiosk, code)
+
+
+def _in_language(request, point, view, code):
+    language = customer_language(request, point.organisation.language if point else Language.EN)
+    with translation.override(language):
+        if not services.is_taking_answers(point):
+            response = _page(request, "retired.html", {}, status=410 if point else 404)
+        else:
+            response = view(request, point, code, language)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def _context(point, language, via):
+    question, reasons = services.texts_in(point, language)
+    return {
+        "question": question,
+        "touchpoint_name": point.touchpoint.name,
         "faces": FACES,
-        "reasons": point.reasons,
+        "reasons": reasons,
         "comment_max": COMMENT_MAX_LENGTH,
-        "via": _channel(request.GET.get("via") or request.POST.get("via")),
+        "via": via,
+        "lang": language,
     }
+
+
+def _respond(request, point, code, language):
+    via = _channel(request.GET.get("via") or request.POST.get("via"))
+    context = _context(point, language, via)
     if request.method != "POST":
         context["form_token"] = _form_token(point, uuid.uuid4())
+        context["switch"] = [
+            (value, label, services.address("feedback_respond", code, via=via, lang=value))
+            for value, label in Language.choices
+        ]
         return _page(request, "faces.html", context)
 
     address = lockout.client_ip(request)
@@ -84,12 +161,29 @@ def respond(request, code):
         response = _page(request, "slow_down.html", {}, status=429)
         response["Retry-After"] = str(ratelimit.seconds_left(BURST))
         return response
+    return _answer(request, point, context, address)
+
+
+def _kiosk(request, point, code, language):
+    context = _context(point, language, Channel.KIOSK)
+    context["kiosk"] = True
+    context["again"] = services.address("feedback_kiosk", code, lang=language)
+    context["pause"] = max(point.kiosk_pause_seconds, 1)
+    if request.method != "POST":
+        context["form_token"] = _form_token(point, uuid.uuid4())
+        return _page(request, "kiosk.html", context)
+    return _answer(request, point, context, lockout.client_ip(request))
+
+
+def _answer(request, point, context, address):
+    kiosk_mode = context.get("kiosk", False)
+    faces_page = "kiosk.html" if kiosk_mode else "faces.html"
     token = request.POST.get("form_token", "")
     submission_id = _read_form_token(point, token)
     if submission_id is None:
         context["form_token"] = _form_token(point, uuid.uuid4())
         context["error"] = _("This page was out of date, so nothing was sent. Please tap again.")
-        return _page(request, "faces.html", context, status=400)
+        return _page(request, faces_page, context, status=400)
     context["form_token"] = token
     face: object = request.POST.get("face", "")
     try:
@@ -100,10 +194,11 @@ def respond(request, code):
     record = {
         "respondent": services.respondent_hash(address, request.META.get("HTTP_USER_AGENT", "")),
         "channel": context["via"],
-        "language": getattr(request, "LANGUAGE_CODE", ""),
+        "language": context["lang"],
     }
+    details = request.POST.get("step") == "details" and not kiosk_mode
     try:
-        if request.POST.get("step") == "details":
+        if details:
             services.response_add_details(
                 point=point,
                 submission_id=submission_id,
@@ -118,6 +213,134 @@ def respond(request, code):
         context["errors"] = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         context["reason_chosen"] = request.POST.get("reason", "")
         context["comment"] = request.POST.get("comment", "")
-        step = "details.html" if request.POST.get("step") == "details" else "faces.html"
-        return _page(request, step, context, status=400)
+        return _page(request, "details.html" if details else faces_page, context, status=400)
+    if kiosk_mode:
+        return _page(request, "kiosk_thanks.html", context)
     return _page(request, "details.html", context)
+
+
+# --- the manager's screens ------------------------------------------------------------------
+
+
+def _touchpoint(request, touchpoint_id):
+    return get_for_org(
+        Touchpoint.objects.select_related("journey", "stage", "organisation"),
+        request.org,
+        pk=touchpoint_id,
+    )
+
+
+def _point(request, touchpoint_id):
+    return get_for_org(
+        FeedbackPoint.objects.select_related(
+            "touchpoint__journey", "touchpoint__stage", "organisation"
+        ),
+        request.org,
+        touchpoint_id=touchpoint_id,
+    )
+
+
+def _back(request, touchpoint_id):
+    url = reverse("touchpoint_detail", args=[request.org.slug, touchpoint_id])
+    return redirect(f"{url}#customers-say")
+
+
+@org_view
+def feedback_settings(request, touchpoint_id):
+    """Open a touchpoint for feedback, or change its question, reasons and kiosk pause."""
+    ensure_editor(request)
+    touchpoint = _touchpoint(request, touchpoint_id)
+    point = FeedbackPoint.objects.filter(touchpoint=touchpoint).first()
+    form = FeedbackSettingsForm(posted(request), point=point, touchpoint=touchpoint)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if point is None:
+                services.feedback_open(
+                    actor=request.user, touchpoint=touchpoint, **form.service_data()
+                )
+                messages.success(
+                    request,
+                    _("“%(name)s” is open for feedback: print its card or share its link.")
+                    % {"name": touchpoint.name},
+                )
+            else:
+                services.feedback_update(actor=request.user, point=point, **form.service_data())
+                messages.success(request, _("Feedback settings saved."))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _back(request, touchpoint.pk)
+    return render(
+        request,
+        "feedback/settings.html",
+        {"touchpoint": touchpoint, "point": point, "form": form},
+    )
+
+
+@require_POST
+@org_view
+def feedback_close(request, touchpoint_id):
+    ensure_editor(request)
+    point = _point(request, touchpoint_id)
+    services.feedback_close(actor=request.user, point=point)
+    messages.success(
+        request,
+        _("“%(name)s” takes no more answers: its cards and links say so.")
+        % {"name": point.touchpoint.name},
+    )
+    return _back(request, touchpoint_id)
+
+
+@require_POST
+@org_view
+def feedback_reopen(request, touchpoint_id):
+    ensure_editor(request)
+    point = _point(request, touchpoint_id)
+    services.feedback_open(actor=request.user, touchpoint=point.touchpoint)
+    messages.success(
+        request,
+        _("“%(name)s” is open for feedback again: its cards and links work.")
+        % {"name": point.touchpoint.name},
+    )
+    return _back(request, touchpoint_id)
+
+
+@org_view
+def feedback_rotate(request, touchpoint_id):
+    """A new code, after a confirmation: every card and link made before stops counting."""
+    ensure_editor(request)
+    point = _point(request, touchpoint_id)
+    if request.method == "POST":
+        services.feedback_rotate(actor=request.user, point=point)
+        messages.success(
+            request,
+            _("New code made: print the new card; the old cards and links are retired."),
+        )
+        return _back(request, touchpoint_id)
+    return render(request, "feedback/rotate.html", {"point": point, "touchpoint": point.touchpoint})
+
+
+@require_safe
+@org_view
+def feedback_qr(request, touchpoint_id, kind):
+    """The QR code of the touchpoint's feedback page (SVG or PNG)."""
+    point = _point(request, touchpoint_id)
+    return qr_response(services.addresses(point)["qr"], kind, f"feedback-qr-{point.touchpoint_id}")
+
+
+@require_safe
+@org_view
+def feedback_card(request, touchpoint_id):
+    """A printable A6 card that asks customers "Tell us how we did", with the QR code."""
+    point = _point(request, touchpoint_id)
+    return render(
+        request,
+        "feedback/card.html",
+        {
+            "point": point,
+            "touchpoint": point.touchpoint,
+            "faces": FACES,
+            "addresses": services.addresses(point),
+            "question": services.texts_in(point, point.organisation.language)[0],
+        },
+    )

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
+from feedback.urls import touchpoint_urlpatterns as feedback_touchpoint_urls
 from motmap import views as core_views
 from notifications import views as notification_views
 from touchpoints.urls import journey_urlpatterns as touchpoint_journey_urls
@@ -50,6 +51,7 @@ urlpatterns = [
         name="touchpoint_quick_edit",
     ),
     path(f"{ORG}touchpoints/", include("touchpoints.urls")),
+    path(f"{ORG}touchpoints/<uuid:touchpoint_id>/feedback/", include(feedback_touchpoint_urls)),
     path(f"{ORG}ideas/", include("ideas.urls")),
     path(f"{ORG}notifications/", include("notifications.urls")),
     path(f"{ORG}reviews/", include("reviews.urls")),

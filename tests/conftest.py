@@ -424,6 +424,7 @@ def _page_world():
         ),
         "calendar_token": feed.token,
         "feedback_code": feedback_services.public_code(feedback_point),
+        "kiosk_code": feedback_services.kiosk_code(feedback_point),
         "users": {name: user.pk for name, user in people.items()},
         "sessions": sessions,
     }

@@ -108,6 +108,15 @@ FIELDS = [
     "form_token",
     "step",
     "via",
+    "lang",
+    "question",
+    "reasons",
+    "kiosk_pause_seconds",
+    *(
+        f"{text}_{language}"
+        for text in ("question", "reasons")
+        for language in ("sv", "nb", "da", "fi")
+    ),
 ]
 HOSTILE = {
     "nul": "a\x00b",
@@ -145,6 +154,8 @@ FORM_ON = {
     "webhook_disable": "webhook_detail",
     "webhook_rotate_secret": "webhook_detail",
     "webhook_delivery_replay": "webhook_delivery",
+    "feedback_close": "touchpoint_detail",
+    "feedback_reopen": "touchpoint_detail",
 }
 # What the board's script sends besides what the forms show (a drag: the place, as seen), and the
 # one field mail clients post to unsubscribe (RFC 8058). Values valid in page_world.
@@ -165,6 +176,8 @@ QUERY = {
     "journey_pack": ["review", "download"],
     "webhook_detail": ["page"],
     "login": ["next"],
+    "feedback_respond": ["via", "lang"],
+    "feedback_kiosk": ["lang"],
 }
 # A PDF made anew on each request (a second or more), and no form on it: the permission matrix
 # fetches it, and its options are swept on journey_pack.

@@ -10,7 +10,22 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 CSS = (ROOT / "static/css/screen.css").read_text()
 # Screens only: the printed pack, the A6 card and emails have their own sheets.
-OWN_SHEET = ("print/", "email/", "touchpoints/touchpoint_card.html")
+OWN_SHEET = (
+    "print/",
+    "email/",
+    "touchpoints/touchpoint_card.html",
+    "feedback/card.html",
+    # the customer's pages: their own light sheet (static/css/feedback.css)
+    "feedback/_page.html",
+    "feedback/faces.html",
+    "feedback/_faces_form.html",
+    "feedback/details.html",
+    "feedback/thanks.html",
+    "feedback/retired.html",
+    "feedback/slow_down.html",
+    "feedback/kiosk.html",
+    "feedback/kiosk_thanks.html",
+)
 SCREEN_TEMPLATES = sorted(
     p
     for p in (ROOT / "templates").rglob("*.html")

@@ -131,6 +131,16 @@ ACCESS = {
     "webhook_delivery_replay": (NOT_ALLOWED, OWNER),
     # A customer's feedback page: anyone with the card's code; a POST needs the page's token.
     "feedback_respond": (PUBLIC, PUBLIC_FORM),
+    "feedback_kiosk": (PUBLIC, PUBLIC_FORM),  # the desk kiosk: a code of its own
+    # A touchpoint's feedback: managers open, edit, close and rotate; every member may print
+    # its card (the page it opens is public anyway).
+    "feedback_settings": (EDITOR, EDITOR),
+    "feedback_close": (NOT_ALLOWED, EDITOR),
+    "feedback_reopen": (NOT_ALLOWED, EDITOR),
+    "feedback_rotate": (EDITOR, EDITOR),
+    "feedback_qr_svg": (MEMBER, NOT_ALLOWED),
+    "feedback_qr_png": (MEMBER, NOT_ALLOWED),
+    "feedback_card": (MEMBER, NOT_ALLOWED),
 }
 # Pages that show the organisation's name to whoever holds the link, by design (the link is the
 # secret): invitations, one-click unsubscribe, the private calendar feed.
@@ -139,6 +149,7 @@ SHOWS_ORG_NAME_TO_LINK_HOLDER = {
     "unsubscribe",
     "calendar_feed",
     "feedback_respond",  # the moment's name (not the organisation's), to whoever has the card
+    "feedback_kiosk",
 }
 NORDIC_SECRETS = ["Business trip", "Check-in desk", "Nordic Air"]
 MALLORY_SECRETS = ["Mallory secret journey", "Mallory till"]
@@ -195,6 +206,8 @@ def build_url(name, world):
         kwargs = {"token": world["calendar_token"]}
     elif name == "feedback_respond":
         kwargs = {"code": world["feedback_code"]}
+    elif name == "feedback_kiosk":
+        kwargs = {"code": world["kiosk_code"]}
     return reverse(name, kwargs=kwargs)
 
 

@@ -1,0 +1,105 @@
+"""The settings of a touchpoint's feedback: its question, the reasons offered after the tap,
+the kiosk's pause, and the question and reasons in the other languages customers are asked in."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from motmap.fields import max_length
+from motmap.forms import Form
+from motmap.models import Language
+
+from .models import FeedbackPoint
+from .services import KIOSK_PAUSE_MAX_SECONDS, reasons_suggested
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class FeedbackSettingsForm(Form):
+    question = forms.CharField(
+        label=_("Question"),
+        required=False,
+        max_length=max_length(FeedbackPoint, "question"),
+    )
+    reasons = forms.CharField(
+        label=_("What mattered most? Reasons offered after the tap"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    kiosk_pause_seconds = forms.IntegerField(
+        label=_("Desk kiosk: pause between answers, seconds"),
+        min_value=0,
+        max_value=KIOSK_PAUSE_MAX_SECONDS,
+        initial=3,
+        help_text=_("The kiosk thanks the customer and shows the faces again after this pause."),
+        error_messages={
+            "invalid": _("Choose a pause from 0 to %(max)s seconds.")
+            % {"max": KIOSK_PAUSE_MAX_SECONDS},
+            "min_value": _("Choose a pause from 0 to %(max)s seconds.")
+            % {"max": KIOSK_PAUSE_MAX_SECONDS},
+            "max_value": _("Choose a pause from 0 to %(max)s seconds.")
+            % {"max": KIOSK_PAUSE_MAX_SECONDS},
+        },
+    )
+
+    def __init__(self, data=None, *, point, touchpoint, **kwargs):
+        organisation = touchpoint.organisation
+        initial = {"kiosk_pause_seconds": 3, "reasons": "\n".join(reasons_suggested()[:4])}
+        if point is not None:
+            initial = {
+                "question": point.question,
+                "reasons": "\n".join(point.reasons),
+                "kiosk_pause_seconds": point.kiosk_pause_seconds,
+            }
+            for language, texts in point.translations.items():
+                initial[f"question_{language}"] = texts.get("question", "")
+                initial[f"reasons_{language}"] = "\n".join(texts.get("reasons", []))
+        super().__init__(data, initial=initial, **kwargs)
+        own = Language(organisation.language)
+        self.fields["question"].help_text = _(
+            "In %(language)s. Leave empty to ask “How was %(moment)s today?”"
+        ) % {"language": own.label, "moment": touchpoint.name}
+        self.fields["reasons"].help_text = _(
+            "In %(language)s, one per line, up to 6; leave empty to ask only for a comment. "
+            "Ideas: %(ideas)s."
+        ) % {"language": own.label, "ideas": ", ".join(reasons_suggested())}
+        self.languages = [language for language in Language if language != own]
+        for language in self.languages:
+            self.fields[f"question_{language}"] = forms.CharField(
+                label=_("Question in %(language)s") % {"language": language.label},
+                required=False,
+                max_length=max_length(FeedbackPoint, "question"),
+            )
+            self.fields[f"reasons_{language}"] = forms.CharField(
+                label=_("Reasons in %(language)s") % {"language": language.label},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 6}),
+                help_text=_("One per line, in the order above. An empty one shows the original."),
+            )
+
+    def own_fields(self):
+        return [self[name] for name in ("question", "reasons", "kiosk_pause_seconds")]
+
+    def language_fields(self):
+        return [
+            (language, self[f"question_{language}"], self[f"reasons_{language}"])
+            for language in self.languages
+        ]
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        translations = {}
+        for language in self.languages:
+            question = data.get(f"question_{language}", "")
+            reasons = [
+                line.strip() for line in (data.get(f"reasons_{language}") or "").splitlines()
+            ]
+            if question or any(reasons):
+                translations[language.value] = {"question": question, "reasons": reasons}
+        return {
+            "question": data["question"],
+            "reasons": _lines(data["reasons"]),
+            "kiosk_pause_seconds": data["kiosk_pause_seconds"],
+            "translations": translations,
+        }
