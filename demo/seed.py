@@ -13,7 +13,9 @@ idea on a working day of its own, its votes, decisions and comments on the days 
 """
 
 import math
-from collections import defaultdict
+import random
+import uuid
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -22,6 +24,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from feedback.models import FeedbackDay, FeedbackReasonDay, FeedbackResponse
+from feedback.services import feedback_open
 from ideas.models import Comment, Idea, IdeaEvent, IdeaStatus, Vote
 from ideas.services import comment_add, idea_change_status, idea_submit, vote_toggle
 from journeys.models import Journey
@@ -1454,6 +1458,77 @@ def _seed_ideas(*, organisation, people, result):
     _date_ideas(list(ideas.values()), organisation=organisation)
 
 
+# Customers' answers: 90 days on most touchpoints, about two a day each, around the team's
+# rating, except at the check-in desk, where the team says "pleases" and customers do not agree.
+FEEDBACK_DAYS = 90
+FEEDBACK_NOT_ASKED = {"Security fast track", "Compensation letter"}
+FEEDBACK_VERDICT = {"Check-in desk": -1}  # the customers' own centre, where it differs
+FEEDBACK_REASONS = ["Quick", "Friendly staff", "Kept me informed", "Solved my problem"]
+FEEDBACK_COMMENTS = {
+    -2: [
+        "Forty minutes in the queue and only two desks open.",
+        "Nobody told us anything for half an hour.",
+    ],
+    -1: ["Slow, but the agent was polite.", "Had to ask twice before anyone helped."],
+    1: ["Quick and easy, thank you."],
+    2: ["The agent remembered my name from last week. Lovely!", "Best service I've had."],
+}
+
+
+def _seed_feedback(*, journey, people):
+    """Open most touchpoints for feedback and give them 90 days of answers with their daily
+    roll-ups (written together, so the roll-ups equal a count of the answers)."""
+    organisation = journey.organisation
+    actor = _editor(organisation, [people["bob"], people["alice"]])
+    tz = organisation.tzinfo
+    today = timezone.now().astimezone(tz).date()
+    rng = random.Random(f"feedback {journey.name}")
+    answers = []
+    for touchpoint in journey.touchpoints.order_by("stage__position", "position"):
+        if touchpoint.name in FEEDBACK_NOT_ASKED:
+            continue
+        feedback_open(actor=actor, touchpoint=touchpoint, reasons=FEEDBACK_REASONS)
+        centre = FEEDBACK_VERDICT.get(touchpoint.name, touchpoint.rating_current)
+        for days_ago in range(FEEDBACK_DAYS - 1, -1, -1):
+            day = today - timedelta(days=days_ago)
+            for _ in range(rng.choice((0, 1, 1, 2, 2, 3, 4))):
+                face = max(-2, min(2, round(rng.gauss(centre, 0.8))))
+                at = _at(day, rng.randint(7, 20), tz) + timedelta(minutes=rng.randint(0, 59))
+                if at > timezone.now():
+                    at = timezone.now() - timedelta(minutes=rng.randint(1, 50))
+                comments = FEEDBACK_COMMENTS.get(face, [])
+                answers.append(
+                    FeedbackResponse(
+                        organisation=organisation,
+                        touchpoint=touchpoint,
+                        submission_id=uuid.uuid4(),
+                        face=face,
+                        reason=rng.choice(FEEDBACK_REASONS) if rng.random() < 0.4 else "",
+                        comment=rng.choice(comments) if comments and rng.random() < 0.06 else "",
+                        channel=rng.choice(("qr", "qr", "qr", "link", "kiosk")),
+                        language=rng.choice(("en", "en", "sv", "sv", "nb", "fi")),
+                        counted=rng.random() > 0.03,
+                        day=at.astimezone(tz).date(),
+                        created_at=at,
+                    )
+                )
+    FeedbackResponse.objects.bulk_create(answers, batch_size=1000)
+    days, reasons = defaultdict(Counter), Counter()
+    for answer in answers:
+        key = (answer.touchpoint_id, answer.day)
+        days[key][FeedbackDay.FACE_FIELDS[answer.face] if answer.counted else "excluded"] += 1
+        if answer.counted and answer.reason:
+            reasons[(*key, answer.reason)] += 1
+    FeedbackDay.objects.bulk_create(
+        FeedbackDay(organisation=organisation, touchpoint_id=tp, day=day, **counts)
+        for (tp, day), counts in days.items()
+    )
+    FeedbackReasonDay.objects.bulk_create(
+        FeedbackReasonDay(organisation=organisation, touchpoint_id=tp, day=day, reason=r, count=n)
+        for (tp, day, r), n in reasons.items()
+    )
+
+
 @transaction.atomic
 def seed_demo(*, packs=True):
     """Create the Nordic Air demo (once). Safe to run again; returns a `SeedResult`.
@@ -1474,4 +1549,5 @@ def seed_demo(*, packs=True):
     _seed_ideas(organisation=organisation, people=people, result=result)
     for journey in result.journeys_created:  # never a journey that was there already
         _seed_reviews(journey=journey, people=people, result=result, packs=packs)
+        _seed_feedback(journey=journey, people=people)
     return result

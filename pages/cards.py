@@ -2,10 +2,11 @@
 in this process.
 
 A card shows a touchpoint's fields (its `version` changes with every save), its place on the
-board, its open ideas, its owner's name, the viewer's right to edit, and words in the active
-language; the key holds all of these, so a card whose content changed is rendered again and an
-old one is never shown. The CSRF token differs per person and page: a kept card holds a mark
-that is replaced by this page's token. A card showing an unsaved quick edit is never kept.
+board, its open ideas, its owner's name, the customers' answers of the period, the viewer's
+right to edit, and words in the active language; the key holds all of these, so a card whose
+content changed is rendered again and an old one is never shown. The CSRF token differs per
+person and page: a kept card holds a mark that is replaced by this page's token. A card
+showing an unsaved quick edit is never kept.
 The curve is kept by its journey, each point's touchpoint, version and number, the previous
 review's ratings and date, and the language. The keep is bounded (`MAX_CARDS`, least recently
 used out) and per process: nothing to invalidate, nothing shared between workers.
@@ -51,7 +52,15 @@ def _key(tp: BoardTouchpoint, *, org: Organisation, can_edit: bool, count: int) 
         can_edit,
         org.slug,
         translation.get_language(),
+        _customers_key(getattr(tp, "customers", None)),
     )
+
+
+def _customers_key(summary: Any) -> Key:
+    """What a card shows of customers' answers: the counts (the rest follows from them)."""
+    if summary is None:
+        return ()
+    return (tuple(sorted(summary.faces.items())), summary.excluded)
 
 
 def _get(key: Key) -> str | None:

@@ -1,9 +1,14 @@
 """Reads for the screens that show several apps at once: the board (the journey map with each
 touchpoint's open ideas and the review overlay) and the touchpoint page (with its trend)."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from django.utils import timezone
+
+from feedback import selectors as feedback_selectors
+from feedback import services as feedback_services
+from feedback.models import FACES, FeedbackPoint
 from ideas.selectors import with_open_ideas
 from journeys.models import Journey
 from reviews.models import Review
@@ -15,11 +20,15 @@ from touchpoints.selectors import JourneyMap, emotion_curve, journey_map, touchp
 @dataclass
 class Board(JourneyMap):
     open_review: Review | None = None  # the review in progress of this journey, if any
+    # the touchpoints whose customers (with enough answers) rate them a step or more away
+    # from the team's current rating
+    disagreements: list[Touchpoint] = field(default_factory=list)
 
 
 def journey_board(journey: Journey) -> Board:
     """Everything the board shows, in a fixed number of queries whatever the size: the map,
-    each touchpoint's open ideas, the previous review's line on the curve, the open review."""
+    each touchpoint's open ideas, the previous review's line on the curve, the open review,
+    and what customers said in the last PERIOD_DAYS days (`tp.customers`, a Summary)."""
     base = journey_map(journey, touchpoints=with_open_ideas(Touchpoint.objects.all()))
     board = Board(**{f.name: getattr(base, f.name) for f in fields(base)})
     ordered = board.touchpoints
@@ -28,14 +37,34 @@ def journey_board(journey: Journey) -> Board:
         board.curve = emotion_curve(ordered, previous=previous.ratings)
         board.curve.previous_on = previous.held_on
     board.open_review = open_review(journey)
+    start, end = feedback_selectors.period(timezone.localdate(timezone=journey.organisation.tzinfo))
+    customers = feedback_selectors.summaries([tp.pk for tp in ordered], start, end)
+    for tp in ordered:
+        tp.customers = customers[tp.pk]
+    board.disagreements = [tp for tp in ordered if tp.customers.disagrees_with(tp.rating_current)]
     return board
 
 
 def touchpoint_page(touchpoint: Touchpoint) -> dict[str, Any]:
-    """The touchpoint page: its history, its open ideas and its ratings across reviews."""
-    return {
+    """The touchpoint page: its history, its open ideas, its ratings across reviews, and what
+    customers said in the last PERIOD_DAYS days (week by week)."""
+    start, end = feedback_selectors.period(
+        timezone.localdate(timezone=touchpoint.organisation.tzinfo)
+    )
+    page = {
         "touchpoint": touchpoint,
         "history": touchpoint_history(touchpoint),
         "open_ideas": touchpoint.ideas.open().count(),
         "trend": touchpoint_trend(touchpoint),
+        "feedback_point": FeedbackPoint.objects.filter(touchpoint=touchpoint).first(),
+        "customers": feedback_selectors.summaries([touchpoint.pk], start, end)[touchpoint.pk],
+        "customer_weeks": feedback_selectors.weekly(touchpoint.pk, start, end),
+        "feedback_days": feedback_selectors.PERIOD_DAYS,
     }
+    if page["feedback_point"] is not None:
+        page["feedback_addresses"] = feedback_services.addresses(page["feedback_point"])
+    customers = page["customers"]
+    page["face_counts"] = [
+        (value, symbol, word, customers.faces[value]) for value, symbol, word in FACES
+    ]
+    return page
