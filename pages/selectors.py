@@ -40,8 +40,10 @@ def journey_board(journey: Journey) -> Board:
     start, end = feedback_selectors.period(timezone.localdate(timezone=journey.organisation.tzinfo))
     customers = feedback_selectors.summaries([tp.pk for tp in ordered], start, end)
     for tp in ordered:
-        tp.customers = customers[tp.pk]
-    board.disagreements = [tp for tp in ordered if tp.customers.disagrees_with(tp.rating_current)]
+        setattr(tp, "customers", customers[tp.pk])  # noqa: B010  (not a model field)
+    board.disagreements = [
+        tp for tp in ordered if customers[tp.pk].disagrees_with(tp.rating_current)
+    ]
     return board
 
 
