@@ -82,6 +82,18 @@ class Summary:
 EMPTY = Summary(faces=dict.fromkeys(FACES, 0))
 
 
+def customer_means(summaries: dict[UUID, Summary]) -> dict[UUID, float]:
+    """{touchpoint id: the customers' mean on -2..+2} where they gave enough answers: the
+    emotion curve's customers' line."""
+    return {pk: s.mean for pk, s in summaries.items() if s.enough and s.mean is not None}
+
+
+def customer_ratings(summaries: dict[UUID, Summary]) -> dict[UUID, int]:
+    """{touchpoint id: the customers' rating} where they gave enough answers: what the
+    priority list uses instead of the team's rating."""
+    return {pk: s.rating for pk, s in summaries.items() if s.rating is not None}
+
+
 def period(today: date, days: int = PERIOD_DAYS) -> tuple[date, date]:
     """The `days` days up to and including `today`."""
     return today - timedelta(days=days - 1), today
@@ -98,29 +110,34 @@ class Week:
 def weekly(touchpoint_id: UUID, start: date, end: date) -> list[Week]:
     """A touchpoint's answers week by week from `start` (weeks of seven days from it) to
     `end`; one query, over at most one roll-up row per day."""
-    weeks = []
-    counts: dict[int, dict[int, int]] = {}
-    excluded: dict[int, int] = {}
+    return weekly_for([touchpoint_id], start, end)[touchpoint_id]
+
+
+def weekly_for(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UUID, list[Week]]:
+    """{touchpoint id: its weeks} (see weekly) for every id given, in one query."""
+    ids = list(touchpoint_ids)
     columns = {face: FeedbackDay.FACE_FIELDS[face] for face in FACES}
-    for row in FeedbackDay.objects.filter(
-        touchpoint_id=touchpoint_id, day__range=(start, end)
-    ).values("day", "excluded", *columns.values()):
+    count = (end - start).days // 7 + 1
+    counts = {pk: [dict.fromkeys(FACES, 0) for _ in range(count)] for pk in ids}
+    excluded = {pk: [0] * count for pk in ids}
+    for row in FeedbackDay.objects.filter(touchpoint_id__in=ids, day__range=(start, end)).values(
+        "touchpoint_id", "day", "excluded", *columns.values()
+    ):
         index = (row["day"] - start).days // 7
-        faces = counts.setdefault(index, dict.fromkeys(FACES, 0))
+        faces = counts[row["touchpoint_id"]][index]
         for face, name in columns.items():
             faces[face] += row[name]
-        excluded[index] = excluded.get(index, 0) + row["excluded"]
-    for index in range((end - start).days // 7 + 1):
-        weeks.append(
+        excluded[row["touchpoint_id"]][index] += row["excluded"]
+    return {
+        pk: [
             Week(
                 start=start + timedelta(days=7 * index),
-                summary=Summary(
-                    faces=counts.get(index, dict.fromkeys(FACES, 0)),
-                    excluded=excluded.get(index, 0),
-                ),
+                summary=Summary(faces=counts[pk][index], excluded=excluded[pk][index]),
             )
-        )
-    return weeks
+            for index in range(count)
+        ]
+        for pk in ids
+    }
 
 
 def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UUID, Summary]:

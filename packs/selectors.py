@@ -8,7 +8,7 @@ their ratings, the ideas, the actions, and the attendees when the pack is a revi
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypedDict
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback import selectors as feedback_selectors
 from ideas.models import WAITING_STATUSES, Idea, IdeaStatus
 from journeys.models import Journey
 from motmap.models import User
@@ -28,7 +29,14 @@ from reviews.models import (
     ReviewStatus,
 )
 from touchpoints.models import Touchpoint
-from touchpoints.selectors import EmotionCurve, JourneyMap, emotion_curve, journey_map, priorities
+from touchpoints.selectors import (
+    EmotionCurve,
+    JourneyMap,
+    add_customers,
+    emotion_curve,
+    journey_map,
+    priorities,
+)
 
 TREND_REVIEWS = 4
 # Beyond this many characters of text a touchpoint's texts are printed one under the other, at
@@ -131,6 +139,11 @@ class JourneyPack:
     accepted_count: int = 0
     waiting_count: int = 0
     actions: list[Action] = field(default_factory=list)
+    # customers' answers: the PERIOD_DAYS days to the pack's end (each touchpoint's
+    # `customers` and `customer_weeks`), and where they disagree with the team's rating
+    customers_from: date | None = None
+    customers_to: date | None = None
+    disagreements: list[Touchpoint] = field(default_factory=list)
 
     @property
     def touchpoints(self) -> list[PackTouchpoint]:
@@ -170,8 +183,9 @@ def gather_journey_pack(
     given in it; a review in progress gets the pack since the last completed review, with its
     attendees on the cover (the pack printed for the meeting).
 
-    Queries: 2 for the board, 1 reviews, 1 ratings, 1 ideas, 1 actions, 1 decisions, (+1
-    attendees of a review): the same for any number of touchpoints, ideas or actions.
+    Queries: 2 for the board, 1 reviews, 1 ratings, 3 customers' answers, 1 ideas, 1 actions,
+    1 decisions, (+1 attendees of a review): the same for any number of touchpoints, ideas,
+    actions or answers.
     """
     now = now or timezone.now()
     board = journey_map(journey)
@@ -225,6 +239,7 @@ def gather_journey_pack(
         if tp.previous_rating is not None and tp.previous_rating != tp.rating_current:
             move = RatingMove(tp, tp.previous_rating, tp.rating_current)
             (pack.moved_up if move.steps > 0 else pack.moved_down).append(move)
+    _attach_customers(pack, journey, period)
     pack.moved_up.sort(key=lambda m: -m.steps)
     pack.moved_down.sort(key=lambda m: m.steps)
     pack.previous_points = _previous_points(board.curve, ordered) if baseline else []
@@ -235,6 +250,27 @@ def gather_journey_pack(
     if review is not None:
         pack.attendees = list(review.attendees.order_by("full_name", "email"))
     return pack
+
+
+def _attach_customers(pack: JourneyPack, journey: Journey, period: Period) -> None:
+    """Customers' answers of the days to the pack's end, beside the team's rating (which, in a
+    review's pack, is the one given in it); the priorities use the customers' rating where
+    they gave enough answers. Three queries."""
+    end = timezone.localdate(period.end, journey.organisation.tzinfo)
+    start, end = feedback_selectors.period(end)
+    ids = [tp.pk for tp in pack.touchpoints]
+    summaries = feedback_selectors.summaries(ids, start, end)
+    weeks = feedback_selectors.weekly_for(ids, start, end)
+    for tp in pack.touchpoints:
+        tp.customers, tp.customer_weeks = summaries[tp.pk], weeks[tp.pk]
+    pack.customers_from, pack.customers_to = start, end
+    pack.disagreements = [
+        tp for tp in pack.touchpoints if summaries[tp.pk].disagrees_with(tp.rating_current)
+    ]
+    pack.board.priorities = priorities(
+        pack.touchpoints, customer_ratings=feedback_selectors.customer_ratings(summaries)
+    )
+    add_customers(pack.board.curve, feedback_selectors.customer_means(summaries))
 
 
 def _rating(ratings: Ratings, review: Review, touchpoint: Touchpoint) -> int | None:

@@ -8,8 +8,9 @@ content changed is rendered again and an old one is never shown. The CSRF token 
 person and page: a kept card holds a mark that is replaced by this page's token. A card
 showing an unsaved quick edit is never kept.
 The curve is kept by its journey, each point's touchpoint, version and number, the previous
-review's ratings and date, and the language. The keep is bounded (`MAX_CARDS`, least recently
-used out) and per process: nothing to invalidate, nothing shared between workers.
+review's ratings and date, the customers' means, and the language. The keep is bounded
+(`MAX_CARDS`, least recently used out) and per process: nothing to invalidate, nothing shared
+between workers.
 """
 
 import threading
@@ -128,6 +129,7 @@ def render_curve(request: OrgRequest, board: JourneyMap) -> SafeString:
         translation.get_language(),
         tuple((p.touchpoint.pk, p.touchpoint.version, p.touchpoint.number) for p in curve.points),
         tuple(p.previous for p in curve.points),
+        tuple(p.customers for p in curve.points),
         curve.previous_on,
     )
     html = _get(key)

@@ -9,12 +9,20 @@ from django.utils import timezone
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import FACES, FeedbackPoint
+from feedback.selectors import customer_means, customer_ratings
 from ideas.selectors import with_open_ideas
 from journeys.models import Journey
 from reviews.models import Review
 from reviews.selectors import open_review, previous_review_ratings, touchpoint_trend
 from touchpoints.models import Touchpoint
-from touchpoints.selectors import JourneyMap, emotion_curve, journey_map, touchpoint_history
+from touchpoints.selectors import (
+    JourneyMap,
+    add_customers,
+    emotion_curve,
+    journey_map,
+    priorities,
+    touchpoint_history,
+)
 
 
 @dataclass
@@ -44,6 +52,8 @@ def journey_board(journey: Journey) -> Board:
     board.disagreements = [
         tp for tp in ordered if customers[tp.pk].disagrees_with(tp.rating_current)
     ]
+    board.priorities = priorities(ordered, customer_ratings=customer_ratings(customers))
+    add_customers(board.curve, customer_means(customers))
     return board
 
 

@@ -8,7 +8,9 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
+from feedback import selectors as feedback_selectors
 from ideas.models import WAITING_STATUSES, Idea
 from journeys.models import Journey
 from motmap.models import Organisation
@@ -43,6 +45,10 @@ class ReviewPage:
     actions_without_touchpoint: list[Action]
     trends: Trends
     decisions_without_touchpoint: list[ReviewDecision] = field(default_factory=list)
+    # the days whose customers' answers each row shows (`row.customers`): since the review
+    # before this one (else the last PERIOD_DAYS days) to the meeting
+    customers_from: date | None = None
+    customers_to: date | None = None
 
     @property
     def progress(self) -> Progress:
@@ -106,6 +112,11 @@ def review_page(review: Review) -> ReviewPage:
         row.spark = [rating for _day, rating in row.trend]
         if row.touchpoint and not review.is_completed:
             row.spark.append(row.touchpoint.rating_current)
+    start, end = _customers_period(review, trends)
+    customers = feedback_selectors.summaries(touchpoint_ids, start, end)
+    for row in rows:
+        summary = customers.get(row.touchpoint_id) if row.touchpoint_id else None
+        setattr(row, "customers", summary)  # noqa: B010  (not a model field)
     return ReviewPage(
         review=review,
         stages=stages,
@@ -113,7 +124,22 @@ def review_page(review: Review) -> ReviewPage:
         actions_without_touchpoint=loose,
         trends=trends,
         decisions_without_touchpoint=[d for ds in decisions.values() for d in ds],
+        customers_from=start,
+        customers_to=end,
     )
+
+
+def _customers_period(review: Review, trends: Trends) -> tuple[date, date]:
+    """The days of customers' answers a meeting looks at: from the day after the review
+    before it (read from the trends, no query) to the meeting's day (its completion's, once
+    completed; today while it is open), at most a year back."""
+    tz = review.organisation.tzinfo
+    end = timezone.localdate(review.completed_at, tz) if review.completed_at else None
+    end = end or timezone.localdate(timezone=tz)
+    earlier = [held for trend in trends.values() for held, _ in trend if held < review.held_on]
+    if earlier:
+        return max(max(earlier) + timedelta(days=1), end - timedelta(days=365)), end
+    return feedback_selectors.period(end)
 
 
 def rating_trends(journey: Journey, touchpoint_ids: Iterable[UUID] | None = None) -> Trends:

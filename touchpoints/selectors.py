@@ -89,6 +89,8 @@ class CurvePoint:
     touchpoint: Touchpoint
     previous: int | None = None  # the rating given in the previous completed review
     y_previous: float | None = None
+    customers: float | None = None  # the customers' mean rating, where a layer above gave one
+    y_customers: float | None = None
 
 
 @dataclass
@@ -121,6 +123,22 @@ class EmotionCurve:
     @property
     def has_previous(self) -> bool:
         return any(p.y_previous is not None for p in self.points)
+
+    @property
+    def customers_polylines(self) -> list[str]:
+        """The customers' line, one polyline per run of touchpoints that have their rating
+        (a gap where customers gave too few answers)."""
+        runs: list[list[CurvePoint]] = [[]]
+        for p in self.points:
+            if p.y_customers is None:
+                runs.append([])
+            else:
+                runs[-1].append(p)
+        return [" ".join(f"{p.x:.1f},{p.y_customers:.1f}" for p in run) for run in runs if run]
+
+    @property
+    def has_customers(self) -> bool:
+        return any(p.y_customers is not None for p in self.points)
 
     @property
     def plot_right(self) -> int:
@@ -176,6 +194,15 @@ def emotion_curve(
     )
 
 
+def add_customers(curve: EmotionCurve, means: Mapping[UUID, float]) -> None:
+    """Draw the customers' line: `means` is {touchpoint id: customers' mean rating, -2..+2}
+    where they gave enough answers (from the layer above)."""
+    for p in curve.points:
+        mean = means.get(p.touchpoint.pk)
+        p.customers = mean
+        p.y_customers = None if mean is None else curve.top + (2 - mean) * curve.step
+
+
 @dataclass
 class JourneyMap:
     """A journey's stages and touchpoints in customer order (numbered as on the board), its
@@ -187,13 +214,45 @@ class JourneyMap:
     curve: EmotionCurve
     moments_per_day: int
     seconds_per_customer: int
-    priorities: list[Touchpoint]
+    priorities: list["Priority"]
 
 
-def priorities(touchpoints: Iterable[Touchpoint], count: int = PRIORITY_COUNT) -> list[Touchpoint]:
-    """The touchpoints where volume x gap (target - current) is largest."""
-    ranked = [tp for tp in touchpoints if tp.priority > 0]
-    ranked.sort(key=lambda tp: (-tp.priority, tp.name))
+@dataclass(frozen=True)
+class Priority:
+    """A touchpoint in the priority list: its volume x gap, and whose rating the gap is from
+    (the customers', where a layer above gave one, or the team's)."""
+
+    touchpoint: Touchpoint
+    gap: int
+    by_customers: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.touchpoint.name
+
+    @property
+    def priority(self) -> int:
+        return self.touchpoint.contacts_per_day * self.gap
+
+
+def priorities(
+    touchpoints: Iterable[Touchpoint],
+    count: int = PRIORITY_COUNT,
+    *,
+    customer_ratings: Mapping[Any, int] | None = None,
+) -> list[Priority]:
+    """The touchpoints where volume x gap (target - rating) is largest. The rating is the
+    customers' where `customer_ratings` ({touchpoint id: rating}) has one (enough answers),
+    else the team's current rating."""
+    customer_ratings = customer_ratings or {}
+    ranked = []
+    for tp in touchpoints:
+        customers = customer_ratings.get(tp.pk)
+        rating = tp.rating_current if customers is None else customers
+        row = Priority(tp, max(tp.rating_target - rating, 0), by_customers=customers is not None)
+        if row.priority > 0:
+            ranked.append(row)
+    ranked.sort(key=lambda row: (-row.priority, row.name))
     return ranked[:count]
 
 

@@ -47,7 +47,8 @@ def test_priorities_keep_the_top_five_and_skip_moments_at_target(db):
     ]
     TouchpointFactory(stage=stage, contacts_per_day=10**6, rating_current=2, rating_target=2)
     top = priorities(journey_board(stage.journey).touchpoints)
-    assert top == list(reversed(tps))[:5]
+    assert [row.touchpoint for row in top] == list(reversed(tps))[:5]
+    assert not any(row.by_customers for row in top)
 
 
 def test_emotion_curve_points_follow_ratings(journey):
