@@ -1,14 +1,17 @@
 """The settings of a touchpoint's feedback: its question, the reasons offered after the tap,
 the kiosk's pause, and the question and reasons in the other languages customers are asked in."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from motmap.fields import max_length
 from motmap.forms import Form
 from motmap.models import Language
+from touchpoints.models import Touchpoint
 
-from .models import FeedbackPoint
+from .models import FACES, FeedbackPoint, FeedbackResponse
 from .services import KIOSK_PAUSE_MAX_SECONDS, reasons_suggested
 
 
@@ -102,4 +105,46 @@ class FeedbackSettingsForm(Form):
             "reasons": _lines(data["reasons"]),
             "kiosk_pause_seconds": data["kiosk_pause_seconds"],
             "translations": translations,
+        }
+
+
+class CommentFilterForm(Form):
+    """The comments feed's filters (a GET form): journey, touchpoint, face, reason, unread."""
+
+    journey = forms.ChoiceField(label=_("Journey"), required=False)
+    touchpoint = forms.ChoiceField(label=_("Touchpoint"), required=False)
+    face = forms.ChoiceField(label=_("Face"), required=False)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=max_length(FeedbackResponse, "reason")
+    )
+    unread = forms.BooleanField(label=_("Not read yet"), required=False)
+
+    def __init__(self, data=None, *, organisation, **kwargs):
+        super().__init__(data, **kwargs)
+        touchpoints = list(
+            Touchpoint.objects.for_org(organisation)
+            .select_related("journey")
+            .order_by("journey__name", "stage__position", "position")
+        )
+        journeys = {tp.journey_id: tp.journey.name for tp in touchpoints}
+        everything = [("", _("All"))]
+        self.fields["journey"].choices = everything + [(str(k), v) for k, v in journeys.items()]
+        self.fields["touchpoint"].choices = everything + [
+            (str(tp.pk), f"{tp.journey.name} › {tp.name}") for tp in touchpoints
+        ]
+        self.fields["face"].choices = everything + [
+            (str(value), f"{symbol} {word}") for value, symbol, word in FACES
+        ]
+
+    def filters(self) -> dict:
+        """The service's filters of a valid form (an invalid one filters nothing)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "journey": uuid.UUID(data["journey"]) if data["journey"] else None,
+            "touchpoint": uuid.UUID(data["touchpoint"]) if data["touchpoint"] else None,
+            "face": int(data["face"]) if data["face"] else None,
+            "reason": data["reason"],
+            "unread": data["unread"],
         }

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ideas.models import Idea
 from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
 from touchpoints.models import RATING_SYMBOLS, Rating, Touchpoint
 
@@ -95,6 +96,10 @@ class FeedbackResponse(UUIDModel):
     respondent = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     comment_read_at = models.DateTimeField(null=True, blank=True)
+    # The idea a manager made of the comment (the action made of it points here instead).
+    idea = models.ForeignKey(
+        Idea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = OrgScopedQuerySet.as_manager()
 

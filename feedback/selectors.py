@@ -11,9 +11,11 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
-from .models import FeedbackDay, FeedbackReasonDay
+from motmap.models import Organisation
+
+from .models import FeedbackDay, FeedbackReasonDay, FeedbackResponse
 
 FACES = (-2, -1, 0, 1, 2)
 PERIOD_DAYS = 90  # what the touchpoint page, the board and the pack show
@@ -172,3 +174,33 @@ def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UU
             reasons=reasons.get(touchpoint_id, []),
         )
     return result
+
+
+def comments(
+    organisation: Organisation,
+    *,
+    journey: UUID | None = None,
+    touchpoint: UUID | None = None,
+    face: int | None = None,
+    reason: str = "",
+    unread: bool = False,
+) -> QuerySet[FeedbackResponse]:
+    """Customers' comments of an organisation, newest first, with their touchpoint and the
+    idea made of them; narrowed by journey, touchpoint, face, reason or not yet read."""
+    answers = (
+        FeedbackResponse.objects.for_org(organisation)
+        .exclude(comment="")
+        .select_related("touchpoint__journey", "touchpoint__stage", "idea")
+        .order_by("-created_at")
+    )
+    if journey is not None:
+        answers = answers.filter(touchpoint__journey_id=journey)
+    if touchpoint is not None:
+        answers = answers.filter(touchpoint_id=touchpoint)
+    if face is not None:
+        answers = answers.filter(face=face)
+    if reason:
+        answers = answers.filter(reason=reason)
+    if unread:
+        answers = answers.filter(comment_read_at__isnull=True)
+    return answers

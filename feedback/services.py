@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from ideas.models import Idea
+from ideas.services import idea_submit
 from motmap.bulk import add_counts
 from motmap.fields import require_known
 from motmap.models import Language, User
@@ -458,6 +460,58 @@ def _add_to_day(response: FeedbackResponse) -> None:
             {"count": 1},
             organisation=response.organisation_id,
         )
+
+
+# --- comments: read, made into an idea, forgotten after the retention period ----------------
+
+
+def comment_mark_read(*, actor: User, response: FeedbackResponse) -> FeedbackResponse:
+    """Mark a customer's comment read (managers and owners)."""
+    require_editor(actor, response.organisation)
+    if response.comment_read_at is None:
+        response.comment_read_at = timezone.now()
+        response.save(update_fields=["comment_read_at"])
+    return response
+
+
+@transaction.atomic
+def comment_to_idea(*, actor: User, response: FeedbackResponse) -> Idea:
+    """Make an idea of a customer's comment, for the touchpoint it was left at: no author, shown
+    as from a customer; the comment is marked read. Made once: again, it is the same idea."""
+    require_editor(actor, response.organisation)
+    response = (
+        FeedbackResponse.objects.select_for_update()
+        .select_related("touchpoint")
+        .get(pk=response.pk)
+    )
+    if response.idea_id is not None and response.idea is not None:
+        return response.idea
+    if not response.comment:
+        raise ValidationError(_("This answer has no comment (any more) to make an idea of."))
+    title = response.comment if len(response.comment) <= 60 else response.comment[:59] + "…"
+    idea, _created = idea_submit(
+        actor=actor,
+        touchpoint=response.touchpoint,
+        title=title,
+        today=response.comment,
+        proposal=_("A customer said this at the moment. What would make it a wow?"),
+        from_customer=True,
+    )
+    response.idea = idea
+    response.comment_read_at = response.comment_read_at or timezone.now()
+    response.save(update_fields=["idea", "comment_read_at"])
+    return idea
+
+
+def forget_comments(*, now: datetime | None = None) -> int:
+    """Delete the text of comments older than FEEDBACK_COMMENT_DAYS (a beat task); the answer,
+    its face and reason, and the roll-ups stay. Returns how many comments were deleted."""
+    before = (now or timezone.now()) - timedelta(days=settings.FEEDBACK_COMMENT_DAYS)
+    return (
+        FeedbackResponse.objects.filter(created_at__lt=before)
+        .exclude(comment="")
+        .update(comment="")
+    )
 
 
 def reasons_suggested() -> Sequence[str]:

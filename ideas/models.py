@@ -63,6 +63,8 @@ class Idea(UUIDModel):
     today = models.TextField(_("what happens today"), max_length=TEXT_MAX)
     proposal = models.TextField(_("your wow idea"), max_length=TEXT_MAX)
     habits = models.JSONField(_("habits"), default=list, blank=True)
+    # Made by a manager from a customer's comment at the moment (it has no author).
+    from_customer = models.BooleanField(_("from a customer"), default=False)
     status = models.CharField(
         _("status"), max_length=16, choices=IdeaStatus.choices, default=IdeaStatus.NEW
     )

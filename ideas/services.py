@@ -146,8 +146,11 @@ def idea_submit(
     habits: Iterable[str] | None = (),
     anonymous: bool = False,
     submission_token: uuid.UUID | None = None,
+    from_customer: bool = False,
 ) -> tuple[Idea, bool]:
-    """Submit an idea. Returns (idea, created); a resent form (same token) creates nothing."""
+    """Submit an idea. Returns (idea, created); a resent form (same token) creates nothing.
+    `from_customer`: made from a customer's comment (no author, shown as from a customer)."""
+    anonymous = anonymous or from_customer
     org = touchpoint.organisation
     require_role(actor, org)
     if submission_token is not None:
@@ -173,6 +176,7 @@ def idea_submit(
                 proposal=proposal,
                 habits=habits,
                 submission_token=submission_token,
+                from_customer=from_customer,
             )
     except IntegrityError:  # the same form sent twice at the same moment
         existing = _idea_for_token(submission_token, org) if submission_token else None

@@ -341,6 +341,9 @@ FEEDBACK_MIN_ANSWERS = env.int("FEEDBACK_MIN_ANSWERS", default=30)
 FEEDBACK_REPEAT_MINUTES = env.int("FEEDBACK_REPEAT_MINUTES", default=10)
 # Posts from one address per minute on the public feedback page before it answers 429.
 FEEDBACK_POSTS_PER_MINUTE = env.int("FEEDBACK_POSTS_PER_MINUTE", default=30)
+# Customers' comments are kept this many days, then their text is deleted by a beat task (the
+# counts and roll-ups stay).
+FEEDBACK_COMMENT_DAYS = env.int("FEEDBACK_COMMENT_DAYS", default=365)
 
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything the on-commit task did not send (broker down, worker died) goes now.
@@ -362,6 +365,11 @@ CELERY_BEAT_SCHEDULE = {
     "forget-feedback-respondents": {
         "task": "feedback.tasks.forget_feedback_respondents",
         "schedule": 15 * 60.0,
+    },
+    # Customers' comments older than FEEDBACK_COMMENT_DAYS lose their text.
+    "forget-feedback-comments": {
+        "task": "feedback.tasks.forget_feedback_comments",
+        "schedule": 60 * 60.0,
     },
     # Webhook deliveries due (first attempts the broker missed, and retries).
     "send-due-webhooks": {

@@ -50,6 +50,22 @@ urlpatterns = [
         views.touchpoint_quick_edit,
         name="touchpoint_quick_edit",
     ),
+    path(f"{ORG}feedback/comments/", views.feedback_comments, name="feedback_comments"),
+    path(
+        f"{ORG}feedback/comments/<uuid:response_id>/read/",
+        views.feedback_comment_read,
+        name="feedback_comment_read",
+    ),
+    path(
+        f"{ORG}feedback/comments/<uuid:response_id>/idea/",
+        views.feedback_comment_idea,
+        name="feedback_comment_idea",
+    ),
+    path(
+        f"{ORG}feedback/comments/<uuid:response_id>/action/",
+        views.feedback_comment_action,
+        name="feedback_comment_action",
+    ),
     path(f"{ORG}touchpoints/", include("touchpoints.urls")),
     path(f"{ORG}touchpoints/<uuid:touchpoint_id>/feedback/", include(feedback_touchpoint_urls)),
     path(f"{ORG}ideas/", include("ideas.urls")),

@@ -1,20 +1,29 @@
 """Screens that put several apps together: the organisation home, the journey board (with its
-quick edit, which answers with the board) and the touchpoint page. Each app's own screens are
+quick edit, which answers with the board), the touchpoint page and customers' comments (which
+become ideas or actions). Each app's own screens are
 in its `views.py`; these sit above all of them."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from feedback import selectors as feedback_selectors
+from feedback import services as feedback_services
+from feedback.forms import CommentFilterForm
+from feedback.models import FACES, FeedbackResponse
 from ideas.selectors import waiting_for_decision
 from journeys.models import Journey
 from journeys.selectors import journeys_with_figures
 from journeys.views import is_script_request
 from motmap.forms import add_service_errors
 from motmap.tenancy import ensure_editor, get_for_org, org_view
+from reviews import services as review_services
+from reviews.models import Action
 from touchpoints import services as touchpoint_services
 from touchpoints.forms import RATING_CHOICES, TouchpointQuickEditForm
 from touchpoints.models import Touchpoint
@@ -140,3 +149,94 @@ def touchpoint_quick_edit(request, touchpoint_id):
         )
     status = 409 if quick["conflict"] is not None and not is_script_request(request) else 200
     return render_board(request, touchpoint.journey, quick=quick, status=status)
+
+
+# --- customers' comments: the feed, and what managers do with one -----------------------------
+
+COMMENTS_PER_PAGE = 30
+
+
+@require_safe
+@org_view
+def feedback_comments(request):
+    """Customers' comments, newest first, filtered by journey, touchpoint, face, reason or not
+    yet read; each can be marked read or made into an idea or an action (managers)."""
+    form = CommentFilterForm(request.GET or None, organisation=request.org)
+    answers = feedback_selectors.comments(request.org, **form.filters())
+    page = Paginator(answers, COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    made = {
+        action.from_comment_id: action
+        for action in Action.objects.filter(from_comment__in=[a.pk for a in page])
+    }
+    faces = {value: (symbol, word) for value, symbol, word in FACES}
+    for answer in page:
+        answer.action = made.get(answer.pk)
+        answer.face_symbol, answer.face_word = faces[answer.face]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "feedback/comments.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "kept_days": settings.FEEDBACK_COMMENT_DAYS,
+        },
+    )
+
+
+def _comment(request, response_id):
+    return get_for_org(
+        FeedbackResponse.objects.select_related("touchpoint"), request.org, pk=response_id
+    )
+
+
+def _back_to_comments(request):
+    back = request.POST.get("back", "")
+    url = reverse("feedback_comments", args=[request.org.slug])
+    return redirect(f"{url}?{back}" if back and len(back) < 500 and "\n" not in back else url)
+
+
+@require_POST
+@org_view
+def feedback_comment_read(request, response_id):
+    ensure_editor(request)
+    feedback_services.comment_mark_read(actor=request.user, response=_comment(request, response_id))
+    return _back_to_comments(request)
+
+
+@require_POST
+@org_view
+def feedback_comment_idea(request, response_id):
+    ensure_editor(request)
+    try:
+        idea = feedback_services.comment_to_idea(
+            actor=request.user, response=_comment(request, response_id)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back_to_comments(request)
+    messages.success(
+        request,
+        _("Idea #%(number)s made from the customer's comment.") % {"number": idea.number},
+    )
+    return redirect("idea_detail", org_slug=request.org.slug, idea_id=idea.pk)
+
+
+@require_POST
+@org_view
+def feedback_comment_action(request, response_id):
+    ensure_editor(request)
+    try:
+        action = review_services.action_from_comment(
+            actor=request.user, response=_comment(request, response_id)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back_to_comments(request)
+    messages.success(
+        request,
+        _("Action made from the customer's comment: give it an owner and a date if need be."),
+    )
+    return redirect("action_edit", org_slug=request.org.slug, action_id=action.pk)

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from feedback.models import FeedbackResponse
 from ideas.models import Idea, IdeaStatus
 from journeys.models import Journey
 from motmap.models import Organisation, OrgScopedQuerySet, UUIDModel
@@ -166,6 +167,10 @@ class Action(UUIDModel):
     )
     touchpoint = models.ForeignKey(
         Touchpoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    # The customer's comment the action was made from, if any.
+    from_comment = models.ForeignKey(
+        FeedbackResponse, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
     )
     title = models.CharField(_("what"), max_length=300)
     owner = models.ForeignKey(

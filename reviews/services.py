@@ -6,7 +6,7 @@ leaves nothing changed (the whole service is one transaction).
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from feedback.models import FeedbackResponse
 from ideas.models import Idea
 from ideas.services import idea_change_status
 from journeys import schedule
@@ -433,6 +434,46 @@ def action_create(
         created_by=actor,
     )
     reschedule_action(action)
+    return action
+
+
+COMMENT_ACTION_DAYS = 14  # an action made from a customer's comment is due in two weeks
+
+
+@transaction.atomic
+def action_from_comment(*, actor: User, response: FeedbackResponse) -> Action:
+    """Make an action of a customer's comment, on its touchpoint's journey: owned by the
+    touchpoint's owner, due in COMMENT_ACTION_DAYS; the comment is marked read. Made once:
+    again, it is the same action."""
+    require_editor(actor, response.organisation)
+    response = (
+        FeedbackResponse.objects.select_for_update()
+        .select_related("touchpoint__journey__organisation", "touchpoint__owner")
+        .get(pk=response.pk)
+    )
+    existing = Action.objects.filter(from_comment=response).first()
+    if existing is not None:
+        return existing
+    if not response.comment:
+        raise ValidationError(_("This answer has no comment (any more) to make an action of."))
+    touchpoint = response.touchpoint
+    limit = max_length(Action, "title")
+    title = _("Customer: “%(comment)s”") % {"comment": response.comment}
+    if len(title) > limit:
+        title = title[: limit - 2] + "…”"
+    action = action_create(
+        actor=actor,
+        title=title,
+        owner=touchpoint.owner,
+        due_on=local_today(touchpoint.organisation) + timedelta(days=COMMENT_ACTION_DAYS),
+        journey=touchpoint.journey,
+        touchpoint=touchpoint,
+    )
+    action.from_comment = response
+    action.save(update_fields=["from_comment"])
+    if response.comment_read_at is None:
+        response.comment_read_at = timezone.now()
+        response.save(update_fields=["comment_read_at"])
     return action
 
 

@@ -6,6 +6,7 @@ another organisation and must never see anything of Nordic Air.
 
 import os
 import socket
+import uuid
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -370,6 +371,13 @@ def _page_world():
     feedback_point = feedback_services.feedback_open(
         actor=bob, touchpoint=tp, reasons=["Quick", "Friendly staff"]
     )
+    customer_comment = feedback_services.response_record(
+        point=feedback_point,
+        submission_id=uuid.uuid4(),
+        face=-2,
+        respondent="a customer",
+        comment="The queue took forty minutes.",
+    )[0]
     carol_membership = Membership.objects.get(user=carol)
     feed = notification_calendar.calendar_feed_create(actor=carol, membership=carol_membership)
     pack = StoredPack.objects.create(
@@ -425,6 +433,7 @@ def _page_world():
         "calendar_token": feed.token,
         "feedback_code": feedback_services.public_code(feedback_point),
         "kiosk_code": feedback_services.kiosk_code(feedback_point),
+        "response_id": customer_comment.pk,
         "users": {name: user.pk for name, user in people.items()},
         "sessions": sessions,
     }

@@ -109,6 +109,7 @@ FIELDS = [
     "step",
     "via",
     "lang",
+    "unread",
     "question",
     "reasons",
     "kiosk_pause_seconds",
@@ -154,6 +155,9 @@ FORM_ON = {
     "webhook_disable": "webhook_detail",
     "webhook_rotate_secret": "webhook_detail",
     "webhook_delivery_replay": "webhook_delivery",
+    "feedback_comment_read": "feedback_comments",
+    "feedback_comment_idea": "feedback_comments",
+    "feedback_comment_action": "feedback_comments",
     "feedback_close": "touchpoint_detail",
     "feedback_reopen": "touchpoint_detail",
 }
@@ -178,6 +182,7 @@ QUERY = {
     "login": ["next"],
     "feedback_respond": ["via", "lang"],
     "feedback_kiosk": ["lang"],
+    "feedback_comments": ["page"],
 }
 # A PDF made anew on each request (a second or more), and no form on it: the permission matrix
 # fetches it, and its options are swept on journey_pack.

@@ -141,6 +141,11 @@ ACCESS = {
     "feedback_qr_svg": (MEMBER, NOT_ALLOWED),
     "feedback_qr_png": (MEMBER, NOT_ALLOWED),
     "feedback_card": (MEMBER, NOT_ALLOWED),
+    # Customers' comments: every member reads them; managers make ideas and actions of them.
+    "feedback_comments": (MEMBER, NOT_ALLOWED),
+    "feedback_comment_read": (NOT_ALLOWED, EDITOR),
+    "feedback_comment_idea": (NOT_ALLOWED, EDITOR),
+    "feedback_comment_action": (NOT_ALLOWED, EDITOR),
 }
 # Pages that show the organisation's name to whoever holds the link, by design (the link is the
 # secret): invitations, one-click unsubscribe, the private calendar feed.
