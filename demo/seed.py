@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.models import FeedbackDay, FeedbackReasonDay, FeedbackResponse
-from feedback.services import feedback_open
+from feedback.services import feedback_open, response_record
 from ideas.models import Comment, Idea, IdeaEvent, IdeaStatus, Vote
 from ideas.services import comment_add, idea_change_status, idea_submit, vote_toggle
 from journeys.models import Journey
@@ -1463,6 +1463,8 @@ def _seed_ideas(*, organisation, people, result):
 FEEDBACK_DAYS = 90
 FEEDBACK_NOT_ASKED = {"Security fast track", "Compensation letter"}
 FEEDBACK_VERDICT = {"Check-in desk": -1}  # the customers' own centre, where it differs
+FEEDBACK_ALERT_AT = "Waiting at baggage claim"
+FEEDBACK_ALERT_COMMENT = "Twenty-five minutes at an empty belt and nobody told us anything."
 FEEDBACK_REASONS = ["Quick", "Friendly staff", "Kept me informed", "Solved my problem"]
 FEEDBACK_COMMENTS = {
     -2: [
@@ -1527,6 +1529,18 @@ def _seed_feedback(*, journey, people):
         FeedbackReasonDay(organisation=organisation, touchpoint_id=tp, day=day, reason=r, count=n)
         for (tp, day, r), n in reasons.items()
     )
+    # One recent alert: a "very bad" answer with a comment, through the service (which tells the
+    # touchpoint's owner and sends the webhook).
+    alerted = journey.touchpoints.filter(name=FEEDBACK_ALERT_AT).first()
+    if alerted is not None:
+        response_record(
+            point=alerted.feedback_point,
+            submission_id=uuid.uuid4(),
+            face=-2,
+            comment=FEEDBACK_ALERT_COMMENT,
+            respondent="demo",
+            now=timezone.now() - timedelta(minutes=40),
+        )
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from motmap.models import Language
 from touchpoints.models import Touchpoint
 
 from .models import FACES, FeedbackPoint, FeedbackResponse
-from .services import KIOSK_PAUSE_MAX_SECONDS, reasons_suggested
+from .services import ALERT_ANSWERS_RANGE, KIOSK_PAUSE_MAX_SECONDS, reasons_suggested
 
 
 def _lines(text: str) -> list[str]:
@@ -46,14 +46,49 @@ class FeedbackSettingsForm(Form):
         },
     )
 
+    alert_answers = forms.IntegerField(
+        label=_("Alert: over the last … answers"),
+        required=False,
+        min_value=ALERT_ANSWERS_RANGE[0],
+        max_value=ALERT_ANSWERS_RANGE[1],
+        initial=10,
+        error_messages={
+            key: _("Choose from %(low)s to %(high)s answers.")
+            % {"low": ALERT_ANSWERS_RANGE[0], "high": ALERT_ANSWERS_RANGE[1]}
+            for key in ("invalid", "min_value", "max_value")
+        },
+    )
+    alert_share_percent = forms.IntegerField(
+        label=_("Alert: when this share of them are “bad” or “very bad”, percent"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        initial=40,
+        help_text=_(
+            "The touchpoint's owner is told (and a feedback.alert webhook sent) once, and again "
+            "only after the answers have recovered. A comment with “very bad” alerts too."
+        ),
+        error_messages={
+            key: _("Choose a share from 1 to 100 percent.")
+            for key in ("invalid", "min_value", "max_value")
+        },
+    )
+
     def __init__(self, data=None, *, point, touchpoint, **kwargs):
         organisation = touchpoint.organisation
-        initial = {"kiosk_pause_seconds": 3, "reasons": "\n".join(reasons_suggested()[:4])}
+        initial = {
+            "kiosk_pause_seconds": 3,
+            "reasons": "\n".join(reasons_suggested()[:4]),
+            "alert_answers": 10,
+            "alert_share_percent": 40,
+        }
         if point is not None:
             initial = {
                 "question": point.question,
                 "reasons": "\n".join(point.reasons),
                 "kiosk_pause_seconds": point.kiosk_pause_seconds,
+                "alert_answers": point.alert_answers,
+                "alert_share_percent": point.alert_share_percent,
             }
             for language, texts in point.translations.items():
                 initial[f"question_{language}"] = texts.get("question", "")
@@ -82,7 +117,16 @@ class FeedbackSettingsForm(Form):
             )
 
     def own_fields(self):
-        return [self[name] for name in ("question", "reasons", "kiosk_pause_seconds")]
+        return [
+            self[name]
+            for name in (
+                "question",
+                "reasons",
+                "kiosk_pause_seconds",
+                "alert_answers",
+                "alert_share_percent",
+            )
+        ]
 
     def language_fields(self):
         return [
@@ -104,6 +148,10 @@ class FeedbackSettingsForm(Form):
             "question": data["question"],
             "reasons": _lines(data["reasons"]),
             "kiosk_pause_seconds": data["kiosk_pause_seconds"],
+            # empty: as it was (or the default)
+            "alert_answers": data["alert_answers"] or self.initial["alert_answers"],
+            "alert_share_percent": data["alert_share_percent"]
+            or self.initial["alert_share_percent"],
             "translations": translations,
         }
 

@@ -65,6 +65,15 @@ class FeedbackPoint(UUIDModel):
     translations = models.JSONField(_("translations"), default=dict, blank=True)
     token = models.CharField(max_length=32, unique=True, editable=False)
     kiosk_pause_seconds = models.PositiveSmallIntegerField(_("kiosk pause, seconds"), default=3)
+    # Alerts: when the last `alert_answers` answers hold `alert_share_percent` or more of the
+    # two bottom faces, or a comment comes with the bottom face. Each rule alerts once, then
+    # again only after it has recovered (`*_alert_at` None) over `alert_answers` answers.
+    alert_answers = models.PositiveSmallIntegerField(_("alert: over the last answers"), default=10)
+    alert_share_percent = models.PositiveSmallIntegerField(
+        _("alert: share of the two bottom faces, percent"), default=40
+    )
+    share_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
+    comment_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -27,9 +27,13 @@ from ideas.models import Idea
 from ideas.services import idea_submit
 from motmap.bulk import add_counts
 from motmap.fields import require_known
-from motmap.models import Language, User
+from motmap.models import Language, Membership, User
 from motmap.tenancy import require_editor
+from notifications.models import Kind
+from notifications.services import Notice, deliver
 from touchpoints.models import Rating, Touchpoint
+from webhooks.models import Event as WebhookEvent
+from webhooks.services import emit
 
 from .models import (
     COMMENT_MAX_LENGTH,
@@ -49,7 +53,15 @@ SIGNER = signing.Signer(salt="feedback.code", sep=".")
 # kiosk is limited by its pause instead of the repeat window, so a card's code must not open it.
 KIOSK_SIGNER = signing.Signer(salt="feedback.kiosk", sep=".")
 KIOSK_PAUSE_MAX_SECONDS = 60
-EDITABLE = ("question", "reasons", "kiosk_pause_seconds", "translations")
+EDITABLE = (
+    "question",
+    "reasons",
+    "kiosk_pause_seconds",
+    "translations",
+    "alert_answers",
+    "alert_share_percent",
+)
+ALERT_ANSWERS_RANGE = (3, 500)
 LANGUAGES = tuple(Language.values)
 
 
@@ -134,6 +146,14 @@ def _check_settings(point: FeedbackPoint) -> None:
         errors["kiosk_pause_seconds"] = _("Choose a pause from 0 to %(max)s seconds.") % {
             "max": KIOSK_PAUSE_MAX_SECONDS
         }
+    low, high = ALERT_ANSWERS_RANGE
+    if not low <= point.alert_answers <= high:
+        errors["alert_answers"] = _("Choose from %(low)s to %(high)s answers.") % {
+            "low": low,
+            "high": high,
+        }
+    if not 1 <= point.alert_share_percent <= 100:
+        errors["alert_share_percent"] = _("Choose a share from 1 to 100 percent.")
     if any(isinstance(text, str) and "\x00" in text for text in [point.question, *point.reasons]):
         errors["question"] = _("Remove the invisible control characters.")
     if "reasons" not in errors:
@@ -352,7 +372,11 @@ def response_record(
             # One answer of a touchpoint at a time from here to the roll-up (which would
             # serialise them on its row anyway): two taps of one respondent sent at once are
             # one counted answer and one repeat, never two counted.
-            FeedbackPoint.objects.select_for_update().filter(pk=point.pk).exists()
+            # The alert state as stored now (the point may have been read before another
+            # answer fired an alert).
+            state = FeedbackPoint.objects.select_for_update().values(*ALERT_FIELDS).get(pk=point.pk)
+            for name, value in state.items():
+                setattr(point, name, value)
             since = now - (
                 timedelta(seconds=point.kiosk_pause_seconds)
                 if channel == Channel.KIOSK
@@ -379,6 +403,7 @@ def response_record(
                 created_at=now,
             )
             _add_to_day(response)
+            check_alerts(point, response)
     except IntegrityError:  # the same submission, sent twice at once: the other one won
         first = FeedbackResponse.objects.filter(submission_id=submission_id).first()
         if first is None:
@@ -442,6 +467,11 @@ def response_add_details(
         changed.append("comment")
     if changed:
         response.save(update_fields=changed)
+    if "comment" in changed:
+        locked = FeedbackPoint.objects.select_for_update().select_related(
+            "touchpoint__journey", "organisation"
+        )
+        check_alerts(locked.get(pk=point.pk), response)
     return response
 
 
@@ -460,6 +490,120 @@ def _add_to_day(response: FeedbackResponse) -> None:
             {"count": 1},
             organisation=response.organisation_id,
         )
+
+
+# --- alerts: the owner told, a webhook sent, once per rule until the score recovers ---------
+
+ALERT_SHARE, ALERT_COMMENT = "share", "comment"
+ALERT_FIELDS = ("share_alert_at", "comment_alert_at")
+
+
+def check_alerts(point: FeedbackPoint, response: FeedbackResponse) -> list[str]:
+    """After a counted answer (or its comment), in its transaction with `point` locked: fire
+    the rules that are newly met, and let a fired rule recover. Returns the rules fired.
+
+    - share: the last `alert_answers` answers hold `alert_share_percent`% or more of the two
+      bottom faces;
+    - comment: a comment comes with the bottom face.
+    A fired rule stays quiet until at least `alert_answers` answers have come since it fired
+    and their share of the bottom faces is below the threshold again (no alert storms)."""
+    if not response.counted:
+        return []
+    now = response.created_at
+    recent = list(
+        FeedbackResponse.objects.filter(touchpoint_id=point.touchpoint_id, counted=True)
+        .order_by("-created_at")
+        .values_list("face", "created_at")[: point.alert_answers]
+    )
+    bottom = sum(1 for face, _at in recent if face <= -1)
+    high = bool(recent) and bottom * 100 >= point.alert_share_percent * len(recent)
+    full = len(recent) >= point.alert_answers
+    changed, fired = [], []
+    for field in ALERT_FIELDS:
+        since = getattr(point, field)
+        if since is not None and full and not high and recent[-1][1] > since:
+            setattr(point, field, None)  # recovered over a full window after the alert
+            changed.append(field)
+    if full and high and point.share_alert_at is None:
+        point.share_alert_at = now
+        changed.append("share_alert_at")
+        fired.append(ALERT_SHARE)
+    if response.face == -2 and response.comment and point.comment_alert_at is None:
+        point.comment_alert_at = now
+        changed.append("comment_alert_at")
+        fired.append(ALERT_COMMENT)
+    if changed:
+        point.save(update_fields=sorted(set(changed)))
+    for rule in fired:
+        _alert(point, response, rule, answers=len(recent), bottom=bottom)
+    return fired
+
+
+def _alert(
+    point: FeedbackPoint, response: FeedbackResponse, rule: str, *, answers: int, bottom: int
+) -> None:
+    touchpoint = point.touchpoint
+    journey = touchpoint.journey
+    organisation = point.organisation
+    share = bottom / answers if answers else 0.0
+    if rule == ALERT_SHARE:
+        text = _(
+            "Customers' alert on “%(touchpoint)s”: %(bottom)s of the last %(answers)s answers "
+            "were bad or very bad."
+        ) % {"touchpoint": touchpoint.name, "bottom": bottom, "answers": answers}
+    else:
+        text = _("Customers' alert on “%(touchpoint)s”: “%(comment)s”") % {
+            "touchpoint": touchpoint.name,
+            "comment": response.comment[:200],
+        }
+    path = reverse("touchpoint_detail", args=[organisation.slug, touchpoint.pk])
+    owner_id = touchpoint.owner_id or journey.owner_id
+    memberships = (
+        Membership.objects.filter(organisation=organisation, user_id=owner_id).select_related(
+            "user", "organisation"
+        )
+        if owner_id is not None
+        else Membership.objects.none()
+    )
+    deliver(
+        Notice(
+            membership=membership,
+            kind=Kind.FEEDBACK_ALERTS,
+            template="feedback_alert",
+            text=text,
+            url=f"{path}#customers-say",
+            context={
+                "touchpoint": touchpoint,
+                "rule": rule,
+                "answers": answers,
+                "bottom": bottom,
+                "comment": response.comment if rule == ALERT_COMMENT else "",
+                "comments_path": reverse("feedback_comments", args=[organisation.slug])
+                + f"?touchpoint={touchpoint.pk}",
+            },
+        )
+        for membership in memberships
+    )
+    emit(
+        WebhookEvent.FEEDBACK_ALERT,
+        organisation,
+        {
+            "rule": rule,
+            "touchpoint": {
+                "id": str(touchpoint.pk),
+                "name": touchpoint.name,
+                "external_id": touchpoint.external_id or None,
+                "journey": {"id": str(journey.pk), "name": journey.name},
+            },
+            "answers": answers,
+            "bottom_two": bottom,
+            "bottom_two_share": round(share, 3),
+            "threshold": point.alert_share_percent / 100,
+            "face": response.face,
+            "comment": response.comment if rule == ALERT_COMMENT else None,
+            "answered_at": response.created_at.isoformat(),
+        },
+    )
 
 
 # --- comments: read, made into an idea, forgotten after the retention period ----------------

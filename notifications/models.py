@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     DECISIONS = "decisions", _("Decisions on my ideas")
     NEW_IDEAS = "new_ideas", _("New ideas on my touchpoints")
     COMMENTS = "comments", _("Comments on ideas I follow")
+    FEEDBACK_ALERTS = "feedback", _("Alerts on customer feedback at my touchpoints")
 
 
 class Frequency(models.TextChoices):
@@ -31,18 +32,21 @@ DEFAULTS: dict[str, dict[str, str]] = {
         Kind.DECISIONS: Frequency.IMMEDIATELY,
         Kind.NEW_IDEAS: Frequency.WEEKLY,
         Kind.COMMENTS: Frequency.WEEKLY,
+        Kind.FEEDBACK_ALERTS: Frequency.IMMEDIATELY,
     },
     Role.MANAGER: {
         Kind.REMINDERS: Frequency.WEEKLY,
         Kind.DECISIONS: Frequency.IMMEDIATELY,
         Kind.NEW_IDEAS: Frequency.WEEKLY,
         Kind.COMMENTS: Frequency.WEEKLY,
+        Kind.FEEDBACK_ALERTS: Frequency.IMMEDIATELY,
     },
     Role.STAFF: {
         Kind.REMINDERS: Frequency.IMMEDIATELY,
         Kind.DECISIONS: Frequency.IMMEDIATELY,
         Kind.NEW_IDEAS: Frequency.DAILY,
         Kind.COMMENTS: Frequency.DAILY,
+        Kind.FEEDBACK_ALERTS: Frequency.IMMEDIATELY,
     },
 }
 

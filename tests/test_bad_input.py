@@ -113,6 +113,8 @@ FIELDS = [
     "question",
     "reasons",
     "kiosk_pause_seconds",
+    "alert_answers",
+    "alert_share_percent",
     *(
         f"{text}_{language}"
         for text in ("question", "reasons")

@@ -27,6 +27,7 @@ class Event(models.TextChoices):
     IDEA_STATUS_CHANGED = "idea.status_changed", _("Idea status changed")
     REVIEW_COMPLETED = "review.completed", _("Review completed")
     ACTION_OVERDUE = "action.overdue", _("Action overdue")
+    FEEDBACK_ALERT = "feedback.alert", _("Customers' feedback alert")
     PING = "ping", _("Test ping")
 
 

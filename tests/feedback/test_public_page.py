@@ -190,3 +190,26 @@ def test_the_details_step_keeps_the_answer_when_the_tap_never_arrived(customer, 
     assert thanks.status_code == 200 and "Thank you!" in thanks.content.decode()
     response = FeedbackResponse.objects.get()
     assert (response.face, response.reason, response.comment) == (-2, "Quick", "Not quick at all")
+
+
+def test_a_flood_of_1000_posts_in_a_minute_counts_each_answer_once(customer, point):
+    """The issue's flood, at the default limit: fresh pages (new submissions) and resends from
+    one address. Within the limit each submission is stored once (the same person's later
+    ones as excluded repeats); beyond it every post is a 429 that stores nothing; the roll-up
+    equals the rows."""
+    from feedback.models import FeedbackDay
+
+    limit = django_settings.FEEDBACK_POSTS_PER_MINUTE
+    tokens = [token_on(customer.get(url(point))) for _ in range(limit)]
+    answers = [
+        customer.post(url(point), {"form_token": tokens[i % limit], "face": str(i % 5 - 2)})
+        for i in range(1000)
+    ]
+    codes = [answer.status_code for answer in answers]
+    assert codes[:limit] == [200] * limit and set(codes[limit:]) == {429}
+    assert all(a["Retry-After"].isdigit() for a in answers[limit:])
+    assert FeedbackResponse.objects.count() == limit  # one row per submission
+    assert FeedbackResponse.objects.filter(counted=True).count() == 1  # one person, one answer
+    day = FeedbackDay.objects.get()
+    counted = day.depresses + day.disappoints + day.neutral + day.pleases + day.wows
+    assert (counted, day.excluded) == (1, limit - 1)

@@ -85,6 +85,7 @@ def test_the_unsubscribe_link_of_a_digest_turns_off_its_kinds(bob_m):
         Kind.DECISIONS: Frequency.IMMEDIATELY,
         Kind.NEW_IDEAS: Frequency.OFF,
         Kind.COMMENTS: Frequency.WEEKLY,
+        Kind.FEEDBACK_ALERTS: Frequency.IMMEDIATELY,
     }
     services.deliver([notice(bob_m, Kind.NEW_IDEAS, "Idea")])
     assert not PendingNotice.objects.exists() and not OutboxEmail.objects.exists()

@@ -62,6 +62,7 @@ def test_staff_saves_their_choices(carol, client_for):
         "decisions": "weekly",
         "new_ideas": "immediately",
         "comments": "off",
+        "feedback": "daily",
     }
     response = client_for(carol).post(URL, choices, follow=True)
 
