@@ -9,7 +9,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from . import ideas, journeys, reviews
+from . import feedback, ideas, journeys, reviews
 
 # The docs pages load their own scripts and styles from /static/ (the sidecar, no CDN). Their
 # widgets set styles inline and Redoc searches in a blob: worker: allowed on these two pages only.
@@ -51,6 +51,24 @@ org_patterns = [
         "ideas/<uuid:idea_id>/comments/<uuid:comment_id>/",
         ideas.CommentDetail.as_view(),
         name="comment-detail",
+    ),
+    path(
+        "touchpoints/<uuid:touchpoint_id>/feedback/",
+        feedback.TouchpointFeedback.as_view(),
+        name="touchpoint-feedback",
+    ),
+    path(
+        "touchpoints/<uuid:touchpoint_id>/feedback/responses/",
+        feedback.FeedbackResponseCreate.as_view(),
+        name="feedback-response-create",
+    ),
+    path(
+        "journeys/<uuid:journey_id>/feedback/",
+        feedback.JourneyFeedback.as_view(),
+        name="journey-feedback",
+    ),
+    path(
+        "feedback/comments/", feedback.FeedbackCommentList.as_view(), name="feedback-comment-list"
     ),
     path("reviews/", reviews.ReviewList.as_view(), name="review-list"),
     path("reviews/<uuid:review_id>/", reviews.ReviewDetail.as_view(), name="review-detail"),

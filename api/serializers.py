@@ -1,12 +1,16 @@
 """Serializers of the v1 API: shapes and types only; the rules live in the services."""
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from feedback import selectors as feedback_selectors
+from feedback.models import COMMENT_MAX_LENGTH, FeedbackResponse
 from ideas.models import Comment, Idea, IdeaStatus
 from journeys.models import Journey, ReviewCadence, Stage
+from motmap.models import Language
 from reviews.models import Action, ActionStatus, Review, ReviewStatus
 from reviews.services import CLOSING
 from touchpoints.models import Channel, Habit, Rating, Touchpoint
@@ -15,6 +19,8 @@ from touchpoints.services import FEED_MAX_ROWS, FEED_VALUES, FeedValue
 from .base import StrictSerializer
 
 INT_MAX = 2_147_483_647
+# What an integrator says of who answered (only its hash is kept, so no model field holds it).
+RESPONDENT_MAX_LENGTH = 200
 
 
 def _max_length(model, field):
@@ -463,3 +469,132 @@ class ActionUpdateSerializer(ActionSerializer):
 
 class ActionCloseSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=[(s.value, s.label) for s in CLOSING])
+
+
+# --- customers' feedback ---------------------------------------------------------------------
+
+
+class FeedbackPeriodSerializer(serializers.Serializer):
+    """`from` and `to` (dates, both included); by default the last PERIOD_DAYS days."""
+
+    MAX_DAYS = 400
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = serializers.DateField(required=False)
+        self.fields["to"] = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        today = timezone.localdate()
+        end = attrs.get("to") or today
+        start = attrs.get("from") or feedback_selectors.period(end)[0]
+        if start > end:
+            raise serializers.ValidationError({"from": [_("Start on or before `to`.")]})
+        if (end - start).days >= self.MAX_DAYS:
+            raise serializers.ValidationError(
+                {"from": [_("Ask for at most %(n)s days at a time.") % {"n": self.MAX_DAYS}]}
+            )
+        return {"start": start, "end": end}
+
+
+class FacesSerializer(serializers.Serializer):
+    very_bad = serializers.IntegerField(source="-2")
+    bad = serializers.IntegerField(source="-1")
+    ok = serializers.IntegerField(source="0")
+    good = serializers.IntegerField(source="1")
+    excellent = serializers.IntegerField(source="2")
+
+    def to_representation(self, instance):
+        return super().to_representation({str(k): v for k, v in instance.items()})
+
+
+class ReasonCountSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class FeedbackSummarySerializer(serializers.Serializer):
+    """Customers' counted answers over the period, from the daily roll-ups."""
+
+    touchpoint = serializers.UUIDField(source="touchpoint_id")
+    touchpoint_name = serializers.CharField()
+    answers = serializers.IntegerField(source="summary.answers")
+    excluded = serializers.IntegerField(source="summary.excluded")
+    faces = FacesSerializer(source="summary.faces")
+    enough = serializers.BooleanField(
+        source="summary.enough", help_text="enough answers for a figure (FEEDBACK_MIN_ANSWERS)"
+    )
+    mean = serializers.FloatField(source="summary.mean", allow_null=True, help_text="-2 … +2")
+    interval = serializers.ListField(
+        child=serializers.FloatField(),
+        source="interval_list",
+        allow_null=True,
+        help_text="the 95% confidence interval of the mean",
+    )
+    top_two_share = serializers.FloatField(source="summary.top_two_share", allow_null=True)
+    rating = serializers.IntegerField(
+        source="summary.rating", allow_null=True, help_text="the mean rounded, with enough answers"
+    )
+    team_rating = serializers.IntegerField()
+    customers_disagree = serializers.BooleanField()
+    reasons = ReasonCountSerializer(many=True, source="reason_rows")
+
+
+class FeedbackDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    faces = FacesSerializer()
+    excluded = serializers.IntegerField()
+
+
+class TouchpointFeedbackSerializer(FeedbackSummarySerializer):
+    start = serializers.DateField(source="period_start")
+    end = serializers.DateField(source="period_end")
+    days = FeedbackDaySerializer(many=True)
+
+
+class JourneyFeedbackSerializer(serializers.Serializer):
+    journey = serializers.UUIDField(source="journey_id")
+    start = serializers.DateField(source="period_start")
+    end = serializers.DateField(source="period_end")
+    touchpoints = FeedbackSummarySerializer(many=True)
+
+
+class FeedbackCommentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    touchpoint = serializers.UUIDField(source="touchpoint_id", read_only=True)
+    face = serializers.IntegerField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    comment = serializers.CharField(read_only=True)
+    channel = serializers.CharField(read_only=True)
+    language = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    read_at = serializers.DateTimeField(source="comment_read_at", read_only=True)
+    idea = serializers.UUIDField(source="idea_id", read_only=True, allow_null=True)
+
+
+class FeedbackResponseSerializer(StrictSerializer):
+    """An answer sent by an integrator's own kiosk or survey: the same rules, limits and
+    idempotency as the customer's page."""
+
+    id = serializers.UUIDField(read_only=True)
+    submission_id = serializers.UUIDField(
+        help_text="one per answer: the same id again is the answer already stored"
+    )
+    face = serializers.IntegerField(
+        min_value=-2, max_value=2, help_text="-2 very bad … +2 excellent"
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(FeedbackResponse, "reason")
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    respondent = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=RESPONDENT_MAX_LENGTH,
+        write_only=True,
+        help_text="who answered, as your device or session knows them (kept only as a hash "
+        "with the day's salt, for the repeat window); empty: every answer counts",
+    )
+    counted = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)

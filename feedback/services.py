@@ -353,7 +353,9 @@ def response_record(
 
     The same `submission_id` again (a double tap, a resend after a lost answer) is the answer
     already stored: nothing more is counted. A second answer from the same `respondent` (see
-    respondent_hash) for the touchpoint within FEEDBACK_REPEAT_MINUTES is stored as excluded.
+    respondent_hash) for the touchpoint within FEEDBACK_REPEAT_MINUTES is stored as excluded;
+    at a desk kiosk (one respondent for every customer) within the kiosk's pause instead. An
+    empty `respondent` (an integrator that does not say who answered) is never a repeat.
     The day's roll-up is added to in the same transaction. A point that takes no answers
     (closed, rotated away, archived) raises ValidationError.
     """
@@ -382,12 +384,15 @@ def response_record(
                 if channel == Channel.KIOSK
                 else timedelta(minutes=settings.FEEDBACK_REPEAT_MINUTES)
             )
-            counted = not FeedbackResponse.objects.filter(
-                touchpoint_id=point.touchpoint_id,
-                respondent=respondent,
-                counted=True,
-                created_at__gte=since,
-            ).exists()
+            counted = (
+                not respondent
+                or not FeedbackResponse.objects.filter(
+                    touchpoint_id=point.touchpoint_id,
+                    respondent=respondent,
+                    counted=True,
+                    created_at__gte=since,
+                ).exists()
+            )
             response = FeedbackResponse.objects.create(
                 organisation_id=point.organisation_id,
                 touchpoint_id=point.touchpoint_id,
@@ -468,7 +473,7 @@ def response_add_details(
     if changed:
         response.save(update_fields=changed)
     if "comment" in changed:
-        locked = FeedbackPoint.objects.select_for_update().select_related(
+        locked = FeedbackPoint.objects.select_for_update(of=("self",)).select_related(
             "touchpoint__journey", "organisation"
         )
         check_alerts(locked.get(pk=point.pk), response)
@@ -624,7 +629,7 @@ def comment_to_idea(*, actor: User, response: FeedbackResponse) -> Idea:
     as from a customer; the comment is marked read. Made once: again, it is the same idea."""
     require_editor(actor, response.organisation)
     response = (
-        FeedbackResponse.objects.select_for_update()
+        FeedbackResponse.objects.select_for_update(of=("self",))
         .select_related("touchpoint")
         .get(pk=response.pk)
     )

@@ -447,7 +447,7 @@ def action_from_comment(*, actor: User, response: FeedbackResponse) -> Action:
     again, it is the same action."""
     require_editor(actor, response.organisation)
     response = (
-        FeedbackResponse.objects.select_for_update()
+        FeedbackResponse.objects.select_for_update(of=("self",))
         .select_related("touchpoint__journey__organisation", "touchpoint__owner")
         .get(pk=response.pk)
     )

@@ -56,6 +56,9 @@ def _api_world():
         actor=bob, journey=journey, held_on=datetime.date.today(), attendees=[bob, carol]
     )
     action = ActionFactory(journey=journey, review=review, owner=carol, created_by=bob)
+    from feedback import services as feedback_services
+
+    feedback_services.feedback_open(actor=bob, touchpoint=tp, reasons=["Quick"])
     _, read_only = services.api_token_create(
         actor=alice, organisation=nordic, name="ro", read_only=True
     )

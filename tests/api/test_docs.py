@@ -3,12 +3,14 @@
 import datetime
 import re
 import shlex
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.test import Client
 
 from api import services
+from feedback.services import feedback_open
 from tests.factories import ActionFactory, IdeaFactory
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
@@ -62,6 +64,7 @@ def test_every_curl_example_answers_as_documented(bob, nordic, journey, touchpoi
     _, raw = services.api_token_create(actor=bob, organisation=nordic, name="docs")
     idea = IdeaFactory(touchpoint=touchpoint)
     action = ActionFactory(journey=journey, owner=bob)
+    feedback_open(actor=bob, touchpoint=touchpoint)
     variables = {
         "BASE": "http://testserver/api/v1/orgs/nordic-air",
         "TOKEN": raw,
@@ -71,6 +74,7 @@ def test_every_curl_example_answers_as_documented(bob, nordic, journey, touchpoi
         "IDEA_ID": str(idea.pk),
         "ACTION_ID": str(action.pk),
         "DUE_ON": (datetime.date.today() + datetime.timedelta(days=30)).isoformat(),
+        "SUBMISSION_ID": str(uuid.uuid4()),
     }
     client = Client()
     for command, status in examples():

@@ -22,6 +22,7 @@ together in one test.
 
 import datetime
 import json
+import uuid
 
 import pytest
 from django.test import Client
@@ -61,6 +62,11 @@ ACCESS = {
     "action-list": {"get": READ, "post": WRITE},
     "action-detail": {"get": READ, "put": WRITE, "patch": WRITE},
     "action-close": {"post": MEMBER_WRITE},  # carol owns the action: she may mark it done
+    # Customers' feedback: every member reads; answers are sent by managers' tokens (kiosks).
+    "touchpoint-feedback": {"get": READ},
+    "journey-feedback": {"get": READ},
+    "feedback-comment-list": {"get": READ},
+    "feedback-response-create": {"post": WRITE},
     "schema": {"get": PUBLIC},
     "swagger-ui": {"get": PUBLIC},
     "redoc": {"get": PUBLIC},
@@ -111,6 +117,10 @@ def url_for(name, world, org_slug=None):
         "action-list": {},
         "action-detail": {"action_id": world["action_id"]},
         "action-close": {"action_id": world["action_id"]},
+        "touchpoint-feedback": {"touchpoint_id": world["touchpoint_id"]},
+        "feedback-response-create": {"touchpoint_id": world["touchpoint_id"]},
+        "journey-feedback": {"journey_id": world["journey_id"]},
+        "feedback-comment-list": {},
     }
     if name not in kwargs:
         return reverse(f"api:{name}")
@@ -157,6 +167,8 @@ def body_for(name, method, world):
         }
     if name == "action-close":
         return {"status": "done"}
+    if name == "feedback-response-create":
+        return {"submission_id": str(uuid.uuid4()), "face": 1, "reason": "Quick"}
     return {}
 
 
@@ -258,6 +270,7 @@ ORG_LISTS = (
     "review-list",
     "action-list",
     "touchpoint-feed",
+    "feedback-comment-list",
 )
 ORG_OBJECT_URLS = [
     n for n in sorted(ACCESS) if n not in ("schema", "swagger-ui", "redoc") and n not in ORG_LISTS

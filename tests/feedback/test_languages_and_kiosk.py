@@ -11,6 +11,7 @@ from feedback.models import FeedbackDay, FeedbackResponse
 from feedback.services import feedback_open, feedback_rotate, kiosk_code, public_code
 from motmap.services import organisation_update
 from tests.factories import JourneyFactory, StageFactory, TouchpointFactory
+from tests.feedback import new_address
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def point(bob, nordic):
 
 
 def customer(**headers):
-    return Client(HTTP_USER_AGENT="Mozilla/5.0 (tablet)", REMOTE_ADDR="203.0.113.9", **headers)
+    return Client(HTTP_USER_AGENT="Mozilla/5.0 (tablet)", REMOTE_ADDR=new_address(), **headers)
 
 
 def token_on(page):
