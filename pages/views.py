@@ -206,37 +206,39 @@ def feedback_comment_read(request, response_id):
     return _back_to_comments(request)
 
 
-@require_POST
-@org_view
-def feedback_comment_idea(request, response_id):
+def _made_from_comment(request, response_id, make):
+    """Make an idea or an action of a comment (`make(actor, response)` -> (message, address)):
+    there with the message; a comment that cannot be (its text deleted): back to the feed,
+    saying why."""
     ensure_editor(request)
     try:
-        idea = feedback_services.comment_to_idea(
-            actor=request.user, response=_comment(request, response_id)
-        )
+        message, address = make(request.user, _comment(request, response_id))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return _back_to_comments(request)
-    messages.success(
-        request,
-        _("Idea #%(number)s made from the customer's comment.") % {"number": idea.number},
-    )
-    return redirect("idea_detail", org_slug=request.org.slug, idea_id=idea.pk)
+    messages.success(request, message)
+    return redirect(address)
+
+
+def _idea_of(actor, response):
+    idea = feedback_services.comment_to_idea(actor=actor, response=response)
+    message = _("Idea #%(number)s made from the customer's comment.") % {"number": idea.number}
+    return message, reverse("idea_detail", args=[idea.organisation.slug, idea.pk])
+
+
+def _action_of(actor, response):
+    action = review_services.action_from_comment(actor=actor, response=response)
+    message = _("Action made from the customer's comment: give it an owner and a date if need be.")
+    return message, reverse("action_edit", args=[action.organisation.slug, action.pk])
+
+
+@require_POST
+@org_view
+def feedback_comment_idea(request, response_id):
+    return _made_from_comment(request, response_id, _idea_of)
 
 
 @require_POST
 @org_view
 def feedback_comment_action(request, response_id):
-    ensure_editor(request)
-    try:
-        action = review_services.action_from_comment(
-            actor=request.user, response=_comment(request, response_id)
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _back_to_comments(request)
-    messages.success(
-        request,
-        _("Action made from the customer's comment: give it an owner and a date if need be."),
-    )
-    return redirect("action_edit", org_slug=request.org.slug, action_id=action.pk)
+    return _made_from_comment(request, response_id, _action_of)

@@ -15,6 +15,7 @@ OWN_SHEET = (
     "email/",
     "touchpoints/touchpoint_card.html",
     "feedback/card.html",
+    "includes/a6_card_page.html",
     # the customer's pages: their own light sheet (static/css/feedback.css)
     "feedback/_page.html",
     "feedback/faces.html",
