@@ -72,10 +72,11 @@ class TouchpointFeedback(FeedbackPeriodMixin, OrgAPIView):
                 "day": row["day"],
                 "faces": {face: row[names[face]] for face, _symbol, _word in FACES},
                 "excluded": row["excluded"],
+                "throttled": row["throttled"],
             }
             for row in FeedbackDay.objects.filter(
                 touchpoint=touchpoint, day__range=(start, end)
-            ).values("day", "excluded", *names.values())
+            ).values("day", "excluded", "throttled", *names.values())
         ]
         data = _row(touchpoint, summary) | {"period_start": start, "period_end": end, "days": days}
         return Response(self.get_serializer(data).data)
@@ -160,6 +161,7 @@ class FeedbackResponseCreate(OrgAPIView):
         who = data.get("respondent") or ""
         hits = ratelimit.hit(BURST, f"{request.user.pk}:{who}")
         if hits is not None and hits > settings.FEEDBACK_POSTS_PER_MINUTE:
+            feedback_services.count_refused(point)
             raise exceptions.Throttled(wait=ratelimit.seconds_left(BURST))
         response, created = feedback_services.response_record(
             point=point,

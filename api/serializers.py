@@ -519,7 +519,12 @@ class FeedbackSummarySerializer(serializers.Serializer):
     touchpoint = serializers.UUIDField(source="touchpoint_id")
     touchpoint_name = serializers.CharField()
     answers = serializers.IntegerField(source="summary.answers")
-    excluded = serializers.IntegerField(source="summary.excluded")
+    excluded = serializers.IntegerField(
+        source="summary.excluded", help_text="answers excluded as repeats, not in the figures"
+    )
+    throttled = serializers.IntegerField(
+        source="summary.throttled", help_text="posts refused (429) as a burst from one address"
+    )
     faces = FacesSerializer(source="summary.faces")
     enough = serializers.BooleanField(
         source="summary.enough", help_text="enough answers for a figure (FEEDBACK_MIN_ANSWERS)"
@@ -544,6 +549,7 @@ class FeedbackDaySerializer(serializers.Serializer):
     day = serializers.DateField()
     faces = FacesSerializer()
     excluded = serializers.IntegerField()
+    throttled = serializers.IntegerField()
 
 
 class TouchpointFeedbackSerializer(FeedbackSummarySerializer):

@@ -117,7 +117,9 @@ class FeedbackResponse(UUIDModel):
         indexes = [
             models.Index(
                 fields=["touchpoint", "respondent", "created_at"], name="feedback_repeat_idx"
-            )
+            ),
+            # The alert rules' windows: a touchpoint's latest answers, the last hour's.
+            models.Index(fields=["touchpoint", "created_at"], name="feedback_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -131,7 +133,8 @@ class FeedbackResponse(UUIDModel):
 
 class FeedbackDay(models.Model):
     """The counted answers of one touchpoint on one day (organisation's time zone), per face,
-    and how many were excluded as repeats. Written in the answer's transaction by an upsert
+    how many were excluded as repeats, and how many posts were refused (429) as part of a
+    burst from one address. Written in the answer's transaction by an upsert
     that adds to the counts, so they stay equal to the raw rows under concurrency."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
@@ -145,6 +148,7 @@ class FeedbackDay(models.Model):
     pleases = models.PositiveIntegerField(default=0, db_default=0)
     wows = models.PositiveIntegerField(default=0, db_default=0)
     excluded = models.PositiveIntegerField(default=0, db_default=0)
+    throttled = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = OrgScopedQuerySet.as_manager()
 

@@ -1,7 +1,7 @@
 """What the team reads of customers' feedback, from the daily roll-ups (never the raw
 answers): per touchpoint and period, the count of each face, the mean on -2..+2 with its
-confidence interval, the share of the top two faces, the answers excluded as repeats, and the
-reasons chosen."""
+confidence interval, the share of the top two faces, the answers excluded as repeats, the posts
+refused as bursts, and the reasons chosen."""
 
 import math
 from collections.abc import Iterable
@@ -27,6 +27,7 @@ class Summary:
 
     faces: dict[int, int]  # counted answers per face, -2 ... +2
     excluded: int = 0
+    throttled: int = 0  # posts refused (429) as part of a burst from one address
     reasons: list[tuple[str, int]] = field(default_factory=list)  # most chosen first
 
     @property
@@ -101,6 +102,15 @@ def period(today: date, days: int = PERIOD_DAYS) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
+def since(first: date | None, end: date, *, most_days: int = 365) -> tuple[date, date]:
+    """The days from `first` to `end` (both included), at most `most_days` of them: the answers
+    a review meeting or its pack looks at, since the review before. Without a `first` (no
+    review before), the last PERIOD_DAYS."""
+    if first is None:
+        return period(end)
+    return min(max(first, end - timedelta(days=most_days - 1)), end), end
+
+
 @dataclass(frozen=True)
 class Week:
     """The counted answers of one week of a period (the last may be shorter)."""
@@ -153,7 +163,9 @@ def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UU
         for row in FeedbackDay.objects.filter(touchpoint_id__in=ids, day__range=(start, end))
         .values("touchpoint_id")
         .annotate(
-            **{f"n_{name}": Sum(name) for name in columns.values()}, n_excluded=Sum("excluded")
+            **{f"n_{name}": Sum(name) for name in columns.values()},
+            n_excluded=Sum("excluded"),
+            n_throttled=Sum("throttled"),
         )
         .order_by()
     }
@@ -171,6 +183,7 @@ def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UU
         result[touchpoint_id] = Summary(
             faces={face: row.get(f"n_{name}") or 0 for face, name in columns.items()},
             excluded=row.get("n_excluded") or 0,
+            throttled=row.get("n_throttled") or 0,
             reasons=reasons.get(touchpoint_id, []),
         )
     return result

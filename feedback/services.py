@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -480,6 +481,19 @@ def response_add_details(
     return response
 
 
+def count_refused(point: FeedbackPoint, *, now: datetime | None = None) -> None:
+    """Count a post refused as part of a burst from one address (answered 429) into the
+    touchpoint's day, so managers see how many were turned away. One upsert; nothing else of
+    the post is kept."""
+    day = timezone.localdate(now or timezone.now(), point.organisation.tzinfo)
+    add_counts(
+        FeedbackDay,
+        {"touchpoint": point.touchpoint_id, "day": day},
+        {"throttled": 1},
+        organisation=point.organisation_id,
+    )
+
+
 def _add_to_day(response: FeedbackResponse) -> None:
     counts = {FeedbackDay.FACE_FIELDS[response.face]: 1} if response.counted else {"excluded": 1}
     add_counts(
@@ -501,35 +515,50 @@ def _add_to_day(response: FeedbackResponse) -> None:
 
 ALERT_SHARE, ALERT_COMMENT = "share", "comment"
 ALERT_FIELDS = ("share_alert_at", "comment_alert_at")
+ALERT_HOUR = timedelta(hours=1)
+ALERT_HOUR_MIN_ANSWERS = 5  # fewer in the last hour: the hour alone never alerts
 
 
 def check_alerts(point: FeedbackPoint, response: FeedbackResponse) -> list[str]:
     """After a counted answer (or its comment), in its transaction with `point` locked: fire
     the rules that are newly met, and let a fired rule recover. Returns the rules fired.
 
-    - share: the last `alert_answers` answers hold `alert_share_percent`% or more of the two
+    - share: the last `alert_answers` answers, or the last hour's answers (when there are at
+      least ALERT_HOUR_MIN_ANSWERS of them), hold `alert_share_percent`% or more of the two
       bottom faces;
     - comment: a comment comes with the bottom face.
     A fired rule stays quiet until at least `alert_answers` answers have come since it fired
-    and their share of the bottom faces is below the threshold again (no alert storms)."""
+    and their share of the bottom faces, and the last hour's, is below the threshold again
+    (no alert storms)."""
     if not response.counted:
         return []
     now = response.created_at
-    recent = list(
+    latest = list(
         FeedbackResponse.objects.filter(touchpoint_id=point.touchpoint_id, counted=True)
         .order_by("-created_at")
-        .values_list("face", "created_at")[: point.alert_answers]
+        .values_list("face", "created_at")[: max(point.alert_answers, ALERT_HOUR_MIN_ANSWERS)]
     )
+    recent = latest[: point.alert_answers]
     bottom = sum(1 for face, _at in recent if face <= -1)
-    high = bool(recent) and bottom * 100 >= point.alert_share_percent * len(recent)
-    full = len(recent) >= point.alert_answers
+    full, answers = len(recent) >= point.alert_answers, len(recent)
+    high = full and bottom * 100 >= point.alert_share_percent * answers
+    hour_busy = (
+        len(latest) >= ALERT_HOUR_MIN_ANSWERS
+        and latest[ALERT_HOUR_MIN_ANSWERS - 1][1] > now - ALERT_HOUR
+    )
+    if hour_busy:  # enough answers in the last hour for it to decide as well
+        hour = FeedbackResponse.objects.filter(
+            touchpoint_id=point.touchpoint_id, counted=True, created_at__gt=now - ALERT_HOUR
+        ).aggregate(answers=Count("pk"), bottom=Count("pk", filter=Q(face__lte=-1)))
+        if not high and hour["bottom"] * 100 >= point.alert_share_percent * hour["answers"]:
+            high, bottom, answers = True, hour["bottom"], hour["answers"]
     changed, fired = [], []
     for field in ALERT_FIELDS:
         since = getattr(point, field)
         if since is not None and full and not high and recent[-1][1] > since:
             setattr(point, field, None)  # recovered over a full window after the alert
             changed.append(field)
-    if full and high and point.share_alert_at is None:
+    if high and point.share_alert_at is None:
         point.share_alert_at = now
         changed.append("share_alert_at")
         fired.append(ALERT_SHARE)
@@ -540,7 +569,7 @@ def check_alerts(point: FeedbackPoint, response: FeedbackResponse) -> list[str]:
     if changed:
         point.save(update_fields=sorted(set(changed)))
     for rule in fired:
-        _alert(point, response, rule, answers=len(recent), bottom=bottom)
+        _alert(point, response, rule, answers=answers, bottom=bottom)
     return fired
 
 

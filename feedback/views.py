@@ -158,6 +158,7 @@ def _respond(request, point, code, language):
     address = lockout.client_ip(request)
     hits = ratelimit.hit(BURST, address)
     if hits is not None and hits > settings.FEEDBACK_POSTS_PER_MINUTE:
+        services.count_refused(point)
         response = _page(request, "slow_down.html", {}, status=429)
         response["Retry-After"] = str(ratelimit.seconds_left(BURST))
         return response

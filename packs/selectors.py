@@ -8,7 +8,7 @@ their ratings, the ideas, the actions, and the attendees when the pack is a revi
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, TypedDict
 from uuid import UUID
 
@@ -253,11 +253,17 @@ def gather_journey_pack(
 
 
 def _attach_customers(pack: JourneyPack, journey: Journey, period: Period) -> None:
-    """Customers' answers of the days to the pack's end, beside the team's rating (which, in a
-    review's pack, is the one given in it); the priorities use the customers' rating where
+    """Customers' answers of the pack's period (its whole days: since the review before, at
+    most a year; the last 90 days when there was none), beside the team's rating (which, in
+    a review's pack, is the one given in it); the priorities use the customers' rating where
     they gave enough answers. Three queries."""
-    end = timezone.localdate(period.end, journey.organisation.tzinfo)
-    start, end = feedback_selectors.period(end)
+    tz = journey.organisation.tzinfo
+    end = timezone.localdate(period.end, tz)
+    first = None
+    if period.start is not None:
+        local = timezone.localtime(period.start, tz)
+        first = local.date() if local.time() == time.min else local.date() + timedelta(days=1)
+    start, end = feedback_selectors.since(first, end)
     ids = [tp.pk for tp in pack.touchpoints]
     summaries = feedback_selectors.summaries(ids, start, end)
     weeks = feedback_selectors.weekly_for(ids, start, end)
@@ -268,7 +274,9 @@ def _attach_customers(pack: JourneyPack, journey: Journey, period: Period) -> No
         tp for tp in pack.touchpoints if summaries[tp.pk].disagrees_with(tp.rating_current)
     ]
     pack.board.priorities = priorities(
-        pack.touchpoints, customer_ratings=feedback_selectors.customer_ratings(summaries)
+        pack.touchpoints,
+        customer_ratings=feedback_selectors.customer_ratings(summaries),
+        disagreeing={tp.pk for tp in pack.disagreements},
     )
     add_customers(pack.board.curve, feedback_selectors.customer_means(summaries))
 

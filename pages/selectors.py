@@ -52,7 +52,11 @@ def journey_board(journey: Journey) -> Board:
     board.disagreements = [
         tp for tp in ordered if customers[tp.pk].disagrees_with(tp.rating_current)
     ]
-    board.priorities = priorities(ordered, customer_ratings=customer_ratings(customers))
+    board.priorities = priorities(
+        ordered,
+        customer_ratings=customer_ratings(customers),
+        disagreeing={tp.pk for tp in board.disagreements},
+    )
     add_customers(board.curve, customer_means(customers))
     return board
 

@@ -137,9 +137,7 @@ def _customers_period(review: Review, trends: Trends) -> tuple[date, date]:
     end = timezone.localdate(review.completed_at, tz) if review.completed_at else None
     end = end or timezone.localdate(timezone=tz)
     earlier = [held for trend in trends.values() for held, _ in trend if held < review.held_on]
-    if earlier:
-        return max(max(earlier) + timedelta(days=1), end - timedelta(days=365)), end
-    return feedback_selectors.period(end)
+    return feedback_selectors.since(max(earlier) + timedelta(days=1) if earlier else None, end)
 
 
 def rating_trends(journey: Journey, touchpoint_ids: Iterable[UUID] | None = None) -> Trends:

@@ -1,4 +1,4 @@
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -219,12 +219,14 @@ class JourneyMap:
 
 @dataclass(frozen=True)
 class Priority:
-    """A touchpoint in the priority list: its volume x gap, and whose rating the gap is from
-    (the customers', where a layer above gave one, or the team's)."""
+    """A touchpoint in the priority list: its volume x gap, whose rating the gap is from (the
+    customers', where a layer above gave one, or the team's), and whether customers disagree
+    with the team's rating (the layer above says which do)."""
 
     touchpoint: Touchpoint
     gap: int
     by_customers: bool = False
+    customers_disagree: bool = False
 
     @property
     def name(self) -> str:
@@ -240,16 +242,23 @@ def priorities(
     count: int = PRIORITY_COUNT,
     *,
     customer_ratings: Mapping[Any, int] | None = None,
+    disagreeing: Collection[Any] = (),
 ) -> list[Priority]:
     """The touchpoints where volume x gap (target - rating) is largest. The rating is the
     customers' where `customer_ratings` ({touchpoint id: rating}) has one (enough answers),
-    else the team's current rating."""
+    else the team's current rating; the rows of the ids in `disagreeing` are flagged
+    "customers disagree"."""
     customer_ratings = customer_ratings or {}
     ranked = []
     for tp in touchpoints:
         customers = customer_ratings.get(tp.pk)
         rating = tp.rating_current if customers is None else customers
-        row = Priority(tp, max(tp.rating_target - rating, 0), by_customers=customers is not None)
+        row = Priority(
+            tp,
+            max(tp.rating_target - rating, 0),
+            by_customers=customers is not None,
+            customers_disagree=tp.pk in disagreeing,
+        )
         if row.priority > 0:
             ranked.append(row)
     ranked.sort(key=lambda row: (-row.priority, row.name))

@@ -125,3 +125,6 @@ def test_a_burst_from_one_respondent_is_429(client_for, bob, point, touchpoint, 
         for _ in range(5)
     ]
     assert codes == [201, 201, 201, 429, 429]
+    assert FeedbackDay.objects.get(touchpoint=touchpoint).throttled == 2
+    summary = client_for(bob).get(f"{BASE}/touchpoints/{touchpoint.pk}/feedback/").json()
+    assert summary["throttled"] == 2 and summary["days"][-1]["throttled"] == 2

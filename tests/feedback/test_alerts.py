@@ -71,12 +71,38 @@ def test_a_storm_of_bad_answers_alerts_once_and_again_only_after_recovering(poin
     data = alerts("share")[0].payload["data"]
     assert data["touchpoint"]["name"] == "Check-in desk"
     assert data["answers"] == 10 and data["bottom_two"] >= 4 and data["threshold"] == 0.4
-    for _ in range(10):  # recovered over a full window
+    for _ in range(10):  # good again, but the last hour is still mostly bad: no recovery
+        tap(point, 1, clock)
+    for _ in range(10):
+        tap(point, -1, clock)
+    assert len(alerts("share")) == 1
+    clock.at += timedelta(hours=1)
+    for _ in range(10):  # recovered over a full window, and the hour with it
         tap(point, 1, clock)
     assert len(alerts("share")) == 1
     for _ in range(10):
         tap(point, -1, clock)
     assert len(alerts("share")) == 2  # a new episode, a new alert
+
+
+def test_the_last_hour_alerts_before_the_window_is_full(point):
+    """A moment just opened, or a quiet one: the last hour decides as well as the last ten
+    answers once it holds five answers (fewer never alert on their own)."""
+    clock = Clock()
+    for face in (-2, -2, -1, -2):
+        tap(point, face, clock)
+    assert not alerts()  # four answers: too few for the hour, the window not full
+    tap(point, 2, clock)
+    [alert] = alerts("share")
+    assert (alert.payload["data"]["answers"], alert.payload["data"]["bottom_two"]) == (5, 4)
+
+
+def test_answers_more_than_an_hour_apart_never_fill_the_hour(point):
+    clock = Clock()
+    for _ in range(6):
+        clock.at += timedelta(minutes=20)
+        tap(point, -2, clock)
+    assert not alerts("share")  # at most three in any hour, and no full window of ten
 
 
 def test_a_very_bad_comment_alerts_once_until_the_answers_recover(point):

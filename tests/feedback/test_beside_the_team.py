@@ -63,10 +63,10 @@ def test_the_priority_list_uses_the_customers_rating_where_they_gave_enough(jour
     answers(checkin, bob, -1, 30)  # customers: disappoints, 3 steps below the target
     answers(gate, bob, -1, 29)  # one answer short of a figure: the team's rating
     board = journey_board(journey)
-    assert [(row.name, row.priority, row.by_customers) for row in board.priorities] == [
-        ("Check-in desk", 15000, True),
-        ("Boarding gate", 8000, False),
-    ]
+    assert [
+        (row.name, row.priority, row.by_customers, row.customers_disagree)
+        for row in board.priorities
+    ] == [("Check-in desk", 15000, True, True), ("Boarding gate", 8000, False, False)]
     assert [tp.name for tp in board.disagreements] == ["Check-in desk"]
     points = {p.touchpoint.name: p for p in board.curve.points}
     assert points["Check-in desk"].customers == -1.0 and points["Boarding gate"].customers is None
@@ -77,6 +77,8 @@ def test_the_board_page_says_which_rating_the_priorities_used(client_for, bob, n
     answers(journey.touchpoints.get(name="Check-in desk"), bob, -1, 30)
     body = client_for(bob).get(f"/o/{nordic.slug}/journeys/{journey.pk}/").content.decode()
     assert "(customers' rating)" in body
+    priorities = body[body.index('class="priorities"') : body.index("priorities__note")]
+    assert "customers disagree" in priorities
     assert 'class="curve__customers"' in body and "customers (90 days)" in body
 
 
@@ -86,7 +88,7 @@ def test_the_pack_shows_customers_beside_the_team(client_for, bob, nordic, journ
     checkin = next(tp for tp in pack.touchpoints if tp.name == "Check-in desk")
     assert checkin.customers.answers == 31 and len(checkin.customer_weeks) == 13
     assert [tp.name for tp in pack.disagreements] == ["Check-in desk"]
-    assert pack.board.priorities[0].by_customers
+    assert pack.board.priorities[0].by_customers and pack.board.priorities[0].customers_disagree
     body = client_for(bob).get(f"/o/{nordic.slug}/journeys/{journey.pk}/pack/").content.decode()
     assert "Where customers disagree" in body and "31 answers" in body
     assert 'class="fb-chart"' in body and 'stroke-dasharray="8 3 2 3"' in body
@@ -98,3 +100,27 @@ def test_the_review_meeting_shows_the_period_answers(client_for, bob, nordic, jo
     review = review_start(actor=bob, journey=journey, held_on=local_today(nordic))
     body = client_for(bob).get(f"/o/{nordic.slug}/reviews/{review.pk}/").content.decode()
     assert "Customers, " in body and "too few answers (12 of 30)" in body
+
+
+def test_the_pack_shows_the_answers_since_the_review_before(bob, nordic, journey):
+    from reviews.models import Review
+    from reviews.services import review_complete
+
+    checkin = journey.touchpoints.get(name="Check-in desk")
+    point = feedback_open(actor=bob, touchpoint=checkin)
+    for days_ago, count in ((40, 7), (10, 3)):
+        for _ in range(count):
+            response_record(
+                point=point,
+                submission_id=uuid.uuid4(),
+                face=1,
+                respondent="",
+                now=timezone.now() - timedelta(days=days_ago),
+            )
+    assert gather_journey_pack(journey).touchpoints[0].customers.answers == 10  # 90 days
+    review = review_start(actor=bob, journey=journey, held_on=local_today(nordic))
+    review_complete(actor=bob, review=review)
+    Review.objects.filter(pk=review.pk).update(completed_at=timezone.now() - timedelta(days=20))
+    pack = gather_journey_pack(journey)
+    assert pack.touchpoints[0].customers.answers == 3  # since that review
+    assert pack.customers_from == (timezone.localdate(timezone=nordic.tzinfo) - timedelta(days=19))

@@ -214,4 +214,4 @@ def test_a_flood_of_1000_posts_in_a_minute_counts_each_answer_once(point):
     assert FeedbackResponse.objects.filter(counted=True).count() == 1  # one person, one answer
     day = FeedbackDay.objects.get()
     counted = day.depresses + day.disappoints + day.neutral + day.pleases + day.wows
-    assert (counted, day.excluded) == (1, limit - 1)
+    assert (counted, day.excluded, day.throttled) == (1, limit - 1, 1000 - limit)
