@@ -70,6 +70,7 @@ org_patterns = [
     path(
         "feedback/comments/", feedback.FeedbackCommentList.as_view(), name="feedback-comment-list"
     ),
+    path("feedback/imports/", feedback.ScoreImport.as_view(), name="feedback-score-import"),
     path("reviews/", reviews.ReviewList.as_view(), name="review-list"),
     path("reviews/<uuid:review_id>/", reviews.ReviewDetail.as_view(), name="review-detail"),
     path("actions/", reviews.ActionList.as_view(), name="action-list"),

@@ -1,6 +1,7 @@
 """The v1 API of customers' feedback: summaries per touchpoint (with the daily series) and per
 journey, the comments, and an answer sent by an integrator's own kiosk or survey (the same
-rules, limits and idempotency as the customer's page: feedback.services.response_record)."""
+rules, limits and idempotency as the customer's page: feedback.services.response_record), and
+scores imported from other survey tools (feedback.services.scores_import, as the page does)."""
 
 import django_filters
 from django.conf import settings
@@ -11,7 +12,15 @@ from rest_framework.response import Response
 
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
-from feedback.models import FACES, Channel, FeedbackDay, FeedbackPoint, FeedbackResponse
+from feedback.models import (
+    FACES,
+    SCALE_FACES,
+    Channel,
+    FeedbackDay,
+    FeedbackPoint,
+    FeedbackResponse,
+    Scale,
+)
 from journeys.models import Journey
 from motmap import ratelimit
 from motmap.tenancy import get_for_org
@@ -24,7 +33,11 @@ from .serializers import (
     FeedbackPeriodSerializer,
     FeedbackResponseSerializer,
     JourneyFeedbackSerializer,
+    ScaleMappingSerializer,
+    ScoreImportResultSerializer,
+    ScoreImportSerializer,
     TouchpointFeedbackSerializer,
+    TouchpointFeedErrorSerializer,
 )
 
 PERIOD_PARAMETERS = [
@@ -178,4 +191,63 @@ class FeedbackResponseCreate(OrgAPIView):
         return Response(
             self.get_serializer(response).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class ScoreImport(OrgAPIView):
+    """Scores from another survey tool (CSAT 1-5, NPS 0-10, four faces 1-4, or the faces
+    -2..+2), mapped onto the faces and added to the touchpoints' daily figures. All or
+    nothing: any bad row and nothing is saved (400 listing every bad row); `dry_run` checks
+    and previews only. A touchpoint and day imported again replaces what the earlier import
+    said of it. GET: each scale's mapping. Managers' and owners' tokens."""
+
+    serializer_class = ScoreImportSerializer
+    queryset = FeedbackResponse.objects.none()
+
+    @extend_schema(responses={200: ScaleMappingSerializer(many=True)})
+    def get(self, request, org_slug):
+        mappings = [
+            {
+                "scale": value,
+                "label": str(label),
+                "faces": {str(k): v for k, v in SCALE_FACES[value].items()},
+            }
+            for value, label in Scale.choices
+        ]
+        return Response(ScaleMappingSerializer(mappings, many=True).data)
+
+    @extend_schema(
+        request=ScoreImportSerializer,
+        responses={
+            200: ScoreImportResultSerializer,
+            201: ScoreImportResultSerializer,
+            400: TouchpointFeedErrorSerializer,
+        },
+    )
+    def post(self, request, org_slug):
+        data = self.validated()
+        dry_run = data.get("dry_run", False)
+        result = feedback_services.scores_import(
+            actor=request.user,
+            organisation=self.org,
+            scale=data["scale"],
+            rows=data["rows"],
+            source=data.get("source") or "API",
+            save=not dry_run,
+        )
+        if result.error_rows:  # a preview with errors: the same 400 as the import
+            raise result.rejected()
+        body = {
+            "saved": result.saved is not None,
+            "id": result.saved.pk if result.saved else None,
+            "rows": len(result.rows),
+            "answers": result.answers,
+            "touchpoints": result.touchpoints,
+            "days": result.days,
+            "days_replaced": result.days_replaced,
+            "faces": result.faces,
+        }
+        return Response(
+            ScoreImportResultSerializer(body).data,
+            status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED,
         )

@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from feedback import selectors as feedback_selectors
-from feedback.models import COMMENT_MAX_LENGTH, FeedbackResponse
+from feedback.models import COMMENT_MAX_LENGTH, FeedbackImport, FeedbackResponse, Scale
+from feedback.services import SCORE_COUNT_MAX, SCORE_IMPORT_MAX_ROWS
 from ideas.models import Comment, Idea, IdeaStatus
 from journeys.models import Journey, ReviewCadence, Stage
 from motmap.models import Language
@@ -604,3 +605,57 @@ class FeedbackResponseSerializer(StrictSerializer):
     )
     counted = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+
+
+class ScoreRowSerializer(serializers.Serializer):
+    """One row of imported scores. Documentation only: feedback.services.scores_import checks
+    every row (and lists every error of every row)."""
+
+    external_id = serializers.CharField(help_text="the touchpoint's external ID")
+    date = serializers.DateField(help_text="the day of the answers (YYYY-MM-DD), not in the future")
+    score = serializers.IntegerField(help_text="a whole number on the import's scale")
+    count = serializers.IntegerField(
+        required=False, min_value=1, max_value=SCORE_COUNT_MAX, help_text="answers (default 1)"
+    )
+
+
+class ScoreImportSerializer(StrictSerializer):
+    """Scores from another survey tool, mapped onto the faces; all or nothing."""
+
+    scale = serializers.ChoiceField(
+        choices=Scale.choices,
+        help_text="csat: 1-5; nps: 0-10; four-faces: 1-4; faces: -2..+2 (the mapping: GET this)",
+    )
+    rows = FeedRowsField(
+        child=ScoreRowSerializer(), help_text=f"Up to {SCORE_IMPORT_MAX_ROWS:,} rows."
+    )
+    source = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=_max_length(FeedbackImport, "source"),
+        help_text="where the scores come from",
+    )
+    dry_run = serializers.BooleanField(
+        required=False, default=False, help_text="check and preview only: nothing is saved"
+    )
+
+
+class ScoreImportResultSerializer(serializers.Serializer):
+    saved = serializers.BooleanField()
+    id = serializers.UUIDField(allow_null=True, help_text="the import, once saved")
+    rows = serializers.IntegerField()
+    answers = serializers.IntegerField()
+    touchpoints = serializers.IntegerField()
+    days = serializers.IntegerField(help_text="touchpoint-days set")
+    days_replaced = serializers.IntegerField(
+        help_text="of them, imported before: replaced, not added"
+    )
+    faces = FacesSerializer()
+
+
+class ScaleMappingSerializer(serializers.Serializer):
+    scale = serializers.CharField()
+    label = serializers.CharField()
+    faces = serializers.DictField(
+        child=serializers.IntegerField(), help_text="score -> face (-2 ... +2)"
+    )

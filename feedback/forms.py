@@ -1,9 +1,12 @@
 """The settings of a touchpoint's feedback: its question, the reasons offered after the tap,
-the kiosk's pause, and the question and reasons in the other languages customers are asked in."""
+the kiosk's pause, and the question and reasons in the other languages customers are asked in;
+the comments' filter; a file of scores imported from another survey tool."""
 
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from motmap.fields import max_length
@@ -11,7 +14,8 @@ from motmap.forms import Form
 from motmap.models import Language
 from touchpoints.models import Touchpoint
 
-from .models import FACES, FeedbackPoint, FeedbackResponse
+from . import score_io
+from .models import FACES, FeedbackPoint, FeedbackResponse, Scale
 from .services import ALERT_ANSWERS_RANGE, KIOSK_PAUSE_MAX_SECONDS, reasons_suggested
 
 
@@ -196,3 +200,45 @@ class CommentFilterForm(Form):
             "reason": data["reason"],
             "unread": data["unread"],
         }
+
+
+class ScoreImportForm(Form):
+    """A file of scores from another survey tool, and the scale its scores are on."""
+
+    scale = forms.ChoiceField(
+        label=_("Scale of the scores"),
+        choices=Scale.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the scale of the scores.")},
+    )
+    file = forms.FileField(
+        label=_("CSV or JSON file"),
+        error_messages={
+            "required": _("Choose a file to upload."),
+            "empty": _("The file is empty."),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.json,text/csv,application/json"}),
+        help_text=_(
+            "Columns external_id, date (year-month-day), score and count. Nothing is saved "
+            "before you confirm the preview."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.text = ""
+        self.parsed = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > score_io.MAX_SCORE_FILE_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(max)s. Split it into smaller files.")
+                % {"max": filesizeformat(score_io.MAX_SCORE_FILE_BYTES)}
+            )
+        try:
+            self.text = score_io.decode(upload.read())
+            self.parsed = score_io.read_scores(self.text)
+        except score_io.FileError as exc:
+            raise ValidationError(str(exc)) from None
+        return upload

@@ -6,6 +6,7 @@ a hash of (address, browser) with a salt of its day (`DailySalt`); salts and has
 days are deleted by a beat task, so a hash cannot be matched to anyone afterwards.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,26 @@ FACE_WORDS = {
     2: pgettext_lazy("feedback face", "Excellent"),
 }
 FACES = [(value, RATING_SYMBOLS[value], word) for value, word in FACE_WORDS.items()]
+
+
+class Scale(models.TextChoices):
+    """The scales of other survey tools whose scores can be imported (`SCALE_FACES`)."""
+
+    CSAT = "csat", _("CSAT, 1 to 5")
+    NPS = "nps", _("NPS, 0 to 10")
+    FOUR_FACES = "four-faces", _("Four faces, 1 to 4 (a smiley terminal)")
+    FACES = "faces", _("motmap's five faces, -2 to +2")
+
+
+# Each scale's scores onto motmap's faces (-2 ... +2): shown beside the import so the mapping
+# is never a surprise. NPS: detractors (0-6) bad or very bad, passives (7, 8) OK or good,
+# promoters (9, 10) excellent. Four faces have no middle one.
+SCALE_FACES: dict[str, dict[int, int]] = {
+    Scale.CSAT: {1: -2, 2: -1, 3: 0, 4: 1, 5: 2},
+    Scale.NPS: {0: -2, 1: -2, 2: -2, 3: -2, 4: -2, 5: -1, 6: -1, 7: 0, 8: 1, 9: 2, 10: 2},
+    Scale.FOUR_FACES: {1: -2, 2: -1, 3: 1, 4: 2},
+    Scale.FACES: {-2: -2, -1: -1, 0: 0, 1: 1, 2: 2},
+}
 
 
 class Channel(models.TextChoices):
@@ -132,10 +153,11 @@ class FeedbackResponse(UUIDModel):
 
 
 class FeedbackDay(models.Model):
-    """The counted answers of one touchpoint on one day (organisation's time zone), per face,
-    how many were excluded as repeats, and how many posts were refused (429) as part of a
-    burst from one address. Written in the answer's transaction by an upsert
-    that adds to the counts, so they stay equal to the raw rows under concurrency."""
+    """The counted answers of one touchpoint on one day (organisation's time zone), per face
+    (with those imported from other survey tools), how many were excluded as repeats, and how
+    many posts were refused (429) as part of a burst from one address. Written in the
+    answer's transaction by an upsert that adds to the counts, so they stay equal to the raw
+    rows (and the imported days) under concurrency."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     touchpoint = models.ForeignKey(
@@ -149,6 +171,8 @@ class FeedbackDay(models.Model):
     wows = models.PositiveIntegerField(default=0, db_default=0)
     excluded = models.PositiveIntegerField(default=0, db_default=0)
     throttled = models.PositiveIntegerField(default=0, db_default=0)
+    # Of the counted answers, how many were imported from other survey tools (FeedbackImport).
+    imported = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = OrgScopedQuerySet.as_manager()
 
@@ -186,6 +210,60 @@ class FeedbackReasonDay(models.Model):
 
     def __str__(self):
         return f"{self.touchpoint} {self.day} {self.reason}"
+
+
+class FeedbackImport(UUIDModel):
+    """Scores brought in from another survey tool: who, when, on which scale, from what."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="feedback_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    scale = models.CharField(max_length=16, choices=Scale.choices)
+    source = models.CharField(max_length=200, blank=True)  # the file's name, or "API"
+    rows = models.PositiveIntegerField(default=0)
+    answers = models.PositiveIntegerField(default=0)
+    days = models.PositiveIntegerField(default=0)  # touchpoint-days set
+    days_replaced = models.PositiveIntegerField(default=0)  # of them, set by an earlier import
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.source or self.scale} {self.created_at:%Y-%m-%d}"
+
+
+class FeedbackImportDay(models.Model):
+    """What imports say of one touchpoint on one day, per face. A later import of the same
+    touchpoint and day replaces it (so importing a file twice counts it once); the day's
+    roll-up (FeedbackDay) holds it added to the answers given in motmap."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    depresses = models.PositiveIntegerField(default=0)
+    disappoints = models.PositiveIntegerField(default=0)
+    neutral = models.PositiveIntegerField(default=0)
+    pleases = models.PositiveIntegerField(default=0)
+    wows = models.PositiveIntegerField(default=0)
+    feedback_import = models.ForeignKey(
+        FeedbackImport, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["touchpoint", "day"], name="feedback_one_import_day")
+        ]
+
+    def __str__(self):
+        return f"{self.touchpoint} {self.day}"
 
 
 class DailySalt(models.Model):

@@ -28,6 +28,7 @@ class Summary:
     faces: dict[int, int]  # counted answers per face, -2 ... +2
     excluded: int = 0
     throttled: int = 0  # posts refused (429) as part of a burst from one address
+    imported: int = 0  # of the counted answers, those imported from other survey tools
     reasons: list[tuple[str, int]] = field(default_factory=list)  # most chosen first
 
     @property
@@ -166,6 +167,7 @@ def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UU
             **{f"n_{name}": Sum(name) for name in columns.values()},
             n_excluded=Sum("excluded"),
             n_throttled=Sum("throttled"),
+            n_imported=Sum("imported"),
         )
         .order_by()
     }
@@ -184,6 +186,7 @@ def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UU
             faces={face: row.get(f"n_{name}") or 0 for face, name in columns.items()},
             excluded=row.get("n_excluded") or 0,
             throttled=row.get("n_throttled") or 0,
+            imported=row.get("n_imported") or 0,
             reasons=reasons.get(touchpoint_id, []),
         )
     return result

@@ -8,8 +8,11 @@ as a hash with the day's salt.
 """
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
@@ -26,13 +29,14 @@ from django.utils.translation import gettext as _
 
 from ideas.models import Idea
 from ideas.services import idea_submit
-from motmap.bulk import add_counts
-from motmap.fields import require_known
-from motmap.models import Language, Membership, User
+from motmap.bulk import add_counts, add_counts_to_rows, update_rows
+from motmap.fields import max_length, require_known
+from motmap.models import Language, Membership, Organisation, User
 from motmap.tenancy import require_editor
 from notifications.models import Kind
 from notifications.services import Notice, deliver
 from touchpoints.models import Rating, Touchpoint
+from touchpoints.services import EXTERNAL_ID_MAX_LENGTH, FeedRejected
 from webhooks.models import Event as WebhookEvent
 from webhooks.services import emit
 
@@ -41,12 +45,16 @@ from .models import (
     MAX_REASONS,
     QUESTION_MAX_LENGTH,
     REASON_MAX_LENGTH,
+    SCALE_FACES,
     Channel,
     DailySalt,
     FeedbackDay,
+    FeedbackImport,
+    FeedbackImportDay,
     FeedbackPoint,
     FeedbackReasonDay,
     FeedbackResponse,
+    Scale,
 )
 
 SIGNER = signing.Signer(salt="feedback.code", sep=".")
@@ -702,3 +710,346 @@ def reasons_suggested() -> Sequence[str]:
         _("Treated me as a person"),
         _("The little details"),
     ]
+
+
+# --- scores imported from other survey tools -------------------------------------------------
+
+SCORE_IMPORT_MAX_ROWS = 20_000
+SCORE_COUNT_MAX = 100_000  # answers in one row: far beyond a day at any one moment
+SCORE_FIELDS = ("external_id", "date", "score", "count")
+SCORES_FROM = date(2000, 1, 1)
+_WHOLE = re.compile(r"\s*[+-]?\d{1,9}(\.0*)?\s*")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass
+class ScoreRow:
+    """One row of scores: `count` answers with `score` (on the import's scale) at the
+    touchpoint with `external_id` on `day`. `face` is the score on motmap's faces; `errors`
+    {field: [messages]}."""
+
+    index: int  # position in what was sent, from 0
+    number: int  # the row as the file shows it
+    external_id: str | None = None
+    day: date | None = None
+    score: int | None = None
+    count: int = 1
+    face: int | None = None
+    touchpoint_id: UUID | None = None
+    touchpoint_name: str = ""
+    errors: dict[str, list[str]] = dataclass_field(default_factory=dict)
+
+
+@dataclass
+class ScoreImport:
+    """What an import of scores does (or did, once `saved`)."""
+
+    scale: str
+    rows: list[ScoreRow]
+    days: int = 0  # touchpoint-days the import sets
+    days_replaced: int = 0  # of them, set by an earlier import (replaced, not added)
+    saved: FeedbackImport | None = None
+
+    @property
+    def error_rows(self) -> list[ScoreRow]:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def answers(self) -> int:
+        return sum(row.count for row in self.rows if not row.errors)
+
+    @property
+    def touchpoints(self) -> int:
+        return len({row.touchpoint_id for row in self.rows if row.touchpoint_id})
+
+    @property
+    def faces(self) -> dict[int, int]:
+        totals = dict.fromkeys(SCALE_FACES[Scale.FACES], 0)
+        for row in self.rows:
+            if not row.errors and row.face is not None:
+                totals[row.face] += row.count
+        return totals
+
+    def rejected(self) -> FeedRejected:
+        return FeedRejected(
+            [
+                {"index": row.index, "external_id": row.external_id, "errors": row.errors}
+                for row in self.error_rows
+            ]
+        )
+
+
+def _whole(value: object) -> int | None:
+    """A whole number as JSON or a CSV cell gives it (4, 4.0, "4", " +4 "), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e9:
+        return int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value):
+        return int(value.strip().split(".")[0])
+    return None
+
+
+def _score_row(index: int, number: int, row: object, scale: str, today: date) -> ScoreRow:
+    result = ScoreRow(index=index, number=number)
+    if not isinstance(row, dict):
+        result.errors["non_field_errors"] = [_("Send each row as a JSON object.")]
+        return result
+    errors = result.errors
+    for key in row:
+        if key not in SCORE_FIELDS:
+            errors[str(key)[:40]] = [_("Unknown field.")]
+    external_id = row.get("external_id")
+    if isinstance(external_id, int) and not isinstance(external_id, bool):
+        external_id = str(external_id)
+    if not isinstance(external_id, str) or not external_id.strip():
+        errors["external_id"] = [_("Give the touchpoint's external ID.")]
+    else:
+        result.external_id = external_id.strip()
+        if len(result.external_id) > EXTERNAL_ID_MAX_LENGTH or "\x00" in result.external_id:
+            errors["external_id"] = [_("No touchpoint of this organisation has this external ID.")]
+    day = row.get("date")
+    if isinstance(day, date):
+        result.day = day
+    elif isinstance(day, str) and _ISO_DAY.fullmatch(day.strip()):
+        try:
+            result.day = date.fromisoformat(day.strip())
+        except ValueError:
+            pass
+    if result.day is None:
+        errors["date"] = [_("Give the date as year-month-day, e.g. 2026-11-30.")]
+    elif result.day > today:
+        errors["date"] = [
+            _("%(day)s is in the future: only days that have happened can have answers.")
+            % {"day": result.day.isoformat()}
+        ]
+    elif result.day < SCORES_FROM:
+        errors["date"] = [_("Give a date from the year 2000 on.")]
+    faces = SCALE_FACES[scale]
+    score = _whole(row.get("score"))
+    if score is None or score not in faces:
+        errors["score"] = [
+            _(
+                "“%(score)s” is not on the scale %(scale)s: give a whole number from %(low)s "
+                "to %(high)s."
+            )
+            % {
+                "score": str(row.get("score", ""))[:20],
+                "scale": Scale(scale).label,
+                "low": min(faces),
+                "high": max(faces),
+            }
+        ]
+    else:
+        result.score, result.face = score, faces[score]
+    count = row.get("count")
+    if count is None or count == "":
+        count = 1
+    whole = _whole(count)
+    if whole is None or not 1 <= whole <= SCORE_COUNT_MAX:
+        errors["count"] = [
+            _("Give the number of answers as a whole number from 1 to %(max)s.")
+            % {"max": f"{SCORE_COUNT_MAX:,}"}
+        ]
+    else:
+        result.count = whole
+    return result
+
+
+def scores_import(
+    *,
+    actor: User,
+    organisation: Organisation,
+    scale: str,
+    rows: object,
+    source: str = "",
+    first_number: int = 1,
+    save: bool = False,
+) -> ScoreImport:
+    """Scores from another survey tool, onto the touchpoints' daily roll-ups: each row is
+    `count` answers with `score` on `scale` (mapped onto the faces by SCALE_FACES) at the
+    touchpoint with `external_id` (of this organisation) on `date` (not in the future).
+
+    Without `save`, a preview: every row checked, nothing written. With `save`, all or
+    nothing: any bad row raises FeedRejected (row errors as the bulk feed gives them) with
+    nothing changed. A touchpoint and day the file names replaces what an earlier import said
+    of it (importing the same file twice counts it once); answers given in motmap are never
+    touched. Imports of an organisation are made one at a time. Managers and owners."""
+    require_editor(actor, organisation)
+    if scale not in Scale.values:
+        raise ValidationError(
+            {
+                "scale": _("Choose the scale of the scores: %(scales)s.")
+                % {"scales": ", ".join(Scale.values)}
+            }
+        )
+    if not isinstance(rows, list):
+        raise ValidationError({"rows": _("Send the rows as a list.")})
+    if not rows:
+        raise ValidationError({"rows": _("There are no rows to import.")})
+    if len(rows) > SCORE_IMPORT_MAX_ROWS:
+        raise ValidationError(
+            {
+                "rows": _("Send at most %(max)s rows at a time; split the file.")
+                % {"max": f"{SCORE_IMPORT_MAX_ROWS:,}"}
+            }
+        )
+    today = timezone.localdate(timezone=organisation.tzinfo)
+    checked = [
+        _score_row(index, first_number + index, row, scale, today) for index, row in enumerate(rows)
+    ]
+    with transaction.atomic():
+        if save:  # one import at a time: each reads what the one before it wrote
+            Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        _find_touchpoints(organisation, checked)
+        result = ScoreImport(scale=scale, rows=checked)
+        new = _import_days(checked)
+        old = _imported_before(organisation, new)
+        result.days, result.days_replaced = len(new), len(old)
+        if not save:
+            return result
+        if result.error_rows:
+            raise result.rejected()
+        result.saved = _write_import(actor, organisation, result, source, new, old)
+    return result
+
+
+def _find_touchpoints(organisation: Organisation, rows: list[ScoreRow]) -> None:
+    seen: dict[tuple[str, date, int], int] = {}
+    for row in rows:
+        if row.external_id is None or row.day is None or row.score is None:
+            continue
+        key = (row.external_id, row.day, row.score)
+        if key in seen:
+            row.errors.setdefault("score", []).append(
+                _(
+                    "Row %(number)s has this touchpoint, date and score too: give each once, "
+                    "with its count."
+                )
+                % {"number": seen[key]}
+            )
+        else:
+            seen[key] = row.number
+    wanted = sorted(
+        {row.external_id for row in rows if row.external_id and "external_id" not in row.errors}
+    )
+    found: dict[str, tuple[UUID, str]] = {}
+    for start in range(0, len(wanted), 500):
+        for pk, external_id, name in Touchpoint.objects.filter(
+            organisation=organisation, external_id__in=wanted[start : start + 500]
+        ).values_list("pk", "external_id", "name"):
+            found[external_id] = (pk, name)
+    for row in rows:
+        if row.external_id is None or "external_id" in row.errors:
+            continue
+        if row.external_id in found:
+            row.touchpoint_id, row.touchpoint_name = found[row.external_id]
+        else:
+            row.errors["external_id"] = [
+                _("No touchpoint of this organisation has this external ID.")
+            ]
+
+
+Faces = dict[int, int]
+
+
+def _import_days(rows: list[ScoreRow]) -> dict[tuple[UUID, date], Faces]:
+    """{(touchpoint id, day): answers per face} of the rows without errors."""
+    days: dict[tuple[UUID, date], Faces] = {}
+    for row in rows:
+        if row.errors or row.touchpoint_id is None or row.day is None or row.face is None:
+            continue
+        faces = days.setdefault(
+            (row.touchpoint_id, row.day), dict.fromkeys(FeedbackDay.FACE_FIELDS, 0)
+        )
+        faces[row.face] += row.count
+    return days
+
+
+def _imported_before(
+    organisation: Organisation, days: dict[tuple[UUID, date], Faces]
+) -> dict[tuple[UUID, date], Faces]:
+    """What earlier imports said of the same touchpoint-days."""
+    if not days:
+        return {}
+    ids = sorted({pk for pk, _day in days})
+    first, last = min(day for _pk, day in days), max(day for _pk, day in days)
+    names = FeedbackDay.FACE_FIELDS
+    before: dict[tuple[UUID, date], Faces] = {}
+    for start in range(0, len(ids), 500):
+        for row in FeedbackImportDay.objects.filter(
+            organisation=organisation,
+            touchpoint_id__in=ids[start : start + 500],
+            day__range=(first, last),
+        ).values("touchpoint_id", "day", *names.values()):
+            key = (row["touchpoint_id"], row["day"])
+            if key in days:
+                before[key] = {face: row[name] for face, name in names.items()}
+    return before
+
+
+def _write_import(
+    actor: User,
+    organisation: Organisation,
+    result: ScoreImport,
+    source: str,
+    new: dict[tuple[UUID, date], Faces],
+    old: dict[tuple[UUID, date], Faces],
+) -> FeedbackImport:
+    names = FeedbackDay.FACE_FIELDS
+    record = FeedbackImport.objects.create(
+        organisation=organisation,
+        created_by=actor,
+        scale=result.scale,
+        source=source[: max_length(FeedbackImport, "source")],
+        rows=len(result.rows),
+        answers=result.answers,
+        days=result.days,
+        days_replaced=result.days_replaced,
+    )
+    FeedbackImportDay.objects.bulk_create(
+        [
+            FeedbackImportDay(
+                organisation=organisation,
+                touchpoint_id=pk,
+                day=day,
+                feedback_import=record,
+                **{names[face]: count for face, count in faces.items()},
+            )
+            for (pk, day), faces in new.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["touchpoint", "day"],
+        update_fields=[*names.values(), "feedback_import"],
+        batch_size=500,
+    )
+    # The days' roll-ups: those that exist are locked (answers given meanwhile wait) and set
+    # to what they hold less the earlier import plus this one; the others are added.
+    ids = sorted({pk for pk, _day in new})
+    first, last = min(day for _pk, day in new), max(day for _pk, day in new)
+    fields = [*names.values(), "imported"]
+    stored = {
+        (row["touchpoint_id"], row["day"]): row
+        for start in range(0, len(ids), 500)
+        for row in FeedbackDay.objects.select_for_update()
+        .filter(touchpoint_id__in=ids[start : start + 500], day__range=(first, last))
+        .order_by("pk")
+        .values("pk", "touchpoint_id", "day", *fields)
+    }
+    updates, additions = [], []
+    for key, faces in new.items():
+        counts = {names[face]: count for face, count in faces.items()}
+        counts["imported"] = sum(faces.values())
+        if key in stored:
+            before = old.get(key, dict.fromkeys(names, 0))
+            taken = {names[face]: count for face, count in before.items()}
+            taken["imported"] = sum(before.values())
+            row = stored[key]
+            updates.append([row["pk"], *(row[f] - taken[f] + counts[f] for f in fields)])
+        else:
+            additions.append(({"touchpoint": key[0], "day": key[1]}, counts))
+    update_rows(FeedbackDay, fields, updates)
+    add_counts_to_rows(FeedbackDay, additions, organisation=organisation.pk)
+    return record

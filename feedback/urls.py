@@ -1,5 +1,5 @@
-"""The customer's pages under /f/ (public), and the manager's screens of a touchpoint's
-feedback (`touchpoint_urlpatterns`)."""
+"""The customer's pages under /f/ (public), the manager's screens of a touchpoint's feedback
+(`touchpoint_urlpatterns`), and the organisation's import of scores (`org_urlpatterns`)."""
 
 from django.urls import path
 
@@ -19,4 +19,9 @@ touchpoint_urlpatterns = [
     path("qr.svg", views.feedback_qr, {"kind": "svg"}, name="feedback_qr_svg"),
     path("qr.png", views.feedback_qr, {"kind": "png"}, name="feedback_qr_png"),
     path("card/", views.feedback_card, name="feedback_card"),
+]
+
+# Under /o/<org>/feedback/ (pages/urls.py; the comments there are pages' own).
+org_urlpatterns = [
+    path("import/", views.scores_import, name="feedback_scores_import"),
 ]

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -36,10 +37,19 @@ from motmap.models import Language
 from motmap.qr import qr_response
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 from touchpoints.models import Touchpoint
+from touchpoints.services import FeedRejected
 
-from . import services
-from .forms import FeedbackSettingsForm
-from .models import COMMENT_MAX_LENGTH, FACES, Channel, FeedbackPoint
+from . import score_io, services
+from .forms import FeedbackSettingsForm, ScoreImportForm
+from .models import (
+    COMMENT_MAX_LENGTH,
+    FACES,
+    SCALE_FACES,
+    Channel,
+    FeedbackImport,
+    FeedbackPoint,
+    Scale,
+)
 
 FORM_SALT = "feedback.form"
 FORM_MAX_AGE_SECONDS = 24 * 60 * 60
@@ -345,3 +355,107 @@ def feedback_card(request, touchpoint_id):
             "question": services.texts_in(point, point.organisation.language)[0],
         },
     )
+
+
+@org_view
+def scores_import(request):
+    """Scores from another survey tool: upload a CSV or JSON file and choose its scale, see
+    every row mapped onto the faces (nothing saved), then confirm: all or nothing."""
+    ensure_editor(request)
+    if request.method == "POST" and "payload" in request.POST:
+        return _scores_confirm(request)
+    form = ScoreImportForm(posted(request), request.FILES or None)
+    context = _scores_context(request, form)
+    if request.method == "POST" and form.is_valid():
+        result = _scores_preview(request, form.cleaned_data["scale"], form.parsed, form)
+        if result is not None:
+            context = _scores_context(request, form, result, form.parsed)
+            if not result.error_rows:
+                source = form.cleaned_data["file"].name or ""
+                context["payload"] = score_io.pack(
+                    form.text,
+                    scale=result.scale,
+                    source=source,
+                    organisation=request.org,
+                    user=request.user,
+                )
+    return render(request, "feedback/scores_import.html", context)
+
+
+def _scores_preview(request, scale, parsed, form):
+    try:
+        return services.scores_import(
+            actor=request.user,
+            organisation=request.org,
+            scale=scale,
+            rows=parsed.rows,
+            first_number=parsed.first_number,
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+
+
+def _scores_context(request, form, result=None, parsed=None, **extra):
+    mappings = [
+        (label, [(score, SCALE_FACES[value][score]) for score in SCALE_FACES[value]])
+        for value, label in Scale.choices
+    ]
+    words = {value: (symbol, word) for value, symbol, word in FACES}
+    context = {
+        "form": form,
+        "result": result,
+        "parsed": parsed,
+        "mappings": [
+            (label, [(score, *words[face]) for score, face in pairs]) for label, pairs in mappings
+        ],
+        "faces": FACES,
+        "imports": FeedbackImport.objects.for_org(request.org)
+        .select_related("created_by")
+        .order_by("-created_at")[:10],
+        **extra,
+    }
+    if result is not None:
+        context["face_totals"] = [
+            (symbol, word, result.faces[value]) for value, symbol, word in FACES
+        ]
+        for row in result.rows:
+            setattr(row, "face_label", words.get(row.face))  # noqa: B010  (for the template)
+    return context
+
+
+def _scores_confirm(request):
+    form = ScoreImportForm()
+    try:
+        text, scale, source = score_io.unpack(
+            request.POST["payload"], organisation=request.org, user=request.user
+        )
+        parsed = score_io.read_scores(text)
+    except (signing.BadSignature, score_io.FileError):
+        context = _scores_context(request, form, refused=True)
+        return render(request, "feedback/scores_import.html", context, status=400)
+    try:
+        result = services.scores_import(
+            actor=request.user,
+            organisation=request.org,
+            scale=scale,
+            rows=parsed.rows,
+            source=source,
+            first_number=parsed.first_number,
+            save=True,
+        )
+    except FeedRejected:  # a touchpoint's external ID changed since the preview
+        result = _scores_preview(request, scale, parsed, form)
+        context = _scores_context(request, form, result, parsed, changed=True)
+        return render(request, "feedback/scores_import.html", context, status=409)
+    except ValidationError:
+        context = _scores_context(request, form, refused=True)
+        return render(request, "feedback/scores_import.html", context, status=400)
+    answers = ngettext("%(n)s answer imported", "%(n)s answers imported", result.answers) % {
+        "n": f"{result.answers:,}"
+    }
+    touchpoints = ngettext(
+        "onto %(n)s touchpoint.", "onto %(n)s touchpoints.", result.touchpoints
+    ) % {"n": result.touchpoints}
+    messages.success(request, f"{answers} {touchpoints}")
+    return redirect("feedback_scores_import", org_slug=request.org.slug)

@@ -275,25 +275,48 @@ def add_counts(
     unique constraint), making the row, with `constants` too, if there is none: one INSERT ...
     ON CONFLICT DO UPDATE SET n = n + excluded.n, on PostgreSQL and SQLite alike. Two writers
     adding at once both count: the database serialises them on the row, nothing is read."""
+    add_counts_to_rows(model, [(keys, counts)], **constants)
+
+
+def add_counts_to_rows(
+    model: type[models.Model],
+    rows: Sequence[tuple[dict[str, object], dict[str, int]]],
+    **constants: object,
+) -> None:
+    """add_counts for many rows at once: [(keys, counts), ...], every one naming the same
+    fields, in as few statements as the database's cap on parameters allows (one on
+    PostgreSQL for thousands of rows). The rows' keys must differ; a count must not be
+    negative (the row to insert is checked against the table's constraints first)."""
+    if not rows:
+        return
     meta = model._meta
     qn = connection.ops.quote_name
-    key_fields = [_column(meta.get_field(name)) for name in keys]
-    count_fields = [_column(meta.get_field(name)) for name in counts]
+    first_keys, first_counts = rows[0]
+    key_fields = [_column(meta.get_field(name)) for name in first_keys]
+    count_fields = [_column(meta.get_field(name)) for name in first_counts]
     fixed_fields = [_column(meta.get_field(name)) for name in constants]
     written = [*key_fields, *fixed_fields, *count_fields]
     columns = ", ".join(qn(c) for _f, c in written)
-    placeholders = ", ".join(["%s"] * len(written))
+    row_placeholders = "(" + ", ".join(["%s"] * len(written)) + ")"
     conflict = ", ".join(qn(c) for _f, c in key_fields)
     table = qn(meta.db_table)
     added = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for _f, c in count_fields)
-    values = [*keys.values(), *constants.values(), *counts.values()]
-    params = [
-        f.get_db_prep_value(v, connection) for (f, _c), v in zip(written, values, strict=True)
-    ]
+    cap = connection.features.max_query_params
+    per_statement = len(rows) if cap is None else max(1, cap // len(written))
     with connection.cursor() as cursor:
-        # Only names from the model's meta and placeholders are formatted into the SQL.
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {added}",
-            params,
-        )
+        for start in range(0, len(rows), per_statement):
+            part = rows[start : start + per_statement]
+            params = []
+            for keys, counts in part:
+                values = [*keys.values(), *constants.values(), *counts.values()]
+                params += [
+                    f.get_db_prep_value(v, connection)
+                    for (f, _c), v in zip(written, values, strict=True)
+                ]
+            placeholders = ", ".join([row_placeholders] * len(part))
+            # Only names from the model's meta and placeholders are formatted into the SQL.
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {added}",
+                params,
+            )

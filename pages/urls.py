@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
+from feedback.urls import org_urlpatterns as feedback_org_urls
 from feedback.urls import touchpoint_urlpatterns as feedback_touchpoint_urls
 from motmap import views as core_views
 from notifications import views as notification_views
@@ -51,6 +52,7 @@ urlpatterns = [
         name="touchpoint_quick_edit",
     ),
     path(f"{ORG}feedback/comments/", views.feedback_comments, name="feedback_comments"),
+    path(f"{ORG}feedback/", include(feedback_org_urls)),
     path(
         f"{ORG}feedback/comments/<uuid:response_id>/read/",
         views.feedback_comment_read,

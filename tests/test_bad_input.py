@@ -228,6 +228,12 @@ PRESSED = {"face": "2"}
 # The file a form takes: the board's own export, one touchpoint renamed (so that the preview
 # offers the confirming step, which is swept too).
 FILES = {"touchpoint_import": "touchpoint_export"}
+# Or a file of its own: scores of yesterday for the world's touchpoint (external ID desk-1).
+FILE_TEXTS = {
+    "feedback_scores_import": lambda world: (
+        f"external_id,date,score,count\r\ndesk-1,{date.today() - timedelta(days=1)},4,12\r\n"
+    ).encode()
+}
 
 
 def personas_for(name):
@@ -306,6 +312,8 @@ def post_fields(name, client, page, url, world):
     for field in fields.values():
         if field["kind"] == "file" and name in FILES:
             field["file"] = renamed_export(client, build_url(FILES[name], world))
+        elif field["kind"] == "file" and name in FILE_TEXTS:
+            field["file"] = FILE_TEXTS[name](world)
     return fields
 
 

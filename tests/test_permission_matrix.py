@@ -146,6 +146,8 @@ ACCESS = {
     "feedback_comment_read": (NOT_ALLOWED, EDITOR),
     "feedback_comment_idea": (NOT_ALLOWED, EDITOR),
     "feedback_comment_action": (NOT_ALLOWED, EDITOR),
+    # Scores imported from other survey tools: managers and owners.
+    "feedback_scores_import": (EDITOR, EDITOR),
 }
 # Pages that show the organisation's name to whoever holds the link, by design (the link is the
 # secret): invitations, one-click unsubscribe, the private calendar feed.

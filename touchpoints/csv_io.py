@@ -10,13 +10,10 @@ Reading a file only converts cells into values; what may be saved is decided by
 `touchpoints.services.touchpoint_import`, with the same rules as the pages.
 """
 
-import base64
 import csv
 import io
-import json
 import re
 import uuid
-import zlib
 from dataclasses import dataclass, field
 
 from django.core import signing
@@ -25,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from journeys.forms import org_users
-from motmap.spreadsheet import safe_cell, unescape_cell
+from motmap.spreadsheet import safe_cell, seal, unescape_cell, unseal
 
 from .models import Channel, Habit, Rating, Touchpoint
 from .services import ImportRow
@@ -358,17 +355,13 @@ def _salt(journey, user):
 def pack(text, *, versions, journey, user):
     """The uploaded text and the versions seen in the preview, compressed and signed for a
     hidden field: only this user can confirm it, for this journey, within the hour."""
-    data = json.dumps({"text": text, "versions": versions}, ensure_ascii=False).encode()
-    packed = base64.urlsafe_b64encode(zlib.compress(data, 9)).decode()
-    return signing.TimestampSigner(salt=_salt(journey, user)).sign(packed)
+    return seal({"text": text, "versions": versions}, salt=_salt(journey, user))
 
 
 def unpack(token, *, journey, user):
     """(text, versions) of a packed upload, or signing.BadSignature (expired or altered)."""
-    signer = signing.TimestampSigner(salt=_salt(journey, user))
-    packed = signer.unsign(token, max_age=PAYLOAD_MAX_AGE)
+    data = unseal(token, salt=_salt(journey, user), max_age=PAYLOAD_MAX_AGE)
     try:
-        data = json.loads(zlib.decompress(base64.urlsafe_b64decode(packed)))
         return data["text"], {str(k): int(v) for k, v in data["versions"].items()}
-    except (ValueError, KeyError, TypeError, AttributeError, zlib.error) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise signing.BadSignature(str(exc)) from None

@@ -75,6 +75,7 @@ def test_every_curl_example_answers_as_documented(bob, nordic, journey, touchpoi
         "ACTION_ID": str(action.pk),
         "DUE_ON": (datetime.date.today() + datetime.timedelta(days=30)).isoformat(),
         "SUBMISSION_ID": str(uuid.uuid4()),
+        "YESTERDAY": (datetime.date.today() - datetime.timedelta(days=1)).isoformat(),
     }
     client = Client()
     for command, status in examples():

@@ -128,3 +128,62 @@ def test_a_burst_from_one_respondent_is_429(client_for, bob, point, touchpoint, 
     assert FeedbackDay.objects.get(touchpoint=touchpoint).throttled == 2
     summary = client_for(bob).get(f"{BASE}/touchpoints/{touchpoint.pk}/feedback/").json()
     assert summary["throttled"] == 2 and summary["days"][-1]["throttled"] == 2
+
+
+# --- scores imported from other survey tools ------------------------------------------------
+
+
+def _yesterday():
+    return (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+
+
+def test_scores_are_previewed_then_imported(client_for, bob, touchpoint):
+    touchpoint.external_id = "desk-1"
+    touchpoint.save()
+    url = f"{BASE}/feedback/imports/"
+    rows = [
+        {"external_id": "desk-1", "date": _yesterday(), "score": 10, "count": 30},
+        {"external_id": "desk-1", "date": _yesterday(), "score": 3, "count": 5},
+    ]
+    preview = send(client_for(bob), url, {"scale": "nps", "rows": rows, "dry_run": True})
+    assert preview.status_code == 200 and preview.json()["saved"] is False
+    assert preview.json()["faces"]["excellent"] == 30 and not FeedbackDay.objects.exists()
+    saved = send(client_for(bob), url, {"scale": "nps", "rows": rows, "source": "Survey tool"})
+    assert saved.status_code == 201 and saved.json()["answers"] == 35
+    again = send(client_for(bob), url, {"scale": "nps", "rows": rows})
+    assert again.json()["days_replaced"] == 1
+    day = FeedbackDay.objects.get(touchpoint=touchpoint)
+    assert (day.depresses, day.wows, day.imported) == (5, 30, 35)
+    mapping = client_for(bob).get(url).json()
+    assert {m["scale"] for m in mapping} == {"csat", "nps", "four-faces", "faces"}
+    nps = next(m for m in mapping if m["scale"] == "nps")
+    assert nps["faces"]["6"] == -1 and nps["faces"]["9"] == 2
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"scale": "csat", "rows": [{"external_id": "nope", "score": 4}]}, "rows"),
+        ({"scale": "stars", "rows": []}, "scale"),
+        ({"scale": "csat", "rows": "all of them"}, "rows"),
+        ({"scale": "csat", "rows": [], "extra": 1}, "extra"),
+    ],
+)
+def test_a_bad_import_is_a_400_listing_the_rows(client_for, bob, body, field):
+    answer = send(client_for(bob), f"{BASE}/feedback/imports/", body)
+    assert answer.status_code == 400 and field in answer.json()["errors"]
+    assert not FeedbackDay.objects.exists()
+
+
+def test_an_import_with_row_errors_names_each_row(client_for, bob, touchpoint):
+    touchpoint.external_id = "desk-1"
+    touchpoint.save()
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
+    rows = [
+        {"external_id": "desk-1", "date": _yesterday(), "score": 4},
+        {"external_id": "desk-1", "date": tomorrow, "score": 6},
+    ]
+    answer = send(client_for(bob), f"{BASE}/feedback/imports/", {"scale": "csat", "rows": rows})
+    [row] = answer.json()["errors"]["rows"]
+    assert answer.status_code == 400 and row["index"] == 1
+    assert set(row["errors"]) == {"date", "score"} and not FeedbackDay.objects.exists()

@@ -67,6 +67,7 @@ ACCESS = {
     "journey-feedback": {"get": READ},
     "feedback-comment-list": {"get": READ},
     "feedback-response-create": {"post": WRITE},
+    "feedback-score-import": {"get": READ, "post": WRITE},  # scores from other survey tools
     "schema": {"get": PUBLIC},
     "swagger-ui": {"get": PUBLIC},
     "redoc": {"get": PUBLIC},
@@ -121,6 +122,7 @@ def url_for(name, world, org_slug=None):
         "feedback-response-create": {"touchpoint_id": world["touchpoint_id"]},
         "journey-feedback": {"journey_id": world["journey_id"]},
         "feedback-comment-list": {},
+        "feedback-score-import": {},
     }
     if name not in kwargs:
         return reverse(f"api:{name}")
@@ -169,6 +171,10 @@ def body_for(name, method, world):
         return {"status": "done"}
     if name == "feedback-response-create":
         return {"submission_id": str(uuid.uuid4()), "face": 1, "reason": "Quick"}
+    if name == "feedback-score-import":
+        yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+        row = {"external_id": "desk-1", "date": yesterday, "score": 4, "count": 2}
+        return {"scale": "csat", "rows": [row], "dry_run": True}
     return {}
 
 
@@ -271,6 +277,7 @@ ORG_LISTS = (
     "action-list",
     "touchpoint-feed",
     "feedback-comment-list",
+    "feedback-score-import",  # finds touchpoints by external ID within the token's organisation
 )
 ORG_OBJECT_URLS = [
     n for n in sorted(ACCESS) if n not in ("schema", "swagger-ui", "redoc") and n not in ORG_LISTS
