@@ -24,6 +24,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 
+from bench import feedback  # noqa: E402
+
 SIZES = (15, 60, 200)
 REPEAT = 15
 
@@ -756,7 +758,19 @@ def cache_table(org, manager):
         redis.Redis.from_url(up.replace("/9", "/10")).flushdb()
 
 
-TABLES = ("board", "ideas", "weight", "sweep", "pack", "feed", "list", "broker", "cache")
+TABLES = (
+    "board",
+    "ideas",
+    "weight",
+    "sweep",
+    "pack",
+    "feed",
+    "list",
+    "broker",
+    "cache",
+    "feedback-post",
+    "feedback-scale",
+)
 
 
 def main():
@@ -796,6 +810,10 @@ def main():
             broker_table(org, user)
         if "cache" in tables:
             cache_table(org, user)
+        if "feedback-post" in tables:
+            feedback.post_table(user, build)
+        if "feedback-scale" in tables:
+            feedback.scale_table(user, build)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
