@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from feedback.models import FeedbackDay, FeedbackReasonDay, FeedbackResponse
 from feedback.services import feedback_open, response_record
@@ -36,7 +37,7 @@ from reviews import services as review_services
 from reviews.models import Action, Review
 from reviews.reminders import reschedule_action
 from touchpoints.models import Touchpoint, TouchpointChange
-from touchpoints.services import touchpoint_create
+from touchpoints.services import EXTERNAL_ID_MAX_LENGTH, touchpoint_create
 
 PASSWORD = "motmap-demo"  # noqa: S105 (a published demo password, not a secret)
 
@@ -1383,11 +1384,22 @@ def _seed_journey(*, spec, organisation, people, result):
                 actor=actor,
                 journey=journey,
                 stage=stage,
-                **{**tp, "owner": people[tp["owner"]], "habits": list(tp["habits"])},
+                **{
+                    "external_id": _external_id(spec["name"], tp["name"]),
+                    **tp,
+                    "owner": people[tp["owner"]],
+                    "habits": list(tp["habits"]),
+                },
             )
             result.touchpoints_created += 1
     _date_journey(journey, JOURNEYS.index(spec) if spec in JOURNEYS else 0)
     result.journeys_created.append(journey)
+
+
+def _external_id(journey, touchpoint):
+    """The ID a demo touchpoint has in "other systems": what the bulk feed and the score
+    import find it by (e.g. business-trip/check-in-desk)."""
+    return f"{slugify(journey)}/{slugify(touchpoint)}"[:EXTERNAL_ID_MAX_LENGTH]
 
 
 def _demo_touchpoint(organisation, spec):

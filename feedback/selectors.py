@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import DateField, F, Func, IntegerField, QuerySet, Sum, Value
 
 from motmap.models import Organisation
 
@@ -126,21 +126,50 @@ def weekly(touchpoint_id: UUID, start: date, end: date) -> list[Week]:
     return weekly_for([touchpoint_id], start, end)[touchpoint_id]
 
 
+class _WeekOf(Func):
+    """The week of a date column counted from `start`: 0 for its first seven days, 1 for the
+    next seven... (PostgreSQL subtracts dates into days; SQLite through julianday)."""
+
+    arg_joiner = " - "
+    template = "((%(expressions)s) / 7)"
+    output_field = IntegerField()
+
+    def __init__(self, column: str, start: date) -> None:
+        super().__init__(F(column), Value(start, output_field=DateField()))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST((julianday(%(expressions)s)) / 7 AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
 def weekly_for(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UUID, list[Week]]:
-    """{touchpoint id: its weeks} (see weekly) for every id given, in one query."""
+    """{touchpoint id: its weeks} (see weekly) for every id given, in one query that adds the
+    days up week by week in the database: a row per touchpoint and week, however many days."""
     ids = list(touchpoint_ids)
     columns = {face: FeedbackDay.FACE_FIELDS[face] for face in FACES}
     count = (end - start).days // 7 + 1
     counts = {pk: [dict.fromkeys(FACES, 0) for _ in range(count)] for pk in ids}
     excluded = {pk: [0] * count for pk in ids}
-    for row in FeedbackDay.objects.filter(touchpoint_id__in=ids, day__range=(start, end)).values(
-        "touchpoint_id", "day", "excluded", *columns.values()
+    for found in (
+        FeedbackDay.objects.filter(touchpoint_id__in=ids, day__range=(start, end))
+        .annotate(week=_WeekOf("day", start))
+        .values("touchpoint_id", "week")
+        .annotate(
+            **{f"n_{name}": Sum(name) for name in columns.values()}, n_excluded=Sum("excluded")
+        )
+        .order_by()
     ):
-        index = (row["day"] - start).days // 7
+        row: dict[str, Any] = dict(found)
+        index = row["week"]
         faces = counts[row["touchpoint_id"]][index]
         for face, name in columns.items():
-            faces[face] += row[name]
-        excluded[row["touchpoint_id"]][index] += row["excluded"]
+            faces[face] += row[f"n_{name}"]
+        excluded[row["touchpoint_id"]][index] += row["n_excluded"]
     return {
         pk: [
             Week(
@@ -153,10 +182,12 @@ def weekly_for(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[U
     }
 
 
-def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UUID, Summary]:
+def summaries(
+    touchpoint_ids: Iterable[UUID], start: date, end: date, *, reasons: bool = True
+) -> dict[UUID, Summary]:
     """{touchpoint id: Summary} of the days from `start` to `end` (both included), for every
     id given (an empty summary where nobody answered). Two queries, whatever the number of
-    touchpoints and answers."""
+    touchpoints and answers; one without the `reasons` chosen (pages that do not show them)."""
     ids = list(touchpoint_ids)
     columns = {face: FeedbackDay.FACE_FIELDS[face] for face in FACES}
     totals = {
@@ -171,14 +202,16 @@ def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UU
         )
         .order_by()
     }
-    reasons: dict[UUID, list[tuple[str, int]]] = {}
+    chosen: dict[UUID, list[tuple[str, int]]] = {}
     for touchpoint_id, reason, count in (
         FeedbackReasonDay.objects.filter(touchpoint_id__in=ids, day__range=(start, end))
         .values_list("touchpoint_id", "reason")
         .annotate(total=Sum("count"))
         .order_by("-total", "reason")
+        if reasons
+        else ()
     ):
-        reasons.setdefault(touchpoint_id, []).append((reason, count))
+        chosen.setdefault(touchpoint_id, []).append((reason, count))
     result = {}
     for touchpoint_id in ids:
         row: dict[str, Any] = dict(totals.get(touchpoint_id, {}))
@@ -187,7 +220,7 @@ def summaries(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UU
             excluded=row.get("n_excluded") or 0,
             throttled=row.get("n_throttled") or 0,
             imported=row.get("n_imported") or 0,
-            reasons=reasons.get(touchpoint_id, []),
+            reasons=chosen.get(touchpoint_id, []),
         )
     return result
 

@@ -46,7 +46,7 @@ def journey_board(journey: Journey) -> Board:
         board.curve.previous_on = previous.held_on
     board.open_review = open_review(journey)
     start, end = feedback_selectors.period(timezone.localdate(timezone=journey.organisation.tzinfo))
-    customers = feedback_selectors.summaries([tp.pk for tp in ordered], start, end)
+    customers = feedback_selectors.summaries([tp.pk for tp in ordered], start, end, reasons=False)
     for tp in ordered:
         setattr(tp, "customers", customers[tp.pk])  # noqa: B010  (not a model field)
     board.disagreements = [
