@@ -34,19 +34,43 @@ def mean_text(mean):
     return ("+" if mean > 0 else "\u2212") + text
 
 
-@register.inclusion_tag("feedback/_customers_say.html")
+@register.simple_tag
 def customers_say(summary, team_rating=None, compact=False):
     """The customers' verdict in a line: their rating (symbol and mean), the share of good
-    answers and the number of answers; below FEEDBACK_MIN_ANSWERS, "too few answers"."""
+    answers and the number of answers; below FEEDBACK_MIN_ANSWERS, "too few answers". Built
+    here rather than in a template: a board shows it for every moment."""
+    n = summary.answers
+    if n == 0:
+        return format_html(
+            '<span class="customers-say customers-say--none">{}</span>', _("no answers yet")
+        )
+    if not summary.enough:
+        text = ngettext(
+            "too few answers (%(n)s of %(needed)s)", "too few answers (%(n)s of %(needed)s)", n
+        ) % {"n": n, "needed": settings.FEEDBACK_MIN_ANSWERS}
+        return format_html('<span class="customers-say customers-say--few">{}</span>', text)
     rating = summary.rating
-    return {
-        "summary": summary,
-        "symbol": RATING_SYMBOLS[rating] if rating is not None else "",
-        "rating": rating,
-        "disagree": summary.disagrees_with(team_rating),
-        "needed": settings.FEEDBACK_MIN_ANSWERS,
-        "compact": compact,
-    }
+    interval = ""
+    if not compact and summary.interval:
+        low, high = summary.interval
+        interval = format_html(
+            ' <span class="muted">({})</span>',
+            _("95%% interval %(low)s to %(high)s")
+            % {"low": mean_text(low), "high": mean_text(high)},
+        )
+    disagree = ""
+    if summary.disagrees_with(team_rating):
+        disagree = format_html(' <span class="tag tag--warn">⚠ {}</span>', _("customers disagree"))
+    return format_html(
+        '<span class="customers-say"><span class="rating__symbol" aria-hidden="true">{}</span> '
+        "{}{} · {} · {}</span>{}",
+        RATING_SYMBOLS[rating] if rating is not None else "",
+        mean_text(summary.mean),
+        interval,
+        _("%(share)s good") % {"share": percent(summary.top_two_share)},
+        ngettext("%(n)s answer", "%(n)s answers", n) % {"n": n},
+        disagree,
+    )
 
 
 def _y(value):
