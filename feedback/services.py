@@ -291,7 +291,15 @@ def feedback_rotate(*, actor: User, point: FeedbackPoint) -> FeedbackPoint:
 # --- the respondent, for the day's limits ---------------------------------------------------
 
 
+# The salt of the day last asked for, kept in this process: a day's salt never changes (it is
+# only deleted once the day is over), so every answer of the day after the first needs no query.
+_salt_kept: dict[date, str] = {}
+
+
 def _salt_of(day: date) -> str:
+    salt = _salt_kept.get(day)
+    if salt is not None:
+        return salt
     salt = DailySalt.objects.filter(day=day).values_list("salt", flat=True).first()
     if salt is None:
         try:
@@ -299,7 +307,15 @@ def _salt_of(day: date) -> str:
                 salt = DailySalt.objects.create(day=day, salt=secrets.token_hex(32)).salt
         except IntegrityError:  # made by another answer meanwhile
             salt = DailySalt.objects.values_list("salt", flat=True).get(day=day)
+    if not transaction.get_connection().in_atomic_block:  # only a salt that is committed
+        _salt_kept.clear()
+        _salt_kept[day] = salt
     return salt
+
+
+def forget_kept_salt() -> None:
+    """Forget the salt kept in this process (after its day, and between tests)."""
+    _salt_kept.clear()
 
 
 def respondent_hash(address: str, browser: str, *, now: datetime | None = None) -> str:
@@ -321,6 +337,8 @@ def forget_respondents(*, now: datetime | None = None) -> int:
         .update(respondent="")
     )
     DailySalt.objects.filter(day__lt=today).delete()
+    if any(day < today for day in _salt_kept):
+        forget_kept_salt()
     return cleared
 
 

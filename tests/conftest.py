@@ -101,9 +101,11 @@ def reset_shared_state():
     """What one test leaves behind in the process, outside the database, gone for the next."""
     from django.core.cache import cache
 
+    from feedback.services import forget_kept_salt
     from motmap import enqueue, ratelimit
 
     cache.clear()
+    forget_kept_salt()  # a salt kept by a test that committed it
     enqueue.reset()  # a broker outage staged by one test does not pause the next one's tasks
     ratelimit.reset()  # nor a cache outage the next one's limits
 

@@ -341,3 +341,19 @@ def test_the_admin_shows_points_and_answers_but_adds_or_changes_no_answer(rf, db
         model_admin = admin.site._registry[model]
         assert not model_admin.has_add_permission(request)
         assert not model_admin.has_change_permission(request)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_days_salt_is_read_once_per_process(django_assert_num_queries):
+    from datetime import UTC, datetime
+
+    from feedback import services
+
+    day = datetime(2026, 12, 3, 9, tzinfo=UTC)
+    first = services.respondent_hash("198.51.100.7", "phone", now=day)
+    with django_assert_num_queries(0):  # committed, so kept: no query for the next answer
+        assert services.respondent_hash("198.51.100.7", "phone", now=day) == first
+        other = services.respondent_hash("198.51.100.8", "phone", now=day)
+    assert other != first
+    tomorrow = services.respondent_hash("198.51.100.7", "phone", now=day.replace(day=4))
+    assert tomorrow != first  # a new day, a new salt
