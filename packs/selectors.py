@@ -183,7 +183,7 @@ def gather_journey_pack(
     given in it; a review in progress gets the pack since the last completed review, with its
     attendees on the cover (the pack printed for the meeting).
 
-    Queries: 2 for the board, 1 reviews, 1 ratings, 2 customers' answers, 1 ideas, 1 actions,
+    Queries: 2 for the board, 1 reviews, 1 ratings, 1 customers' answers, 1 ideas, 1 actions,
     1 decisions, (+1 attendees of a review): the same for any number of touchpoints, ideas,
     actions or answers.
     """
@@ -256,7 +256,7 @@ def _attach_customers(pack: JourneyPack, journey: Journey, period: Period) -> No
     """Customers' answers of the pack's period (its whole days: since the review before, at
     most a year; the last 90 days when there was none), beside the team's rating (which, in
     a review's pack, is the one given in it); the priorities use the customers' rating where
-    they gave enough answers. Two queries."""
+    they gave enough answers. One query."""
     tz = journey.organisation.tzinfo
     end = timezone.localdate(period.end, tz)
     first = None
@@ -265,8 +265,8 @@ def _attach_customers(pack: JourneyPack, journey: Journey, period: Period) -> No
         first = local.date() if local.time() == time.min else local.date() + timedelta(days=1)
     start, end = feedback_selectors.since(first, end)
     ids = [tp.pk for tp in pack.touchpoints]
-    summaries = feedback_selectors.summaries(ids, start, end, reasons=False)
     weeks = feedback_selectors.weekly_for(ids, start, end)
+    summaries = {pk: feedback_selectors.total(weeks[pk]) for pk in ids}
     for tp in pack.touchpoints:
         tp.customers, tp.customer_weeks = summaries[tp.pk], weeks[tp.pk]
     pack.customers_from, pack.customers_to = start, end
