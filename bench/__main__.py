@@ -25,9 +25,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 
 from bench import feedback  # noqa: E402
+from bench.measure import REPEAT, counted, timed  # noqa: E402
 
 SIZES = (15, 60, 200)
-REPEAT = 15
 
 
 def build(org, owner, n, name=None, external_prefix=""):
@@ -60,15 +60,6 @@ def build(org, owner, n, name=None, external_prefix=""):
         batch_size=1000,
     )
     return journey
-
-
-def timed(fn):
-    samples = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def count_queries(client, url):
@@ -412,20 +403,6 @@ def pack_table(client, org, user):
     print(f"of {REPEAT}).\n")
 
 
-def _counted(fn):
-    """(seconds, queries) of one call."""
-    queries = []
-
-    def count(run, sql, *args):
-        queries.append(sql)
-        return run(sql, *args)
-
-    start = time.perf_counter()
-    with connection.execute_wrapper(count):
-        fn()
-    return time.perf_counter() - start, len(queries)
-
-
 def feed_table(client, org, user):
     """The bulk feed of 10,000 touchpoints beside a plain bulk UPDATE of the same rows.
 
@@ -477,7 +454,7 @@ def feed_table(client, org, user):
         samples, queries = [], 0
         for _ in range(repeat):
             fn = make()
-            seconds, queries = _counted(fn)
+            seconds, queries = counted(fn)
             samples.append(seconds)
         return statistics.median(samples), queries
 
@@ -488,7 +465,7 @@ def feed_table(client, org, user):
         queries = [0] * len(makes)
         for _ in range(runs):
             for i, make in enumerate(makes):
-                seconds, queries[i] = _counted(make())
+                seconds, queries[i] = counted(make())
                 samples[i].append(seconds)
         return [(statistics.median(s), q) for s, q in zip(samples, queries, strict=True)]
 

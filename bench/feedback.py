@@ -38,7 +38,8 @@ from django.db.models import Count, Sum
 from django.test import Client
 from django.utils import timezone
 
-REPEAT = 15
+from bench.measure import REPEAT, counted, timed
+
 FACES = (-2, -1, 0, 1, 2)
 REASONS = ["Friendly staff", "Quick", "Thought of what I needed", "Solved my problem"]
 COMMENTS = {
@@ -48,29 +49,6 @@ COMMENTS = {
     2: ["The agent remembered my name from last week. Lovely!", "Best service I've had."],
 }
 CHANNELS = ("qr", "qr", "qr", "link", "kiosk")
-
-
-def _median(fn, repeat=REPEAT):
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-def _counted(fn):
-    """(seconds, queries) of one call."""
-    queries = []
-
-    def count(run, sql, *args):
-        queries.append(sql)
-        return run(sql, *args)
-
-    start = time.perf_counter()
-    with connection.execute_wrapper(count):
-        fn()
-    return time.perf_counter() - start, len(queries)
 
 
 def _manager_of(name, slug, user):
@@ -683,7 +661,7 @@ def _record_answers(point, n=REPEAT):
 
     samples, queries = [], 0
     for i in range(n):
-        seconds, queries = _counted(
+        seconds, queries = counted(
             lambda i=i: response_record(
                 point=point, submission_id=uuid.uuid4(), face=1, respondent=f"bench-{i}"
             )
@@ -717,9 +695,9 @@ def scale_table(user, build):
         gather = lambda journey=journey: gather_journey_pack(journey)  # noqa: E731
         gather()
         figures[name] = {
-            "board": (_median(board), _counted(board)[1]),
-            "touchpoint page": (_median(detail), _counted(detail)[1]),
-            "pack gather": (_median(gather), _counted(gather)[1]),
+            "board": (timed(board), counted(board)[1]),
+            "touchpoint page": (timed(detail), counted(detail)[1]),
+            "pack gather": (timed(gather), counted(gather)[1]),
         }
     for name, built in (("small", small), ("large", large)):
         point = FeedbackPoint.objects.select_related("touchpoint__journey", "organisation").get(
