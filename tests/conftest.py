@@ -45,8 +45,9 @@ def _a_broker_database_of_this_workers_own():
 _a_broker_database_of_this_workers_own()
 
 
-# The crawl of every page by every persona with axe (a few minutes): started first, the rest
-# of the suite fills the other workers meanwhile.
+# The crawl of every page with axe (a minute or more per persona): each persona's crawl is a
+# group of its own, the groups started first, and the rest of the suite fills the other
+# workers meanwhile.
 STARTED_FIRST = "tests/e2e/test_every_page.py"
 
 
@@ -56,9 +57,11 @@ def pytest_xdist_make_scheduler(config, log):
 
     A module of tests/e2e runs whole in one worker: its module-scoped world or crawl is made
     once, and the files it writes under var/ (screenshots, the accessibility report) are
-    written by that worker alone. Every other test goes wherever a worker is free. (Grouped by
-    path here: pytest-xdist 3.8 names the groups of `xdist_group` marks in a way that pytest 9
-    no longer reads.) The biggest groups are handed out first, STARTED_FIRST before all.
+    written by that worker alone; STARTED_FIRST is grouped by module and persona (its
+    module-scoped crawl is parametrised by persona), so that its crawls run side by side.
+    Every other test goes wherever a worker is free. (Grouped by path here: pytest-xdist 3.8
+    names the groups of `xdist_group` marks in a way that pytest 9 no longer reads.) The
+    biggest groups are handed out first, STARTED_FIRST's before all.
     """
     if config.getvalue("dist") != "loadgroup":
         return None
@@ -66,13 +69,16 @@ def pytest_xdist_make_scheduler(config, log):
 
     class BrowserModulesTogether(LoadGroupScheduling):
         def _split_scope(self, nodeid):
+            if nodeid.startswith(f"{STARTED_FIRST}::"):
+                persona = nodeid.rpartition("[")[2].rstrip("]")
+                return f"{STARTED_FIRST}[{persona}]"
             if nodeid.startswith("tests/e2e/"):
                 return nodeid.split("::", 1)[0]
             return super()._split_scope(nodeid)
 
         def _assign_work_unit(self, node):
-            if STARTED_FIRST in self.workqueue:
-                self.workqueue.move_to_end(STARTED_FIRST, last=False)
+            for scope in [s for s in self.workqueue if s.startswith(STARTED_FIRST)][::-1]:
+                self.workqueue.move_to_end(scope, last=False)
             super()._assign_work_unit(node)
 
     return BrowserModulesTogether(config, log)
