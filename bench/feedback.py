@@ -187,7 +187,7 @@ class _Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited:\n{self.tail()}")
             try:
-                if _request(self.port, "GET", "/healthz")[0] == 200:
+                if _request(self.port, "GET", "/healthz/live")[0] == 200:
                     return
             except OSError:
                 pass

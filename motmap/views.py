@@ -10,14 +10,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import defaults
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from . import lockout, ratelimit, services, unavailable
+from . import health, lockout, ratelimit, services, unavailable
 from .forms import (
     AcceptInvitationForm,
     InviteForm,
@@ -102,9 +101,26 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+@require_safe
 def healthz(request):
-    connection.ensure_connection()
-    return HttpResponse("ok", content_type="text/plain")
+    """Readiness (motmap.health): 200 when the database, the migrations and the broker are ok,
+    else 503; each check's name and state as JSON, nothing else."""
+    checks = health.readiness()
+    ready = all(state == health.OK for state in checks.values())
+    response = JsonResponse({"status": health.OK if ready else health.FAILING, "checks": checks})
+    if not ready:
+        response.status_code = 503
+        response["Retry-After"] = "10"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def healthz_live(request):
+    """Liveness: the process answers. Touches neither the database nor the broker."""
+    response = HttpResponse("ok", content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def home(request):

@@ -19,6 +19,7 @@ ORG = "o/<slug:org_slug>/"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/live", core_views.healthz_live, name="healthz_live"),
     # Browsers ask for /favicon.ico whatever a page links: the static icon, not a 404 logged.
     path(
         "favicon.ico",

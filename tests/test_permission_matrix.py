@@ -37,7 +37,8 @@ NEEDED = {MEMBER: 1, EDITOR: 2, OWNER: 3}
 # url name -> (GET, POST)
 ACCESS = {
     "home": (PUBLIC, PUBLIC),
-    "healthz": (PUBLIC, PUBLIC),
+    "healthz": (PUBLIC, NOT_ALLOWED),
+    "healthz_live": (PUBLIC, NOT_ALLOWED),
     "favicon": (PUBLIC, NOT_ALLOWED),
     "sign_up": (PUBLIC, PUBLIC),
     "login": (PUBLIC, PUBLIC),
