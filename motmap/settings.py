@@ -111,6 +111,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -233,6 +234,26 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Permissions-Policy: no page of motmap uses the device's sensors, camera, microphone, location,
+# payments or ports, so none may (nor anything a page might one day embed). Only features that
+# browsers know: an unknown one is an error in the browser's console.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+    )
+}
 # Behind a TLS-terminating proxy: believe its X-Forwarded-Proto, and the last X-Forwarded-For
 # entry (the address the proxy saw) as the client's address (motmap.lockout.client_ip).
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)

@@ -19,6 +19,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import client_with_session
+from tests.security_headers import assert_security_headers
 
 PUBLIC_FORM = "public form"  # anyone; a POST without its page's own token -> 400
 PUBLIC, LOGIN, MEMBER, EDITOR, OWNER, NOT_ALLOWED = (
@@ -290,6 +291,7 @@ def test_a_method_not_allowed_answers_405_to_everyone(page_world, db):
 
 
 def check_answer(name, method, persona, url, response):
+    assert_security_headers(response, (url, method, persona))
     want = expected(level_of(name, method), persona, url.startswith("/o/"))
     if want == {"login"}:
         assert response.status_code == 302, (url, response.status_code)

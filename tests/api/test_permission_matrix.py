@@ -32,6 +32,7 @@ from ideas.models import Idea
 from journeys.models import Journey
 from reviews.models import Action
 from tests.conftest import client_with_session
+from tests.security_headers import assert_security_headers
 from touchpoints.models import Touchpoint
 
 READ, WRITE, PUBLIC, NOT_ALLOWED = "read", "write", "public", 405
@@ -252,6 +253,8 @@ def check_answer(name, method, persona, api_world):
         extra["HTTP_IF_MATCH"] = f'"{version}"'
     response = call(client, method, url, body_for(name, method, api_world), **extra)
     assert url.startswith("/api/v1/orgs/") == (name not in ("schema", "swagger-ui", "redoc"))
+    docs_page = name in ("swagger-ui", "redoc")
+    assert_security_headers(response, (url, method, persona), inline_styles=docs_page)
     want = wanted(name, method, persona)
     assert response.status_code in want, (
         url,
