@@ -45,31 +45,26 @@ def _migrations(database: Any) -> None:
     _migrations_applied = database is connection
 
 
-def _broker(database: Any) -> None:
+def _broker() -> None:
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=0)
 
 
-CHECKS: dict[str, Callable[[Any], None]] = {
-    "database": _database,
-    "migrations": _migrations,
-    "broker": _broker,
-}
+def _state(name: str, check: Callable[..., None], *args: Any) -> str:
+    try:
+        check(*args)
+    except (DatabaseError, BrokerError, OSError, RuntimeError) as exc:
+        logger.warning("Health check %s failing: %s: %s", name, type(exc).__name__, exc)
+        return FAILING
+    return OK
 
 
 def readiness(database: Any = connection) -> dict[str, str]:
     """Each check's name and "ok" or "failing", for this process's default database (or the
     connection given); the migrations are not looked at without a database."""
-    results: dict[str, str] = {}
-    for name, check in CHECKS.items():
-        if name == "migrations" and results.get("database") == FAILING:
-            results[name] = FAILING
-            continue
-        try:
-            check(database)
-        except (DatabaseError, BrokerError, OSError, RuntimeError) as exc:
-            logger.warning("Health check %s failing: %s: %s", name, type(exc).__name__, exc)
-            results[name] = FAILING
-        else:
-            results[name] = OK
-    return results
+    reached = _state("database", _database, database)
+    return {
+        "database": reached,
+        "migrations": _state("migrations", _migrations, database) if reached == OK else FAILING,
+        "broker": _state("broker", _broker),
+    }

@@ -19,11 +19,7 @@ def a_database(**changes):
 
 
 def sqlite_file(path):
-    backend = load_backend("django.db.backends.sqlite3")
-    return backend.DatabaseWrapper(
-        {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3", "NAME": path},
-        alias="health",
-    )
+    return a_database(ENGINE="django.db.backends.sqlite3", NAME=path)
 
 
 @pytest.mark.django_db
