@@ -58,4 +58,5 @@ USER motmap
 
 EXPOSE 8000
 
-CMD ["gunicorn", "motmap.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn's settings (workers from the CPU count, JSON logs, port 8000): motmap/gunicorn.conf.py.
+CMD ["gunicorn", "-c", "motmap/gunicorn.conf.py", "motmap.wsgi:application"]

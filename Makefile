@@ -41,6 +41,8 @@ demo: migrate
 	$(MANAGE) seed_demo
 
 ## make run: set up, load the demo, serve on http://127.0.0.1:8000 with a Celery worker + beat.
+# Log lines a person reads (production writes JSON: LOG_FORMAT in .env.example).
+run: export LOG_FORMAT ?= text
 run: demo
 	@mkdir -p $(STATIC_DIR)
 	@echo ""

@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from motmap.forms import add_service_errors, posted
+from motmap.reauth import recent_password_required
 from motmap.tenancy import org_view
 
 from . import services
@@ -17,6 +19,7 @@ from .models import ApiToken
 
 @never_cache
 @org_view
+@recent_password_required(_lazy("create an API token"))
 def api_token_list(request):
     form = ApiTokenForm(posted(request))
     new_token = None

@@ -6,6 +6,7 @@ from .forms import EmailLoginForm
 
 urlpatterns = [
     path("signup/", views.sign_up, name="sign_up"),
+    path("me/", views.account, name="account"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -5,11 +5,15 @@ from pathlib import Path
 
 from celery import Celery
 
+from motmap import logs
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motmap.settings")
 
 app = Celery("motmap")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A task queued during a request logs with that request's id (motmap.logs).
+logs.connect_celery()
 
 FILESYSTEM_BROKER_FOLDERS = (
     "data_folder_in",

@@ -1,7 +1,7 @@
 import zoneinfo
 
 from django import forms
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.choices import CallableChoiceIterator
@@ -152,6 +152,73 @@ class SignUpForm(NewPasswordForm):
         max_length=Organisation._meta.get_field("name").max_length,
         help_text=_("The business whose moments of truth you will map."),
     )
+
+
+class ConfirmPasswordForm(Form):
+    """The password typed again before a change that hands out access (motmap.reauth)."""
+
+    FIELD = "confirm_password"
+    confirm_password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
+class CurrentPasswordMixin:
+    """A `current_password` field that must be the user's (`self.user`). Checked through
+    `authenticate`, so that wrong ones count towards the login pause (django-axes)."""
+
+    user: User
+    request: object
+
+    def __init__(self, *args, user, request, **kwargs):
+        self.user, self.request = user, request
+        self.email = user.email  # for the validators that compare a new password with it
+        super().__init__(*args, **kwargs)
+
+    def clean_current_password(self):
+        password = self.cleaned_data.get("current_password", "")
+        found = authenticate(self.request, username=self.user.get_username(), password=password)
+        if found is None or found.pk != self.user.pk:
+            raise ValidationError(_("That is not your password."))
+        return password
+
+
+class NameForm(Form):
+    full_name = forms.CharField(
+        label=_("Your name"),
+        max_length=User._meta.get_field("full_name").max_length,
+        required=False,
+        help_text=_("Shown beside your ideas, comments and actions."),
+    )
+
+
+class EmailChangeForm(CurrentPasswordMixin, Form):
+    email = forms.EmailField(
+        label=_("New email address"),
+        max_length=User._meta.get_field("email").max_length,
+        help_text=_("You log in with it and emails go to it. Your old address is told."),
+    )
+    current_password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class PasswordChangeForm(CurrentPasswordMixin, NewPasswordForm):
+    field_order = ["current_password", "password1", "password2"]
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = _("New password")
+        self.fields["password2"].label = _("New password again")
 
 
 class EmailLoginForm(ReadableText, AuthenticationForm):

@@ -147,7 +147,8 @@ def lift_pause(email: str) -> int:
 NOTICE_HEADER = "X-Motmap-Notice"  # on the email, and how the outbox tells one was sent
 
 
-def _reset_url(user) -> str:
+def password_reset_url(user) -> str:
+    """A link that lets `user` choose a new password (the reset email's, for other notices)."""
     path = reverse(
         "password_reset_confirm",
         kwargs={
@@ -191,7 +192,7 @@ def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs
                 "ip_address": ip_address or "",
                 "failures": _failure_limit(),
                 "cool_off_minutes": int(cool_off().total_seconds() // 60),
-                "reset_url": _reset_url(user),
+                "reset_url": password_reset_url(user),
             },
         )
     logger.info("Logins paused for an account after %d failures.", _failure_limit())
@@ -213,6 +214,6 @@ def tell_pause_lifted(*, membership, actor) -> None:
         context={
             "user": membership.user,
             "owner": actor,
-            "reset_url": _reset_url(membership.user),
+            "reset_url": password_reset_url(membership.user),
         },
     )

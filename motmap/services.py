@@ -318,3 +318,51 @@ def membership_login_unpause(*, actor: User, membership: Membership) -> int:
     if lifted:
         lockout.tell_pause_lifted(membership=membership, actor=actor)
     return lifted
+
+
+@transaction.atomic
+def user_update_name(*, actor: User, full_name: str) -> User:
+    actor.full_name = (full_name or "").strip()
+    actor.save(update_fields=["full_name"])
+    return actor
+
+
+@transaction.atomic
+def user_change_email(*, actor: User, email: str) -> User:
+    """Log in with, and receive emails at, a new address. The old address is told, so that a
+    change made by someone else does not go unseen. The caller has checked the password."""
+    User = get_user_model()
+    email = (email or "").strip().lower()
+    old_email = actor.email
+    if email == old_email.lower():
+        raise ValidationError({"email": _("This is already your email address.")})
+    taken = ValidationError({"email": _("An account with this email address already exists.")})
+    if User.objects.filter(email__iexact=email).exclude(pk=actor.pk).exists():
+        raise taken
+    actor.email = email
+    try:
+        with transaction.atomic():
+            actor.save(update_fields=["email"])
+    except IntegrityError:
+        actor.email = old_email
+        raise taken from None
+    outbox.queue_email(
+        to=old_email,
+        template="email_changed",
+        context={"old_email": old_email, "new_email": email},
+    )
+    return actor
+
+
+@transaction.atomic
+def user_change_password(*, actor: User, password: str) -> User:
+    """A new password (the caller has checked the current one and the validators). Every other
+    session of the account ends (Django's session hash); the account holder is told."""
+    actor.set_password(password)
+    actor.save(update_fields=["password"])
+    outbox.queue_email(
+        to=actor.email,
+        template="password_changed",
+        context={"user": actor, "reset_url": lockout.password_reset_url(actor)},
+    )
+    return actor

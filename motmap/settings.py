@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from motmap import logs
 from motmap.envfiles import FileAwareEnv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -110,6 +111,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "motmap.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -231,6 +233,12 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz(/live)?$"]
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# A login lasts this many days (counted from the session's last change), then the person logs
+# in again.
+SESSION_COOKIE_AGE = env.int("SESSION_DAYS", default=14) * 24 * 3600
+# Minutes a typed password counts before creating an API token or a webhook asks for it
+# again (motmap.reauth).
+REAUTH_MINUTES = env.int("REAUTH_MINUTES", default=15)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -399,43 +407,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"client_errors_on_one_line": {"()": "motmap.logfilters.ClientErrorsOnOneLine"}},
-    "formatters": {
-        # runserver's access lines, as Django writes them: [time] "GET / HTTP/1.1" 200 1234
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        },
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["client_errors_on_one_line"],
-        },
-        "django.server": {
-            "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["client_errors_on_one_line"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Django's own console handler (with DEBUG on) would print a 403's traceback before the
-        # filter above sees it: Django's records reach only the root's filtered console (one
-        # line for a 4xx, the traceback for a 5xx). ADMINS is not used: no mail handler is lost.
-        "django": {"handlers": [], "level": "INFO"},
-        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
-        "axes": {"level": "WARNING"},
-        # WeasyPrint logs every page it lays out at INFO (the review pack), and fontTools every
-        # table of every font it subsets for the PDF: keep warnings only.
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# Log lines (motmap.logs): JSON objects, one per line, each with its request id (and in the
+# worker its task's); LOG_FORMAT=text for lines a person reads (`make run`).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING = logs.config(level=env.str("LOG_LEVEL", default="INFO"), fmt=LOG_FORMAT)
+# The worker keeps these settings instead of Celery's own format for the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The worker logs what is printed (the console email backend's emails) at this level; Celery's
 # default, WARNING, showed every development email as a warning.
 CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
@@ -510,3 +487,23 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_error_responses",
     ],
 }
+
+# Errors go to Sentry when SENTRY_DSN is set; nothing is sent otherwise. With their traceback
+# and the request's method and path; never its query string, body, cookies, user, address or
+# the frames' variables (send_default_pii off, motmap.logs.sentry_before_send).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,  # a frame's variables may hold anything typed
+        before_send=logs.sentry_before_send,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

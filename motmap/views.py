@@ -5,7 +5,7 @@ import sys
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model, login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -16,13 +16,16 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST, require_safe
 
-from . import health, lockout, ratelimit, services, unavailable
+from . import health, lockout, ratelimit, reauth, services, unavailable
 from .forms import (
     AcceptInvitationForm,
+    EmailChangeForm,
     InviteForm,
+    NameForm,
     OrganisationNameForm,
     OrganisationSettingsForm,
     OutboxPasswordResetForm,
+    PasswordChangeForm,
     RoleForm,
     SignUpForm,
     add_service_errors,
@@ -153,6 +156,44 @@ def sign_up(request):
             messages.success(request, _("Welcome to motmap. Start by mapping your first journey."))
             return redirect("organisation_home", org_slug=org.slug)
     return render(request, "registration/sign_up.html", {"form": form})
+
+
+ACCOUNT_FORMS = {"name": NameForm, "email": EmailChangeForm, "password": PasswordChangeForm}
+
+
+@login_required
+def account(request):
+    """One's own name, email address and password. The email and the password need the current
+    password typed in the form; a new password ends every other session."""
+    user = get_user_model().objects.get(pk=request.user.pk)  # a rejected change shows nowhere
+    changing = request.POST.get("change") if request.method == "POST" else None
+    forms_ = {}
+    for name, form_class in ACCOUNT_FORMS.items():
+        data = posted(request) if name == changing else None
+        extra = {} if form_class is NameForm else {"user": user, "request": request}
+        initial = {"full_name": user.full_name} if form_class is NameForm else None
+        forms_[name] = form_class(data, prefix=name, initial=initial, **extra)
+    form = forms_.get(changing)
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if changing == "name":
+                services.user_update_name(actor=user, full_name=data["full_name"])
+                done = _("Your name is saved.")
+            elif changing == "email":
+                services.user_change_email(actor=user, email=data["email"])
+                done = _("Your email address is now %(email)s.") % {"email": user.email}
+            else:
+                services.user_change_password(actor=user, password=data["password1"])
+                update_session_auth_hash(request, user)
+                reauth.mark(request)
+                done = _("Your password is changed. Other browsers were logged out.")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("account")
+    return render(request, "registration/account.html", {"forms": forms_, "account": user})
 
 
 @login_required

@@ -6,6 +6,7 @@ No Docker needed: the files are parsed and every name they use is looked up in t
 import importlib
 import json
 import re
+import runpy
 import shlex
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,7 +29,7 @@ ENV_READ = re.compile(
     r"""\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
 MANAGE_PY = re.compile(r"manage\.py\s+([a-z_][\w-]*)")
-GUNICORN = re.compile(r"gunicorn\s+([\w.]+:\w+)")
+GUNICORN = re.compile(r"gunicorn\s+(?:-c\s+(\S+)\s+)?([\w.]+:\w+)")
 CELERY = re.compile(r"celery\s+-A\s+([\w.]+)\s+(\w+)")
 
 
@@ -71,7 +72,9 @@ def _dockerfile_cmd(dockerfile):
 
 
 def _settings_env_names():
-    names = set(ENV_READ.findall((ROOT / "motmap" / "settings.py").read_text()))
+    names = set()
+    for path in ("motmap/settings.py", "motmap/gunicorn.conf.py"):
+        names |= set(ENV_READ.findall((ROOT / path).read_text()))
     # Guard against a regex that silently stops matching.
     assert {"SECRET_KEY", "DATABASE_URL", "EMAIL_URL", "CELERY_BROKER_URL"} <= names
     return names
@@ -125,12 +128,14 @@ def test_postgres_keeps_its_data_on_a_declared_named_volume(compose, services):
 
 @pytest.mark.filterwarnings("ignore:No directory at:UserWarning")  # whitenoise, no STATIC_ROOT
 def test_gunicorn_targets_exist(services, dockerfile):
-    targets = GUNICORN.findall(_text(services["web"]["command"]))
-    targets += GUNICORN.findall(" ".join(_dockerfile_cmd(dockerfile)))
-    assert len(targets) == 2, "web command and Dockerfile CMD both run gunicorn"
-    for target in targets:
+    found = GUNICORN.findall(_text(services["web"]["command"]))
+    found += GUNICORN.findall(" ".join(_dockerfile_cmd(dockerfile)))
+    assert len(found) == 2, "web command and Dockerfile CMD both run gunicorn"
+    for config, target in found:
         _assert_wsgi_target(target)
-    assert targets[0] == "motmap.wsgi:application"
+        assert config == "motmap/gunicorn.conf.py", "gunicorn's settings are in one file"
+        assert (ROOT / config).is_file()
+    assert found[0][1] == "motmap.wsgi:application"
 
 
 def test_celery_commands_name_the_real_app_and_real_subcommands(services):
@@ -152,14 +157,21 @@ def test_manage_py_subcommands_are_real_django_commands(services, dockerfile):
     assert not missing, f"not Django management commands: {sorted(missing)}"
 
 
-def test_web_healthcheck_hits_a_real_route_on_the_gunicorn_port(services):
+def _gunicorn_port(monkeypatch):
+    """The port motmap/gunicorn.conf.py binds when PORT is not set (as in the image)."""
+    monkeypatch.delenv("PORT", raising=False)
+    return runpy.run_path(str(ROOT / "motmap/gunicorn.conf.py"))["bind"].rsplit(":", 1)[1]
+
+
+def test_web_healthcheck_hits_a_real_route_on_the_gunicorn_port(services, monkeypatch):
     web = services["web"]
     urls = re.findall(r"https?://[^'\"\s]+", _text(web["healthcheck"]["test"]))
     assert len(urls) == 1
     url = urlsplit(urls[0])
     assert url.hostname == "127.0.0.1"
     assert "127.0.0.1" in web["environment"]["ALLOWED_HOSTS"].split(",")
-    assert f"--bind 0.0.0.0:{url.port}" in _text(web["command"])
+    assert "PORT" not in web["environment"]
+    assert str(url.port) == _gunicorn_port(monkeypatch)
     resolve(url.path)  # raises Resolver404 if the route is gone
 
 
@@ -182,7 +194,7 @@ def test_app_environment_names_are_settings_the_app_reads(services, name):
     environment = services[name]["environment"]
     assert isinstance(environment, dict)
     unknown = set(environment) - _settings_env_names()
-    assert not unknown, f"{name} sets variables settings.py never reads: {sorted(unknown)}"
+    assert not unknown, f"{name} sets variables the settings never read: {sorted(unknown)}"
     assert str(environment["DEBUG"]).lower() == "false"
     assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
 
@@ -202,7 +214,7 @@ def test_dockerfile_copies_everything_the_app_needs(dockerfile):
     assert needed <= copied, f"Dockerfile does not copy {sorted(needed - copied)}"
 
 
-def test_dockerfile_builds_a_production_image(dockerfile):
+def test_dockerfile_builds_a_production_image(dockerfile, monkeypatch):
     storage = re.search(r"STATICFILES_STORAGE=(\S+)", dockerfile)
     assert storage and storage.group(1) == (
         "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -213,7 +225,8 @@ def test_dockerfile_builds_a_production_image(dockerfile):
     assert users and users[-1] not in {"root", "0"}, "the image must not run as root"
     cmd = _dockerfile_cmd(dockerfile)
     assert cmd[0] == "gunicorn"
-    port = cmd[cmd.index("--bind") + 1].rsplit(":", 1)[1]
+    assert cmd[cmd.index("-c") + 1] == "motmap/gunicorn.conf.py"
+    port = _gunicorn_port(monkeypatch)
     assert re.search(rf"^EXPOSE\s+{port}\b", dockerfile, re.M)
 
 

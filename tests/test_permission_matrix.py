@@ -50,6 +50,7 @@ ACCESS = {
     "password_reset_complete": (PUBLIC, NOT_ALLOWED),
     "invitation_accept": (PUBLIC, PUBLIC),
     "organisation_list": (LOGIN, LOGIN),
+    "account": (LOGIN, LOGIN),
     "organisation_create": (LOGIN, LOGIN),
     "organisation_home": (MEMBER, NOT_ALLOWED),
     "organisation_settings": (OWNER, OWNER),

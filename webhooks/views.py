@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from motmap.forms import add_service_errors, posted
+from motmap.reauth import recent_password_required
 from motmap.tenancy import ensure_owner, get_for_org, org_view
 
 from . import services
@@ -54,6 +56,7 @@ def _save(request, form, endpoint=None):
 
 
 @org_view
+@recent_password_required(_lazy("add a webhook"))
 def webhook_create(request):
     ensure_owner(request)
     form = EndpointForm(posted(request), initial={"events": []})

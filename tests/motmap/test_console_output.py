@@ -149,9 +149,10 @@ def test_runserver_logs_a_403_as_one_access_line(console):
     handler.log_request(403, 1234)
     lines = console.getvalue().splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith("[") and lines[0].endswith(
-        '"GET /o/nordic-air/journeys/new/ HTTP/1.1" 403 1234'
-    )
+    line = json.loads(lines[0])
+    assert line["logger"] == "django.server"
+    assert line["message"] == '"GET /o/nordic-air/journeys/new/ HTTP/1.1" 403 1234'
+    assert line["status_code"] == 403
 
 
 def test_a_500_keeps_its_traceback(console):
