@@ -19,4 +19,6 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path("emails/failed/", views.outbox_failed, name="outbox_failed"),
+    path("emails/<uuid:email_id>/resend/", views.outbox_resend, name="outbox_resend"),
 ]

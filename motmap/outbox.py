@@ -181,3 +181,28 @@ def _waiting(now: datetime) -> QuerySet[OutboxEmail]:
     return OutboxEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True).filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     )
+
+
+def failed(organisation: Organisation) -> QuerySet[OutboxEmail]:
+    """The organisation's emails that ran out of attempts (its owners may send them again)."""
+    return OutboxEmail.objects.filter(
+        organisation=organisation, failed_at__isnull=False, sent_at__isnull=True
+    ).order_by("-failed_at")
+
+
+def resend(email_id: uuid.UUID | str) -> bool:
+    """Give a failed email a new set of attempts and hand it to the worker after the commit.
+    False when it is not failed (sent meanwhile, or already sent again)."""
+    again = OutboxEmail.objects.filter(
+        pk=email_id, failed_at__isnull=False, sent_at__isnull=True
+    ).update(failed_at=None, attempts=0, claimed_until=None, last_error="")
+    if again:
+        enqueue_on_commit(SEND_TASK, str(email_id), sweep="flush_outbox")
+    return bool(again)
+
+
+def prune_sent(*, older_than: timedelta) -> int:
+    """Delete emails sent longer ago than `older_than` (RETENTION_DAYS): the outbox is a queue,
+    not an archive. Waiting and failed ones stay."""
+    deleted, _ = OutboxEmail.objects.filter(sent_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from . import lockout, outbox, signals
-from .models import Invitation, Membership, Organisation, Role, User
+from .models import Invitation, Membership, Organisation, OutboxEmail, Role, User
 from .tenancy import require_owner
 
 RESEND_GUARD_MINUTES = 10
@@ -366,3 +366,13 @@ def user_change_password(*, actor: User, password: str) -> User:
         context={"user": actor, "reset_url": lockout.password_reset_url(actor)},
     )
     return actor
+
+
+@transaction.atomic
+def outbox_resend(*, actor: User, email: OutboxEmail) -> None:
+    """An owner sends a failed email of their organisation again."""
+    if email.organisation is None:
+        raise ValidationError(_("This email belongs to no organisation."))
+    require_owner(actor, email.organisation)
+    if not outbox.resend(email.pk):
+        raise ValidationError(_("This email is no longer failed: it was sent, or is on its way."))

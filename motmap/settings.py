@@ -374,9 +374,18 @@ FEEDBACK_POSTS_PER_MINUTE = env.int("FEEDBACK_POSTS_PER_MINUTE", default=30)
 # counts and roll-ups stay).
 FEEDBACK_COMMENT_DAYS = env.int("FEEDBACK_COMMENT_DAYS", default=365)
 
+# Days sent emails and finished webhook deliveries are kept (then a daily beat task deletes
+# them); emails that failed stay until an owner sends them again.
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=90)
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything the on-commit task did not send (broker down, worker died) goes now.
     "flush-outbox": {"task": "motmap.tasks.flush_outbox", "schedule": 60.0},
+    # Sent emails, finished webhook deliveries (older than RETENTION_DAYS), expired sessions.
+    "prune-old-rows": {"task": "motmap.tasks.prune_old_rows", "schedule": 24 * 3600.0},
+    "prune-old-deliveries": {
+        "task": "webhooks.tasks.prune_old_deliveries",
+        "schedule": 24 * 3600.0,
+    },
     # Review and action reminders, then digests: each due item fired once, see reviews.reminders.
     "send-due-reminders": {
         "task": "reviews.tasks.send_due_reminders",

@@ -1,6 +1,8 @@
 """Thin Celery tasks: they call motmap.outbox."""
 
 import logging
+from datetime import timedelta
+from importlib import import_module
 
 from celery import shared_task
 from django.conf import settings
@@ -34,3 +36,11 @@ def flush_outbox():
         except Exception:
             logger.exception("Outbox email %s failed; it will be retried.", email_id)
     return sent
+
+
+@shared_task
+def prune_old_rows():
+    """Daily: sent emails older than RETENTION_DAYS, and sessions that have expired."""
+    emails = outbox.prune_sent(older_than=timedelta(days=settings.RETENTION_DAYS))
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    return emails

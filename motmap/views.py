@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST, require_safe
 
-from . import health, lockout, ratelimit, reauth, services, unavailable
+from . import health, lockout, outbox, ratelimit, reauth, services, unavailable
 from .forms import (
     AcceptInvitationForm,
     EmailChangeForm,
@@ -31,7 +31,7 @@ from .forms import (
     add_service_errors,
     posted,
 )
-from .models import Invitation, Membership
+from .models import Invitation, Membership, OutboxEmail
 from .tenancy import (
     SESSION_KEY,
     ensure_owner,
@@ -377,3 +377,25 @@ def _accept_invitation(request, token, user, form):
         login(request, membership.user, backend=AUTH_BACKEND)
     messages.success(request, _("You joined %(org)s.") % {"org": membership.organisation})
     return redirect("organisation_home", org_slug=membership.organisation.slug)
+
+
+@require_safe
+@org_view
+def outbox_failed(request):
+    """The organisation's emails that ran out of attempts, for its owners to send again."""
+    ensure_owner(request)
+    emails = outbox.failed(request.org)[:200]
+    return render(request, "motmap/outbox_failed.html", {"emails": emails})
+
+
+@require_POST
+@org_view
+def outbox_resend(request, email_id):
+    email = get_object_or_404(OutboxEmail, organisation=request.org, pk=email_id)
+    try:
+        services.outbox_resend(actor=request.user, email=email)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The email to %(to)s is on its way again.") % {"to": email.to})
+    return redirect("outbox_failed", org_slug=request.org.slug)

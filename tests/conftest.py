@@ -349,6 +349,7 @@ def page_world(django_db_setup, django_db_blocker):
 
 def _page_world():
     from django.contrib.auth.tokens import default_token_generator
+    from django.utils import timezone
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
@@ -356,7 +357,7 @@ def _page_world():
     from feedback import services as feedback_services
     from ideas import services as idea_services
     from motmap import services as org_services
-    from motmap.models import Membership
+    from motmap.models import Membership, OutboxEmail
     from notifications import calendar as notification_calendar
     from notifications import services as notification_services
     from notifications.models import Kind
@@ -413,6 +414,15 @@ def _page_world():
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint, event="idea.created", status=DeliveryStatus.SUCCEEDED
     )
+    failed_email = OutboxEmail.objects.create(
+        organisation=nordic,
+        to="carol@nordic.example",
+        subject="Never arrived",
+        body_text="...",
+        failed_at=timezone.now(),
+        attempts=12,
+        last_error="mail server said no",
+    )
     # Logged in before the password-reset token is made: a login changes what it signs.
     sessions = {"anonymous": None} | {name: session_of(user) for name, user in people.items()}
     return {
@@ -434,6 +444,7 @@ def _page_world():
         "rating_position": review.ratings.get(touchpoint=tp).position,
         "membership_id": carol_membership.pk,
         "invitation_id": invitation.pk,
+        "email_id": failed_email.pk,
         "token": token,
         "uidb64": urlsafe_base64_encode(force_bytes(carol.pk)),
         "reset_token": default_token_generator.make_token(carol),

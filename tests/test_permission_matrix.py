@@ -59,6 +59,9 @@ ACCESS = {
     "member_remove": (NOT_ALLOWED, OWNER),
     "member_login_unpause": (NOT_ALLOWED, OWNER),
     "invitation_revoke": (NOT_ALLOWED, OWNER),
+    # Emails that ran out of attempts: owners see them and send them again.
+    "outbox_failed": (OWNER, NOT_ALLOWED),
+    "outbox_resend": (NOT_ALLOWED, OWNER),
     "journey_create": (EDITOR, EDITOR),
     "journey_board": (MEMBER, NOT_ALLOWED),
     "journey_edit": (EDITOR, EDITOR),

@@ -397,3 +397,13 @@ def due_ids(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[uu
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def prune_finished(*, older_than: timedelta) -> int:
+    """Delete deliveries that are over (succeeded or given up) and older than `older_than`
+    (RETENTION_DAYS): the delivery log shows recent ones. Pending and retrying ones stay."""
+    deleted, _ = WebhookDelivery.objects.filter(
+        status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.GAVE_UP],
+        created_at__lt=timezone.now() - older_than,
+    ).delete()
+    return deleted

@@ -1,6 +1,9 @@
 """Thin Celery tasks: they call webhooks.delivery."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 
 from . import delivery
 
@@ -18,3 +21,9 @@ def send_due_webhooks():
     for delivery_id in ids:
         send_webhook.delay(str(delivery_id))
     return len(ids)
+
+
+@shared_task
+def prune_old_deliveries():
+    """Daily: finished deliveries older than RETENTION_DAYS."""
+    return delivery.prune_finished(older_than=timedelta(days=settings.RETENTION_DAYS))
