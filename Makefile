@@ -17,7 +17,7 @@ DEV_KEY := $(or $(VAR_DIR),var)/secret_key
 # are found where they are in development).
 STATIC_DIR := $(or $(STATIC_ROOT),staticfiles)
 
-.PHONY: run test e2e bench lint format ci install migrate demo clean
+.PHONY: run test e2e bench lint format ci install migrate demo clean backup restore
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("motmap needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -82,3 +82,11 @@ ci:
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+## make backup: dump the PostgreSQL database (docker compose's, or DATABASE_URL's) to backups/.
+backup:
+	@bash deploy/pgbackup.sh backup "$(FILE)"
+
+## make restore FILE=backups/motmap-....dump: replace the database with that backup (asks first).
+restore:
+	@bash deploy/pgbackup.sh restore "$(FILE)"
