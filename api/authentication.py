@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from motmap import lockout, ratelimit
+from motmap import audit, lockout, ratelimit
 
 from .services import api_token_authenticate
 
@@ -40,6 +40,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             if raw is None:
                 raise exceptions.AuthenticationFailed(_("Invalid token."))
             raise exceptions.AuthenticationFailed(_("Invalid, revoked or expired token."))
+        audit.acting_through(str(token), token.pk)  # the changes it makes are logged as its
         return token.user, token
 
     def authenticate_header(self, request):

@@ -9,6 +9,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap import audit
 from motmap.fields import max_length
 from motmap.models import Organisation, User
 from motmap.tenancy import membership_of, require_role
@@ -56,6 +57,13 @@ def api_token_create(
         token_hash=hash_token(raw),
         read_only=bool(read_only),
     )
+    audit.record(
+        actor=actor,
+        organisation=organisation,
+        action="api_token.created",
+        target=token,
+        changes={"read only": token.read_only},
+    )
     return token, raw
 
 
@@ -65,7 +73,12 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     require_role(actor, token.organisation)
     if token.user_id != actor.pk:
         raise PermissionDenied(_("Only the token's holder can revoke it."))
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    ):
+        audit.record(
+            actor=actor, organisation=token.organisation, action="api_token.revoked", target=token
+        )
     token.refresh_from_db(fields=["revoked_at"])
     return token
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from ideas.models import Idea
 from ideas.services import idea_submit
+from motmap import audit
 from motmap.bulk import add_counts, add_counts_to_rows, update_rows
 from motmap.fields import max_length, require_known
 from motmap.models import Language, Membership, Organisation, User
@@ -249,12 +250,29 @@ def feedback_open(*, actor: User, touchpoint: Touchpoint, **fields: Any) -> Feed
     ).first() or FeedbackPoint(
         organisation=touchpoint.organisation, touchpoint=touchpoint, token=_new_token()
     )
+    reopened = not point._state.adding
+    before = audit.stored(point, [*fields, "is_open"]) if reopened else {}
     for name, value in fields.items():
         setattr(point, name, value)
     point.is_open = True
     _check_settings(point)
     point.save()
+    if not reopened:
+        _log(actor, point, "opened")
+    elif changes := audit.changed(before, point):
+        _log(actor, point, "reopened" if "is_open" in changes else "updated", changes)
     return point
+
+
+def _log(actor: User, point: FeedbackPoint, verb: str, changes: Any = None) -> None:
+    audit.record(
+        actor=actor,
+        organisation=point.organisation,
+        action=f"feedback.{verb}",
+        target=point,
+        label=point.touchpoint.name,
+        changes=changes,
+    )
 
 
 @transaction.atomic
@@ -262,22 +280,28 @@ def feedback_update(*, actor: User, point: FeedbackPoint, **fields: Any) -> Feed
     """Change the question, the reasons offered or the kiosk's pause."""
     require_known(fields, EDITABLE)
     require_editor(actor, point.organisation)
+    before = audit.stored(point, fields)
     for name, value in fields.items():
         setattr(point, name, value)
     _check_settings(point)
     point.save(update_fields=list(fields))
+    if changes := audit.changed(before, point):
+        _log(actor, point, "updated", changes)
     return point
 
 
+@transaction.atomic
 def feedback_close(*, actor: User, point: FeedbackPoint) -> FeedbackPoint:
     """Stop taking answers: its cards and links say they are no longer in use. What was
     answered stays."""
     require_editor(actor, point.organisation)
     point.is_open = False
     point.save(update_fields=["is_open"])
+    _log(actor, point, "closed")
     return point
 
 
+@transaction.atomic
 def feedback_rotate(*, actor: User, point: FeedbackPoint) -> FeedbackPoint:
     """A new code: every card and link made before stops counting (a card seen where it should
     not be, a link passed around)."""
@@ -285,6 +309,7 @@ def feedback_rotate(*, actor: User, point: FeedbackPoint) -> FeedbackPoint:
     point.token = _new_token()
     point.rotated_at = timezone.now()
     point.save(update_fields=["token", "rotated_at"])
+    _log(actor, point, "rotated")  # the new code itself is not logged: it is the card's secret
     return point
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motmap import ratelimit
+from motmap import audit, ratelimit
 from motmap.models import EDITOR_ROLES, Membership, Organisation, User
 from motmap.tenancy import require_editor, require_role
 from notifications.models import Kind
@@ -230,6 +230,7 @@ def idea_withdraw(*, actor: User, idea: Idea) -> None:
         raise ValidationError(
             _("Other ideas were marked as the same as this one, so it stays open for review.")
         )
+    audit.record(actor=actor, organisation=idea.organisation, action="idea.deleted", target=idea)
     idea.delete()
 
 
@@ -420,6 +421,18 @@ def idea_change_status(
     )
     if status == IdeaStatus.DUPLICATE and duplicate_of is not None:  # checked above
         _merge_votes(idea, duplicate_of)
+    changes: dict[str, object] = {"status": [previous, status]}
+    if note:
+        changes["note"] = note
+    if idea.duplicate_of is not None:
+        changes["duplicate of"] = str(idea.duplicate_of)
+    audit.record(
+        actor=actor,
+        organisation=idea.organisation,
+        action="idea.status_changed",
+        target=idea,
+        changes=changes,
+    )
     _notify_decision(actor=actor, idea=idea, event=event)
     emit(
         WebhookEvent.IDEA_STATUS_CHANGED,

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap import audit
 from motmap.fields import max_length, require_known
 from motmap.models import EDITOR_ROLES, Membership, Organisation, User
 from motmap.tenancy import require_editor
@@ -109,7 +110,29 @@ def journey_create(*, actor: User, organisation: Organisation, **fields: Any) ->
     journey.next_review_on = schedule.next_review_on(journey)
     _save(journey)
     reschedule_journey(journey)
+    _log(actor, journey, "created")
     return journey
+
+
+def _log(actor: User, journey: Journey, verb: str, changes: dict[str, Any] | None = None) -> None:
+    audit.record(
+        actor=actor,
+        organisation=journey.organisation,
+        action=f"journey.{verb}",
+        target=journey,
+        changes=changes,
+    )
+
+
+def _log_stage(actor: User, stage: Stage, verb: str, changes: dict[str, Any] | None = None) -> None:
+    audit.record(
+        actor=actor,
+        organisation=stage.journey.organisation,
+        action=f"stage.{verb}",
+        target=stage,
+        label=f"{stage.name} ({stage.journey.name})",
+        changes=changes,
+    )
 
 
 def last_review_held_on(journey: Journey) -> date | None:
@@ -126,6 +149,7 @@ def last_review_held_on(journey: Journey) -> date | None:
 def journey_update(*, actor: User, journey: Journey, **fields: Any) -> Journey:
     """Change a journey. A new cadence sets the next review date again from the last review."""
     require_editor(actor, journey.organisation)
+    stored = audit.stored(journey, [*JOURNEY_FIELDS, "next_review_on"])
     before = (journey.review_cadence, journey.review_every_weeks)
     for name, value in fields.items():
         if name not in JOURNEY_FIELDS:
@@ -136,6 +160,8 @@ def journey_update(*, actor: User, journey: Journey, **fields: Any) -> Journey:
         journey.next_review_on = schedule.next_review_on(journey, last_review_held_on(journey))
     _save(journey)
     reschedule_journey(journey)
+    if changes := audit.changed(stored, journey):
+        _log(actor, journey, "updated", changes)
     return journey
 
 
@@ -155,8 +181,11 @@ def journey_set_next_review(
         raise ValidationError({"next_review_on": _("The next review cannot be in the past.")})
     if (next_review_on - today).days > MAX_REVIEW_DAYS_AHEAD:
         raise ValidationError({"next_review_on": _("Choose a date within the next three years.")})
+    before = audit.stored(journey, ["next_review_on"])
     journey.next_review_on = next_review_on
     Journey.objects.filter(pk=journey.pk).update(next_review_on=next_review_on)
+    if changes := audit.changed(before, journey):
+        _log(actor, journey, "updated", changes)
     reschedule_journey(journey)
     return journey
 
@@ -164,9 +193,10 @@ def journey_set_next_review(
 @transaction.atomic
 def journey_archive(*, actor: User, journey: Journey) -> Journey:
     require_editor(actor, journey.organisation)
-    Journey.objects.filter(pk=journey.pk, archived_at__isnull=True).update(
+    if Journey.objects.filter(pk=journey.pk, archived_at__isnull=True).update(
         archived_at=timezone.now(), next_reminder_at=None
-    )
+    ):
+        _log(actor, journey, "archived")
     journey.refresh_from_db(fields=["archived_at", "next_reminder_at"])
     return journey
 
@@ -174,7 +204,8 @@ def journey_archive(*, actor: User, journey: Journey) -> Journey:
 @transaction.atomic
 def journey_restore(*, actor: User, journey: Journey) -> Journey:
     require_editor(actor, journey.organisation)
-    Journey.objects.filter(pk=journey.pk).update(archived_at=None)
+    if Journey.objects.filter(pk=journey.pk, archived_at__isnull=False).update(archived_at=None):
+        _log(actor, journey, "restored")
     journey.archived_at = None
     reschedule_journey(journey)
     return journey
@@ -195,6 +226,7 @@ def journey_delete(*, actor: User, journey: Journey) -> None:
                 "Archive it instead."
             )
         )
+    _log(actor, journey, "deleted")
     journey.delete()
 
 
@@ -214,14 +246,19 @@ def stage_create(*, actor: User, journey: Journey, name: str | None) -> Stage:
     require_editor(actor, journey.organisation)
     name = _check_stage_name(name)
     last = journey.stages.aggregate(m=Max("position"))["m"]
-    return Stage.objects.create(journey=journey, name=name, position=(last or 0) + 1)
+    stage = Stage.objects.create(journey=journey, name=name, position=(last or 0) + 1)
+    _log_stage(actor, stage, "created")
+    return stage
 
 
 @transaction.atomic
 def stage_rename(*, actor: User, stage: Stage, name: str | None) -> Stage:
     require_editor(actor, stage.journey.organisation)
+    before = audit.stored(stage, ["name"])
     stage.name = _check_stage_name(name)
     stage.save(update_fields=["name"])
+    if changes := audit.changed(before, stage):
+        _log_stage(actor, stage, "updated", changes)
     return stage
 
 
@@ -309,7 +346,10 @@ def stage_move(
         Stage.objects.select_for_update().filter(journey_id=stage.journey_id).order_by("position")
     )
     if index is None:
-        return _swap(stages, stage, direction)
+        moved = _swap(stages, stage, direction)
+        if moved:
+            _log_stage(actor, stage, "moved", {"direction": direction})
+        return moved
     if not any(item.pk == stage.pk for item in stages):
         raise BoardChanged(_("This stage was removed meanwhile."))
     if seen_order is not None and [str(s) for s in seen_order] != [str(s.pk) for s in stages]:
@@ -321,6 +361,7 @@ def stage_move(
     if [item.pk for item in placed] == [item.pk for item in stages]:
         return False
     renumber(placed)
+    _log_stage(actor, stage, "moved", {"place": index + 1})
     return True
 
 
@@ -341,6 +382,12 @@ def stage_delete(*, actor: User, stage: Stage, move_to: Stage | None = None) -> 
             tp.stage = move_to
             tp.position = start + offset
         type(touchpoints[0]).objects.bulk_update(touchpoints, ["stage", "position"])
+    _log_stage(
+        actor,
+        stage,
+        "deleted",
+        {"touchpoints moved to": move_to.name} if touchpoints and move_to else None,
+    )
     stage.delete()
     remaining = list(Stage.objects.filter(journey=stage.journey).order_by("position"))
     renumber(remaining)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Invitation, Membership, Organisation, OutboxEmail, User
+from .models import AuditEntry, Invitation, Membership, Organisation, OutboxEmail, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -73,3 +73,22 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     search_fields = ["to", "subject"]
     readonly_fields = ["created_at", "sent_at", "failed_at", "attempts", "last_error"]
     list_select_related = ["organisation"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: an entry is never changed or deleted by hand (motmap.audit)."""
+
+    list_display = ["at", "organisation", "actor_name", "via_token", "action", "target_label"]
+    list_filter = ["action"]
+    search_fields = ["organisation__name", "actor_name", "target_label"]
+    list_select_related = ["organisation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

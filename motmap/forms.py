@@ -301,3 +301,55 @@ class AcceptInvitationForm(NewPasswordForm):
         self.email = email
         super().__init__(*args, **kwargs)
         self.fields["password1"].label = _("Choose a password")
+
+
+FORMER_MEMBERS = "former"
+
+
+class AuditFilterForm(Form):
+    """The audit log's filter: a person, an area, a span of days (the organisation's)."""
+
+    person = forms.ChoiceField(label=_("Person"), required=False)  # choices set per form
+    area = forms.ChoiceField(label=_("What"), required=False)
+    since = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Give a date such as 2026-12-31.")},
+    )
+    until = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Give a date such as 2026-12-31.")},
+    )
+
+    def __init__(self, *args, people=(), areas=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [
+            ("", _("Anyone")),
+            *[(str(pk), name) for pk, name in people],
+            (FORMER_MEMBERS, _("Former members")),
+        ]
+        self.fields["area"].choices = [("", _("Everything")), *areas]
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end comes before the start."))
+        return data
+
+    def filters(self):
+        """The filters for `motmap.audit.entries`; none when the form has an error (the page
+        says what is wrong, and shows nothing rather than something else)."""
+        if not self.is_valid():
+            return None
+        person = self.cleaned_data["person"]
+        return {
+            "person": int(person) if person and person != FORMER_MEMBERS else None,
+            "former_members": person == FORMER_MEMBERS,
+            "area": self.cleaned_data["area"] or None,
+            "since": self.cleaned_data["since"],
+            "until": self.cleaned_data["until"],
+        }

@@ -272,3 +272,65 @@ class OutboxEmail(UUIDModel):
 
     def __str__(self):
         return f"{self.subject} → {self.to}"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Entries are written once (`motmap.audit.record`) and never changed: an update through
+    the ORM raises. They go only with their organisation, or by the retention prune."""
+
+    def update(self, **kwargs):
+        raise TypeError("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise TypeError("Audit entries are only pruned (motmap.audit.prune).")
+
+
+class AuditEntry(UUIDModel):
+    """One change in an organisation: who (and through which API token), when, what, and the
+    old and new values of the fields that matter. Written in the transaction of the change."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    at = models.DateTimeField(default=timezone.now, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The name when it happened; emptied when the person's account is deleted ("former member").
+    actor_name = models.CharField(max_length=255, blank=True)
+    # The API token the change came through ("" for the web pages): its name and id, kept as
+    # text so that a revoked or deleted token still reads in the log.
+    via_token = models.CharField(max_length=120, blank=True)
+    token_id = models.UUIDField(null=True, blank=True)
+    action = models.CharField(max_length=60)  # "<area>.<verb>", e.g. "touchpoint.updated"
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=255, blank=True)
+    # {"field": [old, new]} for an update; other facts ({"rows": 120}) for other actions.
+    changes = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["organisation", "-at"], name="audit_org_at_idx")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit entries are only pruned (motmap.audit.prune).")
+
+    @property
+    def area(self):
+        return self.action.partition(".")[0]

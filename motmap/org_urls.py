@@ -19,6 +19,8 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
     path("emails/failed/", views.outbox_failed, name="outbox_failed"),
     path("emails/<uuid:email_id>/resend/", views.outbox_resend, name="outbox_resend"),
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import lockout, outbox, signals
+from . import audit, lockout, outbox, signals
 from .models import Invitation, Membership, Organisation, OutboxEmail, Role, User
 from .tenancy import require_owner
 
@@ -51,6 +51,7 @@ def organisation_create(
                 raise
             org.slug = f"{_unique_slug(name)[:50]}-{secrets.token_hex(2)}"
     Membership.objects.create(organisation=org, user=actor, role=Role.OWNER)
+    audit.record(actor=actor, organisation=org, action="organisation.created", target=org)
     return org
 
 
@@ -82,6 +83,9 @@ def user_sign_up(
     return user, org
 
 
+SETTINGS_FIELDS = ["name", "time_zone", "paper_size", "reminder_days_before", "language"]
+
+
 @transaction.atomic
 def organisation_update(
     *,
@@ -96,11 +100,7 @@ def organisation_update(
     """Change an organisation's settings. A new time zone or reminder lead reschedules every
     review and action reminder in the same transaction."""
     require_owner(actor, organisation)
-    before = (
-        Organisation.objects.filter(pk=organisation.pk)
-        .values("time_zone", "reminder_days_before")
-        .get()
-    )
+    before = audit.stored(organisation, SETTINGS_FIELDS)
     organisation.name = (name or "").strip()
     organisation.time_zone = time_zone
     organisation.paper_size = paper_size
@@ -109,8 +109,13 @@ def organisation_update(
     if language is not None:
         organisation.language = language
     organisation.full_clean()
-    organisation.save(
-        update_fields=["name", "time_zone", "paper_size", "reminder_days_before", "language"]
+    organisation.save(update_fields=SETTINGS_FIELDS)
+    audit.record(
+        actor=actor,
+        organisation=organisation,
+        action="organisation.updated",
+        target=organisation,
+        changes=audit.changed(before, organisation),
     )
     if (organisation.time_zone, organisation.reminder_days_before) != (
         before["time_zone"],
@@ -156,6 +161,14 @@ def invitation_create(
         role=role,
         token_hash=_hash(token),
         invited_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        organisation=organisation,
+        action="invitation.created",
+        target=invitation,
+        label=email,
+        changes={"role": role},
     )
     outbox.queue_email(
         to=email,
@@ -250,6 +263,14 @@ def invitation_accept(
     membership, created = Membership.objects.get_or_create(
         organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
     )
+    audit.record(
+        actor=user,
+        organisation=invitation.organisation,
+        action="member.joined",
+        target=membership,
+        label=user.display_name,
+        changes={"role": membership.role, "invited as": invitation.email},
+    )
     return membership
 
 
@@ -267,6 +288,14 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
                 _("%(email)s already accepted this invitation: remove the member instead.")
                 % {"email": invitation.email}
             )
+    else:
+        audit.record(
+            actor=actor,
+            organisation=invitation.organisation,
+            action="invitation.revoked",
+            target=invitation,
+            label=invitation.email,
+        )
     return invitation
 
 
@@ -294,8 +323,18 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
         raise ValidationError(
             {"role": _("The last owner cannot be demoted. Make someone else owner first.")}
         )
+    old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    if old != role:
+        audit.record(
+            actor=actor,
+            organisation=membership.organisation,
+            action="member.role_changed",
+            target=membership,
+            label=membership.user.display_name,
+            changes={"role": [old, role]},
+        )
     return membership
 
 
@@ -306,6 +345,14 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     _reload(membership)  # as it is now, under the lock
     if membership.role == Role.OWNER and len(owners) <= 1:
         raise ValidationError(_("The last owner cannot be removed. Make someone else owner first."))
+    audit.record(
+        actor=actor,
+        organisation=membership.organisation,
+        action="member.left" if membership.user_id == actor.pk else "member.removed",
+        target=membership,
+        label=membership.user.display_name,
+        changes={"role": membership.role},
+    )
     membership.delete()
 
 
@@ -317,6 +364,13 @@ def membership_login_unpause(*, actor: User, membership: Membership) -> int:
     lifted = lockout.lift_pause(membership.user.email)
     if lifted:
         lockout.tell_pause_lifted(membership=membership, actor=actor)
+        audit.record(
+            actor=actor,
+            organisation=membership.organisation,
+            action="member.login_unpaused",
+            target=membership,
+            label=membership.user.display_name,
+        )
     return lifted
 
 

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "motmap.logs.RequestIdMiddleware",
+    "motmap.audit.AuditContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -377,10 +378,13 @@ FEEDBACK_COMMENT_DAYS = env.int("FEEDBACK_COMMENT_DAYS", default=365)
 # Days sent emails and finished webhook deliveries are kept (then a daily beat task deletes
 # them); emails that failed stay until an owner sends them again.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=90)
+# Days the audit log keeps an entry (then the same daily task deletes it).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything the on-commit task did not send (broker down, worker died) goes now.
     "flush-outbox": {"task": "motmap.tasks.flush_outbox", "schedule": 60.0},
-    # Sent emails, finished webhook deliveries (older than RETENTION_DAYS), expired sessions.
+    # Sent emails, finished webhook deliveries (older than RETENTION_DAYS), audit entries older
+    # than AUDIT_RETENTION_DAYS, expired sessions.
     "prune-old-rows": {"task": "motmap.tasks.prune_old_rows", "schedule": 24 * 3600.0},
     "prune-old-deliveries": {
         "task": "webhooks.tasks.prune_old_deliveries",

@@ -7,7 +7,7 @@ from importlib import import_module
 from celery import shared_task
 from django.conf import settings
 
-from . import outbox
+from . import audit, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,9 @@ def flush_outbox():
 
 @shared_task
 def prune_old_rows():
-    """Daily: sent emails older than RETENTION_DAYS, and sessions that have expired."""
+    """Daily: sent emails older than RETENTION_DAYS, audit entries older than
+    AUDIT_RETENTION_DAYS, and sessions that have expired."""
     emails = outbox.prune_sent(older_than=timedelta(days=settings.RETENTION_DAYS))
+    audit.prune(older_than=timedelta(days=settings.AUDIT_RETENTION_DAYS))
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return emails

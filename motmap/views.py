@@ -1,6 +1,9 @@
 """Accounts, organisations, members and invitations."""
 
 import copy
+import csv
+import io
+import json
 import sys
 
 from django.conf import settings
@@ -10,15 +13,18 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_POST, require_safe
 
-from . import health, lockout, outbox, ratelimit, reauth, services, unavailable
+from . import audit, health, lockout, outbox, ratelimit, reauth, services, unavailable
 from .forms import (
     AcceptInvitationForm,
+    AuditFilterForm,
     EmailChangeForm,
     InviteForm,
     NameForm,
@@ -31,7 +37,8 @@ from .forms import (
     add_service_errors,
     posted,
 )
-from .models import Invitation, Membership, OutboxEmail
+from .models import AuditEntry, Invitation, Membership, OutboxEmail
+from .spreadsheet import safe_cell
 from .tenancy import (
     SESSION_KEY,
     ensure_owner,
@@ -399,3 +406,90 @@ def outbox_resend(request, email_id):
     else:
         messages.success(request, _("The email to %(to)s is on its way again.") % {"to": email.to})
     return redirect("outbox_failed", org_slug=request.org.slug)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_filter(request):
+    form = AuditFilterForm(
+        request.GET or None,
+        people=audit.people(request.org),
+        areas=[(key, label) for key, label in audit.AREAS.items()],
+    )
+    filters = form.filters() if request.GET else {}
+    return form, filters
+
+
+@require_safe
+@org_view
+def audit_log(request):
+    """The organisation's audit log, for its owners: filtered, newest first, in pages."""
+    ensure_owner(request)
+    form, filters = _audit_filter(request)
+    return _render_audit(request, form, filters)
+
+
+def _render_audit(request, form, filters):
+    found = (
+        audit.entries(request.org, **filters) if filters is not None else AuditEntry.objects.none()
+    )
+    page = Paginator(found, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.described = audit.describe(entry)
+        entry.area_label = audit.AREAS.get(entry.area, entry.area)
+        entry.details = audit.details(entry)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "motmap/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": bool(request.GET),
+            "retention_days": settings.AUDIT_RETENTION_DAYS,
+        },
+    )
+
+
+@require_safe
+@org_view
+def audit_export(request):
+    """The log as CSV, with the filter of the page; a bad filter is the page with its message."""
+    ensure_owner(request)
+    form, filters = _audit_filter(request)
+    if filters is None:
+        return _render_audit(request, form, filters)
+    tz = request.org.tzinfo
+    stamp = timezone.localdate(timezone.now(), tz).isoformat()
+    header = [_("Time"), _("Person"), _("API token"), _("Area"), _("What"), _("Changes")]
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")  # BOM: Excel opens UTF-8 correctly
+        writer.writerow(header)
+        for entry in audit.entries(request.org, **filters).iterator(chunk_size=1000):
+            writer.writerow(
+                [
+                    safe_cell(v)
+                    for v in (
+                        timezone.localtime(entry.at, tz).isoformat(timespec="seconds"),
+                        entry.actor_name or _("former member"),
+                        entry.via_token,
+                        audit.AREAS.get(entry.area, entry.area),
+                        audit.describe(entry),
+                        json.dumps(entry.changes, ensure_ascii=False) if entry.changes else "",
+                    )
+                ]
+            )
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{request.org.slug}-{stamp}.csv"'
+    return response

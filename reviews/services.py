@@ -22,6 +22,7 @@ from ideas.services import idea_change_status
 from journeys import schedule
 from journeys.models import Journey
 from journeys.services import last_review_held_on, reschedule_journey
+from motmap import audit
 from motmap.fields import max_length
 from motmap.models import Membership, Organisation, User
 from motmap.tenancy import require_editor, require_role
@@ -168,7 +169,30 @@ def review_start(
         )
         for position, tp in enumerate(touchpoints, start=1)
     )
+    _log(actor, review, "started", {"held on": held_on})
     return review
+
+
+def _log(actor: User, review: Review, verb: str, changes: dict[str, Any] | None = None) -> None:
+    audit.record(
+        actor=actor,
+        organisation=review.organisation,
+        action=f"review.{verb}",
+        target=review,
+        changes=changes,
+    )
+
+
+def _log_action(
+    actor: User, action: Action, verb: str, changes: dict[str, Any] | None = None
+) -> None:
+    audit.record(
+        actor=actor,
+        organisation=action.organisation,
+        action=f"action.{verb}",
+        target=action,
+        changes=changes,
+    )
 
 
 @transaction.atomic
@@ -186,8 +210,11 @@ def review_update(
     held_on, attendees, guests = _check_meeting(
         org=review.organisation, held_on=held_on, attendees=attendees, guests=guests
     )
+    before = audit.stored(review, ["held_on", "guests"])
     review.held_on, review.guests = held_on, guests
     review.save(update_fields=["held_on", "guests"])
+    if changes := audit.changed(before, review):
+        _log(actor, review, "updated", changes)
     review.attendees.set(attendees)
     return review
 
@@ -203,6 +230,7 @@ def review_cancel(*, actor: User, review: Review) -> int:
     require_editor(actor, review.organisation)
     review = _lock_open(review)
     kept = Action.objects.filter(review=review).update(review=None)
+    _log(actor, review, "cancelled", {"actions kept": kept} if kept else None)
     review.delete()
     return kept
 
@@ -434,6 +462,7 @@ def action_create(
         created_by=actor,
     )
     reschedule_action(action)
+    _log_action(actor, action, "created", {"owner": owner, "due on": due_on})
     return action
 
 
@@ -509,8 +538,11 @@ def action_update(
         due_on=due_on,
         check_due=due_on != current.due_on,  # an overdue action keeps its date when renamed
     )
+    before = audit.stored(current, ["title", "owner", "due_on", "touchpoint"])
     current.owner, current.due_on, current.touchpoint = owner, checked_due_on, touchpoint
     current.save(update_fields=["title", "owner", "due_on", "touchpoint"])
+    if changes := audit.changed(before, current):
+        _log_action(actor, current, "updated", changes)
     reschedule_action(current)
     return current
 
@@ -532,6 +564,7 @@ def action_close(*, actor: User, action: Action, status: str) -> Action:
         raise ValidationError(
             _("This action is already “%(status)s”.") % {"status": current.get_status_display()}
         )
+    _log_action(actor, current, "closed", {"status": [current.status, status]})
     current.status = status
     current.closed_at = timezone.now()
     current.save(update_fields=["status", "closed_at"])
@@ -579,7 +612,9 @@ def review_complete(
         rows, ["rating", "stage_name", "touchpoint_name", "target_rating"]
     )
     # The meeting's ratings become the touchpoints' current ones, with their history, at once.
-    touchpoint_ratings_set(actor=actor, organisation=review.organisation, ratings=ratings, now=now)
+    moved = touchpoint_ratings_set(
+        actor=actor, organisation=review.organisation, ratings=ratings, now=now
+    )
     review.status = ReviewStatus.COMPLETED
     review.completed_at = now
     review.completed_by = actor
@@ -590,6 +625,7 @@ def review_complete(
     reschedule_journey(journey)
     review.next_review_on = journey.next_review_on
     review.save(update_fields=["next_review_on"])
+    _log(actor, review, "completed", {"ratings changed": moved})
     # The pack of this meeting as it was (packs keeps it; the worker makes it after the commit).
     signals.review_completed.send(sender=Review, review=review, keep_pack=store_pack)
     emit(

@@ -59,6 +59,9 @@ ACCESS = {
     "member_remove": (NOT_ALLOWED, OWNER),
     "member_login_unpause": (NOT_ALLOWED, OWNER),
     "invitation_revoke": (NOT_ALLOWED, OWNER),
+    # The audit log and its CSV: owners only.
+    "audit_log": (OWNER, NOT_ALLOWED),
+    "audit_export": (OWNER, NOT_ALLOWED),
     # Emails that ran out of attempts: owners see them and send them again.
     "outbox_failed": (OWNER, NOT_ALLOWED),
     "outbox_resend": (NOT_ALLOWED, OWNER),
@@ -302,7 +305,8 @@ def check_answer(name, method, persona, url, response):
         assert response["Location"].startswith(reverse("login")), response["Location"]
     else:
         assert response.status_code in want, (url, method, persona, response.status_code)
-    body = response.content.decode(errors="replace")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    body = content.decode(errors="replace")
     if persona == "mallory" and name not in SHOWS_ORG_NAME_TO_LINK_HOLDER:
         leaked = [s for s in NORDIC_SECRETS if s in body]
         assert not leaked, f"{url} showed mallory {leaked}"

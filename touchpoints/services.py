@@ -25,6 +25,7 @@ from journeys.services import (
     renumber,
     stage_create,
 )
+from motmap import audit
 from motmap.bulk import RandomUUID, insert_rows, update_rows
 from motmap.fields import max_length, require_known
 from motmap.models import Membership, Organisation, User
@@ -182,7 +183,18 @@ def touchpoint_create(*, actor: User, journey: Journey, stage: Stage, **fields: 
     with _external_id_guard(touchpoint):
         touchpoint.save()
     _record_changes(actor=actor, touchpoint=touchpoint, before={})
+    _log(actor, touchpoint, "created")
     return touchpoint
+
+
+def _log(actor: User, touchpoint: Touchpoint, verb: str, changes: Any = None) -> None:
+    audit.record(
+        actor=actor,
+        organisation=touchpoint.organisation,
+        action=f"touchpoint.{verb}",
+        target=touchpoint,
+        changes=changes,
+    )
 
 
 @transaction.atomic
@@ -210,6 +222,7 @@ def touchpoint_update(
     if not differing:
         return current
     before = {f: getattr(current, f) for f in TouchpointChange.TRACKED_FIELDS}
+    old_values = {name: getattr(current, name) for name in differing}
     old_stage_id = current.stage_id
     for name, value in differing.items():
         setattr(current, name, value)
@@ -227,6 +240,7 @@ def touchpoint_update(
         raise EditConflict(Touchpoint.objects.get(pk=current.pk), differing)
     current.version = version + 1
     _record_changes(actor=actor, touchpoint=current, before=before)
+    _log(actor, current, "updated", audit.changed(old_values, current))
     return current
 
 
@@ -251,7 +265,10 @@ def touchpoint_move(
     """
     require_editor(actor, touchpoint.organisation)
     if stage is not None or index is not None:
-        return _move_to_place(touchpoint=touchpoint, stage=stage, index=index, version=version)
+        moved = _move_to_place(touchpoint=touchpoint, stage=stage, index=index, version=version)
+        if moved:
+            _log(actor, touchpoint, "moved", {"stage": stage, "place": index})
+        return moved
     check_direction(direction)
     # Re-read under lock: someone may have moved it since the page was loaded.
     locked = Touchpoint.objects.select_for_update().filter(pk=touchpoint.pk).order_by("pk").first()
@@ -268,6 +285,7 @@ def touchpoint_move(
     if 0 <= other < len(siblings):
         siblings[index], siblings[other] = siblings[other], siblings[index]
         renumber(siblings)
+        _log(actor, touchpoint, "moved", {"direction": direction})
         return True
     stages = list(Stage.objects.filter(journey_id=touchpoint.journey_id).order_by("position"))
     stage_index = next(i for i, s in enumerate(stages) if s.pk == touchpoint.stage_id)
@@ -283,6 +301,7 @@ def touchpoint_move(
     # A change of stage is an edit: bump the version so an edit begun before it conflicts.
     Touchpoint.objects.filter(pk=moving.pk).update(stage=target, version=F("version") + 1)
     renumber(others)
+    _log(actor, touchpoint, "moved", {"direction": direction, "stage": target})
     return True
 
 
@@ -338,6 +357,7 @@ def touchpoint_delete(*, actor: User, touchpoint: Touchpoint) -> None:
             _("Ideas were sent for this touchpoint, so it cannot be deleted: they would be lost.")
         )
     stage_id = touchpoint.stage_id
+    _log(actor, touchpoint, "deleted")
     touchpoint.delete()
     renumber(list(Touchpoint.objects.filter(stage_id=stage_id).order_by("position")))
 
@@ -714,9 +734,9 @@ def touchpoint_feed(*, actor: User, organisation: Organisation, rows: object) ->
     a new version (an edit begun before the feed conflicts) and history for tracked fields.
 
     Queries on PostgreSQL, whatever the number of rows: the role check, one SELECT ... FOR
-    UPDATE that finds and locks the touchpoints, one UPDATE ... FROM (VALUES ...) and one
+    UPDATE that finds and locks the touchpoints, one UPDATE ... FROM (VALUES ...), one
     INSERT ... SELECT of the history (on SQLite, as many of each as its cap on parameters
-    needs).
+    needs) and the one audit entry of the feed.
     Returns {"received": n, "updated": u, "unchanged": n - u}.
     """
     require_editor(actor, organisation)
@@ -744,7 +764,9 @@ def touchpoint_feed(*, actor: User, organisation: Organisation, rows: object) ->
                 if pk in vanished
             ]
         )
-    return {"received": len(rows), "updated": updated, "unchanged": len(rows) - updated}
+    counts = {"received": len(rows), "updated": updated, "unchanged": len(rows) - updated}
+    audit.record(actor=actor, organisation=organisation, action="touchpoint.fed", changes=counts)
+    return counts
 
 
 @transaction.atomic

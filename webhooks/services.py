@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motmap import audit
 from motmap.enqueue import enqueue_on_commit
 from motmap.fields import max_length
 from motmap.models import Organisation, User
@@ -71,6 +72,16 @@ def _check_endpoint(actor: User, endpoint: WebhookEndpoint) -> None:
     require_owner(actor, endpoint.organisation)
 
 
+def _log(actor: User, endpoint: WebhookEndpoint, verb: str, changes: Any = None) -> None:
+    audit.record(
+        actor=actor,
+        organisation=endpoint.organisation,
+        action=f"webhook.{verb}",
+        target=endpoint,
+        changes=changes,
+    )
+
+
 @transaction.atomic
 def endpoint_create(
     *,
@@ -87,13 +98,15 @@ def endpoint_create(
             _("An organisation can have %(n)d webhooks: delete one first.")
             % {"n": MAX_ENDPOINTS_PER_ORG}
         )
-    return WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpoint.objects.create(
         organisation=organisation,
         url=url,
         events=events,
         description=description,
         created_by=actor,
     )
+    _log(actor, endpoint, "created", {"events": events})
+    return endpoint
 
 
 @transaction.atomic
@@ -107,14 +120,18 @@ def endpoint_update(
 ) -> WebhookEndpoint:
     _check_endpoint(actor, endpoint)
     url, events, description = _clean(url=url, events=events, description=description)
+    before = audit.stored(endpoint, ["url", "events", "description"])
     endpoint.url, endpoint.events, endpoint.description = url, events, description
     endpoint.save(update_fields=["url", "events", "description"])
+    if changes := audit.changed(before, endpoint):
+        _log(actor, endpoint, "updated", changes)
     return endpoint
 
 
 @transaction.atomic
 def endpoint_delete(*, actor: User, endpoint: WebhookEndpoint) -> None:
     _check_endpoint(actor, endpoint)
+    _log(actor, endpoint, "deleted")
     endpoint.delete()
 
 
@@ -125,6 +142,7 @@ def endpoint_rotate_secret(*, actor: User, endpoint: WebhookEndpoint) -> Webhook
     endpoint.secret = new_secret()
     endpoint.secret_rotated_at = timezone.now()
     endpoint.save(update_fields=["secret", "secret_rotated_at"])
+    _log(actor, endpoint, "secret_rotated")  # never the secret itself
     return endpoint
 
 
@@ -132,6 +150,7 @@ def endpoint_rotate_secret(*, actor: User, endpoint: WebhookEndpoint) -> Webhook
 def endpoint_enable(*, actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     """Turn an endpoint back on (after it was disabled for failing, or by an owner)."""
     _check_endpoint(actor, endpoint)
+    _log(actor, endpoint, "enabled")
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
         active=True,
         disabled_at=None,
@@ -157,6 +176,8 @@ def endpoint_disable(*, actor: User, endpoint: WebhookEndpoint) -> bool:
         last_error=_("The endpoint was turned off."),
     )
     endpoint.refresh_from_db()
+    if changed:
+        _log(actor, endpoint, "disabled")
     return bool(changed)
 
 
