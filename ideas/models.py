@@ -65,6 +65,8 @@ class Idea(UUIDModel):
     habits = models.JSONField(_("habits"), default=list, blank=True)
     # Made by a manager from a customer's comment at the moment (it has no author).
     from_customer = models.BooleanField(_("from a customer"), default=False)
+    # The author deleted their account: the idea stays, shown as a former member's.
+    author_left = models.BooleanField(default=False, editable=False)
     status = models.CharField(
         _("status"), max_length=16, choices=IdeaStatus.choices, default=IdeaStatus.NEW
     )
@@ -101,7 +103,7 @@ class Idea(UUIDModel):
 
     @property
     def is_anonymous(self):
-        return self.author_id is None
+        return self.author_id is None and not self.author_left
 
     @property
     def habit_labels(self):

@@ -234,6 +234,17 @@ def idea_withdraw(*, actor: User, idea: Idea) -> None:
     idea.delete()
 
 
+def forget_author(sender: object, *, user: User, **kwargs: object) -> None:
+    """`motmap.signals.user_deleting`: the person's ideas stay for the business, shown as a
+    former member's (the author link goes with the account); their votes are taken back.
+    Their comments and status changes lose their author with the account (shown the same)."""
+    Idea.objects.filter(author=user).update(author_left=True)
+    voted = list(Vote.objects.filter(user=user).values_list("idea_id", flat=True))
+    Vote.objects.filter(user=user).delete()
+    for idea_id in voted:
+        _recount(idea_id)
+
+
 def _recount(idea_id: uuid.UUID) -> None:
     Idea.objects.filter(pk=idea_id).update(
         vote_count=Vote.objects.filter(idea_id=idea_id).count(),

@@ -7,6 +7,7 @@ from .forms import EmailLoginForm
 urlpatterns = [
     path("signup/", views.sign_up, name="sign_up"),
     path("me/", views.account, name="account"),
+    path("me/delete/", views.account_delete, name="account_delete"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -232,6 +232,12 @@ def details(entry: AuditEntry) -> list[tuple[str, str]]:
     return lines
 
 
+def forget_person(user: User) -> int:
+    """The person's account is being deleted: their entries keep what happened, not their name
+    (the actor link goes with the account). The one change ever made to an entry."""
+    return models.QuerySet(AuditEntry).filter(actor=user).update(actor_name="")
+
+
 @transaction.atomic
 def prune(*, older_than: timedelta) -> int:
     """Delete entries older than `older_than` (AUDIT_RETENTION_DAYS); returns how many."""

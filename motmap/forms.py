@@ -221,6 +221,24 @@ class PasswordChangeForm(CurrentPasswordMixin, NewPasswordForm):
         self.fields["password2"].label = _("New password again")
 
 
+class AccountDeleteForm(CurrentPasswordMixin, Form):
+    current_password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class OrganisationDeleteForm(Form):
+    confirm_name = forms.CharField(
+        label=_("The organisation's name"),
+        max_length=Organisation._meta.get_field("name").max_length,
+        strip=False,
+        help_text=_("Type it exactly as it is written above."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class EmailLoginForm(ReadableText, AuthenticationForm):
     username = forms.EmailField(
         label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True})

@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("settings/", views.organisation_settings, name="organisation_settings"),
+    path("delete/", views.organisation_delete, name="organisation_delete"),
     path("members/", views.member_list, name="member_list"),
     path("members/<uuid:membership_id>/role/", views.member_role, name="member_role"),
     path("members/<uuid:membership_id>/remove/", views.member_remove, name="member_remove"),

@@ -4,9 +4,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -430,3 +431,96 @@ def outbox_resend(*, actor: User, email: OutboxEmail) -> None:
     require_owner(actor, email.organisation)
     if not outbox.resend(email.pk):
         raise ValidationError(_("This email is no longer failed: it was sent, or is on its way."))
+
+
+def only_owner_of(user: User) -> list[Organisation]:
+    """The organisations `user` is the only owner of (their account cannot be deleted yet)."""
+    others = Membership.objects.filter(role=Role.OWNER).exclude(user=user)
+    return list(
+        Organisation.objects.filter(memberships__user=user, memberships__role=Role.OWNER)
+        .exclude(pk__in=others.values("organisation_id"))
+        .order_by("name")
+    )
+
+
+@transaction.atomic
+def user_delete(*, actor: User) -> None:
+    """Delete one's own account. What they wrote stays for the businesses, without their name:
+    ideas shown as a former member's, comments, history and audit entries without an author.
+    Their memberships, API tokens, calendar feeds and notification settings go. Refused while
+    they are the last owner of an organisation (someone else must own it, or it is deleted)."""
+    memberships = list(
+        Membership.objects.select_for_update().filter(user=actor).select_related("organisation")
+    )
+    sole = [org.name for org in only_owner_of(actor)]
+    if sole:
+        raise ValidationError(
+            _(
+                "You are the only owner of %(orgs)s. Make someone else owner first, or delete "
+                "the organisation."
+            )
+            % {"orgs": ", ".join(sorted(sole))}
+        )
+    for m in memberships:
+        audit.record(
+            actor=None,
+            organisation=m.organisation,
+            action="account.anonymised",
+            label=_("a former member"),
+            changes={"role": m.role},
+        )
+    audit.forget_person(actor)
+    signals.user_deleting.send(sender=User, user=actor)
+    Invitation.objects.filter(email__iexact=actor.email, accepted_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    lockout.lift_pause(actor.email)
+    actor.delete()
+
+
+@transaction.atomic
+def organisation_delete(*, actor: User, organisation: Organisation, confirm_name: str) -> None:
+    """An owner deletes the organisation and everything of it, for good: the name must be typed
+    exactly. Accounts stay (people may belong to other organisations)."""
+    require_owner(actor, organisation)
+    if (confirm_name or "").strip() != organisation.name:
+        raise ValidationError(
+            {
+                "confirm_name": _(
+                    "That is not the organisation's name. Type “%(name)s” to delete it."
+                )
+                % {"name": organisation.name}
+            }
+        )
+    # Rows that protect others from deletion (an idea its touchpoint, a touchpoint its stage)
+    # go first, each before what it protects; then the organisation takes everything else.
+    for model in _protecting_models():
+        model._default_manager.filter(organisation=organisation).delete()
+    Organisation.objects.filter(pk=organisation.pk).delete()
+
+
+def _protecting_models() -> list[type[models.Model]]:
+    """The models with a PROTECT foreign key, each before the models it protects (found in the
+    app registry: the core imports none of the apps)."""
+    protects = {
+        model: {
+            field.related_model
+            for field in model._meta.concrete_fields
+            if field.remote_field is not None and field.remote_field.on_delete is models.PROTECT
+        }
+        for model in django_apps.get_models()
+    }
+    protects = {model: targets for model, targets in protects.items() if targets}
+    order: list[type[models.Model]] = []
+
+    def visit(model: type[models.Model]) -> None:
+        if model in order:
+            return
+        for other, targets in protects.items():
+            if model in targets and other is not model:
+                visit(other)
+        order.append(model)
+
+    for model in protects:
+        visit(model)
+    return order

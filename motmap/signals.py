@@ -12,3 +12,8 @@ from django.dispatch import Signal
 # lead changed, with `organisation`. Connected: `reviews.reminders.reschedule_organisation`
 # (every review and action reminder moves to the new morning).
 organisation_schedule_changed = Signal()
+
+# Sent by `motmap.services.user_delete` just before the account is deleted, with `user`.
+# Connected: `ideas.services.forget_author` (their ideas are marked as a former member's, their
+# votes are taken back and counted again).
+user_deleting = Signal()

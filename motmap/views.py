@@ -8,7 +8,7 @@ import sys
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, update_session_auth_hash
+from django.contrib.auth import get_user_model, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -18,16 +18,19 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from django.views.decorators.http import require_POST, require_safe
 
 from . import audit, health, lockout, outbox, ratelimit, reauth, services, unavailable
 from .forms import (
     AcceptInvitationForm,
+    AccountDeleteForm,
     AuditFilterForm,
     EmailChangeForm,
     InviteForm,
     NameForm,
+    OrganisationDeleteForm,
     OrganisationNameForm,
     OrganisationSettingsForm,
     OutboxPasswordResetForm,
@@ -493,3 +496,45 @@ def audit_export(request):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{request.org.slug}-{stamp}.csv"'
     return response
+
+
+@login_required
+def account_delete(request):
+    """Delete one's own account, with the password typed again. The only owner of an
+    organisation is told what to do first, and offered no form."""
+    user = get_user_model().objects.get(pk=request.user.pk)
+    blocking = services.only_owner_of(user)
+    form = None if blocking else AccountDeleteForm(posted(request), user=user, request=request)
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.user_delete(actor=user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            logout(request)
+            messages.success(request, _("Your account is deleted."))
+            return redirect("home")
+    return render(request, "registration/account_delete.html", {"form": form, "blocking": blocking})
+
+
+@org_view
+@reauth.recent_password_required(gettext_lazy("delete this organisation"))
+def organisation_delete(request):
+    """An owner deletes the organisation, typing its name."""
+    ensure_owner(request)
+    form = OrganisationDeleteForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        name = request.org.name
+        try:
+            services.organisation_delete(
+                actor=request.user,
+                organisation=request.org,
+                confirm_name=form.cleaned_data["confirm_name"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            request.session.pop(SESSION_KEY, None)
+            messages.success(request, _("%(name)s and all its data are deleted.") % {"name": name})
+            return redirect("organisation_list")
+    return render(request, "motmap/organisation_delete.html", {"form": form})

@@ -327,6 +327,7 @@ def _attach_ideas(pack: JourneyPack, journey: Journey, period: Period) -> None:
             "vote_count",
             "implemented_at",
             "touchpoint_id",
+            "author_left",
             "author__id",
             "author__full_name",
             "author__email",

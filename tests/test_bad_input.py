@@ -221,6 +221,8 @@ VALID = {
     "next_review_on": IN_A_MONTH,
     "due_on": IN_A_MONTH,
     "held_on": date.today().isoformat(),
+    "current_password": PASSWORD,
+    "confirm_name": "Nordic Air",
 }
 # The button a valid form is sent with, where a form is answered by pressing one of several
 # (the five faces of the feedback page).
