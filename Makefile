@@ -17,7 +17,7 @@ DEV_KEY := $(or $(VAR_DIR),var)/secret_key
 # are found where they are in development).
 STATIC_DIR := $(or $(STATIC_ROOT),staticfiles)
 
-.PHONY: run test e2e bench lint format ci install migrate demo clean backup restore
+.PHONY: run test e2e bench load lint format ci install migrate demo clean backup restore
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("motmap needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -65,6 +65,13 @@ e2e: install
 
 bench: install
 	$(BIN)/python -m bench
+
+## make load: 50 people for 60 s against gunicorn, a Celery worker and beat on a fresh database
+## (bench/load.py); SCENARIO=postgres-restart|redis-down|worker-kill, USERS=, DURATION=, OUTAGE=.
+load: install
+	$(BIN)/python -m bench.load $(if $(SCENARIO),--scenario $(SCENARIO)) \
+		$(if $(USERS),--users $(USERS)) $(if $(DURATION),--duration $(DURATION)) \
+		$(if $(OUTAGE),--outage $(OUTAGE))
 
 lint: install
 	$(BIN)/ruff check .
