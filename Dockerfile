@@ -35,6 +35,7 @@ COPY feedback ./feedback
 COPY reviews ./reviews
 COPY notifications ./notifications
 COPY packs ./packs
+COPY exports ./exports
 COPY api ./api
 COPY webhooks ./webhooks
 COPY pages ./pages

@@ -1,7 +1,5 @@
 """Ideas: submit (phone first), board with filters, detail, votes, comments, decisions."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,11 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from motmap.forms import add_service_errors, posted
-from motmap.spreadsheet import safe_cell
 from motmap.tenancy import ensure_editor, get_for_org, org_view
 from touchpoints.models import Touchpoint
 
-from . import selectors, services
+from . import csv_io, selectors, services
 from .forms import CommentForm, IdeaFilterForm, IdeaForm, IdeaTextsForm, StatusForm
 from .models import Comment, Idea
 
@@ -286,45 +283,5 @@ def idea_export(request):
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     response["Content-Disposition"] = f'attachment; filename="ideas-{request.org.slug}-{stamp}.csv"'
     response.write("\ufeff")  # BOM: Excel opens UTF-8 correctly
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Number"),
-            _("Title"),
-            _("Journey"),
-            _("Stage"),
-            _("Touchpoint"),
-            _("Status"),
-            _("Votes"),
-            _("Comments"),
-            _("What happens today"),
-            _("Idea"),
-            _("Habits"),
-            _("Proposed by"),
-            _("Submitted"),
-            _("Reason"),
-        ]
-    )
-    for idea in ideas.iterator(chunk_size=500):
-        writer.writerow(
-            [
-                safe_cell(v)
-                for v in (
-                    idea.number,
-                    idea.title,
-                    idea.touchpoint.journey.name,
-                    idea.touchpoint.stage.name,
-                    idea.touchpoint.name,
-                    idea.get_status_display(),
-                    idea.vote_count,
-                    idea.comment_count,
-                    idea.today,
-                    idea.proposal,
-                    ", ".join(idea.habits),
-                    idea.author.display_name if idea.author else _("anonymous"),
-                    timezone.localtime(idea.created_at).strftime("%Y-%m-%d %H:%M"),
-                    idea.decision_note,
-                )
-            ]
-        )
+    csv_io.write_ideas(ideas, response)
     return response

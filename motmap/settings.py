@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "reviews",
     "notifications",
     "packs",
+    "exports",
     "api",
     "webhooks",
     "pages",
@@ -403,6 +404,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Review packs queued while the broker was away, or left by a worker that died.
     "build-waiting-packs": {"task": "packs.tasks.build_waiting_packs", "schedule": 60.0},
+    # Organisation exports: those queued while the broker was away (or left by a dead worker)
+    # are built; expired ones are deleted with their files.
+    "build-waiting-exports": {"task": "exports.tasks.build_waiting_exports", "schedule": 60.0},
+    "prune-expired-exports": {
+        "task": "exports.tasks.prune_expired_exports",
+        "schedule": 24 * 3600.0,
+    },
     # Customers' feedback: the salts and respondent hashes of past days are deleted.
     "forget-feedback-respondents": {
         "task": "feedback.tasks.forget_feedback_respondents",
@@ -446,6 +454,10 @@ if "redis" in CACHES["default"]["BACKEND"].lower():
             "socket_timeout": CACHE_TIMEOUT_SECONDS,
         }
     )
+
+# Importing an organisation's export (exports.services.organisation_import): the largest ZIP
+# file taken (the web server in front may limit request bodies further).
+EXPORT_IMPORT_MAX_BYTES = env.int("EXPORT_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 
 # REST API (/api/v1/): personal tokens or the session; errors as {"errors": {...}, "detail": ...}.
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")

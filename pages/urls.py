@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
+from exports import views as export_views
 from feedback.urls import org_urlpatterns as feedback_org_urls
 from feedback.urls import touchpoint_urlpatterns as feedback_touchpoint_urls
 from motmap import views as core_views
@@ -36,6 +37,7 @@ urlpatterns = [
     path("f/", include("feedback.urls")),
     path("orgs/", core_views.organisation_list, name="organisation_list"),
     path("orgs/new/", core_views.organisation_create, name="organisation_create"),
+    path("orgs/import/", export_views.organisation_import, name="organisation_import"),
     path(ORG, views.organisation_home, name="organisation_home"),
     path(ORG, include("motmap.org_urls")),
     path(f"{ORG}journeys/<uuid:journey_id>/", views.journey_board, name="journey_board"),
@@ -76,6 +78,7 @@ urlpatterns = [
     path(f"{ORG}reviews/", include("reviews.urls")),
     path(f"{ORG}api-tokens/", include("api.urls")),
     path(f"{ORG}webhooks/", include("webhooks.urls")),
+    path(f"{ORG}export/", include("exports.urls")),
     # The REST API: its own permission matrix (tests/api/test_permission_matrix.py).
     path("api/", include(("api.api_urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),

@@ -348,12 +348,16 @@ def page_world(django_db_setup, django_db_blocker):
 
 
 def _page_world():
+    from datetime import timedelta
+
     from django.contrib.auth.tokens import default_token_generator
     from django.utils import timezone
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
     from api import services as api_services
+    from exports.models import ExportStatus, OrganisationExport
+    from exports.writer import export_zip
     from feedback import services as feedback_services
     from ideas import services as idea_services
     from motmap import services as org_services
@@ -394,6 +398,13 @@ def _page_world():
     pack = StoredPack.objects.create(
         organisation=nordic, journey=journey, status=PackStatus.DONE, pdf=b"%PDF-1.4 stored"
     )
+    export = OrganisationExport.objects.create(
+        organisation=nordic,
+        requested_by=alice,
+        status=ExportStatus.READY,
+        file=export_zip(nordic),
+        expires_at=timezone.now() + timedelta(days=7),
+    )
     review = review_services.review_start(
         actor=bob, journey=journey, held_on=review_services.local_today(nordic)
     )
@@ -430,6 +441,7 @@ def _page_world():
         "delivery_id": delivery.pk,
         "api_token_id": api_token.pk,
         "pack_id": pack.pk,
+        "export_id": export.pk,
         "review_id": review.pk,
         "rating_id": review.ratings.get(touchpoint=tp).pk,
         "action_id": action.pk,

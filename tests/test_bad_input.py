@@ -24,6 +24,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpResponse
 
+from exports.writer import export_zip
+from motmap.models import Organisation
 from tests.conftest import client_with_session, reset_shared_state
 from tests.factories import PASSWORD
 from tests.test_permission_matrix import ACCESS, LOGIN, MEMBER, PUBLIC, build_url, expected
@@ -234,7 +236,11 @@ FILES = {"touchpoint_import": "touchpoint_export"}
 FILE_TEXTS = {
     "feedback_scores_import": lambda world: (
         f"external_id,date,score,count\r\ndesk-1,{date.today() - timedelta(days=1)},4,12\r\n"
-    ).encode()
+    ).encode(),
+    # A whole export of the world's organisation, as its export page gives it.
+    "organisation_import": lambda world: export_zip(
+        Organisation.objects.get(slug=world["org_slug"])
+    ),
 }
 
 

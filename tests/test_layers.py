@@ -21,6 +21,7 @@ PACKAGES = [
     "feedback",
     "reviews",
     "packs",
+    "exports",
     "pages",
     "api",
     "demo",

@@ -128,6 +128,10 @@ ACCESS = {
     # Personal API tokens: every member has their own; only the holder revokes one.
     "api_token_list": (MEMBER, MEMBER),
     "api_token_revoke": (NOT_ALLOWED, AUTHOR),
+    # Everything of the organisation in one ZIP: owners only; anyone may import one (a new org).
+    "export_list": (OWNER, OWNER),
+    "export_download": (OWNER, NOT_ALLOWED),
+    "organisation_import": (LOGIN, LOGIN),
     # Webhooks: owners only (their secret signs the organisation's data sent out).
     "webhook_list": (OWNER, NOT_ALLOWED),
     "webhook_create": (OWNER, OWNER),

@@ -175,11 +175,20 @@ def _default(field_name):
 
 def write_touchpoints(journey, out):
     """Write the journey's touchpoints as CSV (comma, CRLF) to the text stream `out`."""
+    write_touchpoint_rows(journey.touchpoints.in_customer_order(), out)
+
+
+def write_touchpoint_rows(touchpoints, out, *, journey_column=False):
+    """The same CSV of any touchpoints; with `journey_column`, each row's journey first (a
+    whole organisation's touchpoints, as in its export)."""
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([column.name for column in COLUMNS])
-    touchpoints = journey.touchpoints.select_related("stage", "owner").in_customer_order()
-    for tp in touchpoints.iterator(chunk_size=500):
-        writer.writerow([safe_cell(column.export(tp)) for column in COLUMNS])
+    header, related = [column.name for column in COLUMNS], ["stage", "owner"]
+    if journey_column:
+        header, related = ["journey", *header], [*related, "journey"]
+    writer.writerow(header)
+    for tp in touchpoints.select_related(*related).iterator(chunk_size=500):
+        cells = [safe_cell(column.export(tp)) for column in COLUMNS]
+        writer.writerow([safe_cell(tp.journey.name), *cells] if journey_column else cells)
 
 
 # --- import ------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ BLOCKING = ("critical", "serious")
 NOT_ASSERTED = {}
 SCOPES = (f"/o/{ORG}/", "/accounts/", "/orgs/")
 SKIP_PREFIXES = ("/accounts/logout", "/api/", "/admin/", "/static/", "/calendar/")
-SKIP_SUFFIXES = (".pdf", ".csv", ".ics", ".png", ".svg")
+SKIP_SUFFIXES = (".pdf", ".csv", ".ics", ".png", ".svg", ".zip")
 
 
 def _fast_settings():
@@ -416,8 +416,9 @@ def findings(request, browser, live_server, django_db_setup, django_db_blocker):
 def test_every_persona_reaches_the_main_pages(findings):
     reached = {visit_["url_name"] for visit_ in findings["visits"]}
     main = {"organisation_home", "journey_board", "touchpoint_detail", "idea_list", "idea_detail"}
+    main |= {"organisation_import"}
     if findings["persona"] == "alice":
-        main |= {"webhook_delivery", "review_detail", "member_list"}
+        main |= {"webhook_delivery", "review_detail", "member_list", "export_list"}
     assert main <= reached, sorted(reached)
 
 

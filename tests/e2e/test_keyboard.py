@@ -49,9 +49,14 @@ def tab_to(page, matches, *, limit=400, back=False):
     raise AssertionError(f"{matches} not reached with the keyboard")
 
 
+# Completing a review makes its pack (a PDF) in the request in these tests (tasks run eagerly):
+# seconds on a busy machine.
+SLOW_PAGE_MS = 60_000
+
+
 def press_to_load(page, key="Enter"):
     """Press a key that follows a link or sends a form, and wait for the next page."""
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=SLOW_PAGE_MS):
         page.keyboard.press(key)
 
 
