@@ -15,8 +15,9 @@ from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from demo.seed import PASSWORD, seed_demo
+from demo.seed import PASSWORD
 from ideas.models import Idea, IdeaStatus
+from tests.demo_copy import seeded_demo
 from tests.e2e.conftest import log_in
 from touchpoints.models import Touchpoint
 
@@ -74,7 +75,7 @@ def vote_button(page):
 
 
 def test_staff_sends_an_idea_from_the_qr_link_and_hears_the_decision(new_page, screenshot):
-    seed_demo(packs=False)
+    seeded_demo()
     touchpoint = check_in_desk()
     qr_path = idea_form_path(touchpoint)
 
@@ -196,7 +197,7 @@ def check_phone_form(page):
 
 
 def test_the_form_works_without_javascript(new_page):
-    seed_demo(packs=False)
+    seeded_demo()
     touchpoint = check_in_desk()
     page = new_page(java_script_enabled=False)
     log_in(page, CAROL, PASSWORD)
@@ -245,7 +246,7 @@ def token_of(page):
 
 
 def test_a_double_tap_or_a_resend_after_a_lost_answer_creates_one_idea(new_page):
-    seed_demo(packs=False)
+    seeded_demo()
     touchpoint = check_in_desk()
     page = new_page(**PHONE)
     log_in(page, CAROL, PASSWORD)
@@ -305,7 +306,7 @@ def test_a_double_tap_or_a_resend_after_a_lost_answer_creates_one_idea(new_page)
 
 
 def test_the_draft_survives_a_reload_and_is_cleared_once_sent(new_page):
-    seed_demo(packs=False)
+    seeded_demo()
     touchpoint = check_in_desk()
     page = new_page(**PHONE)
     log_in(page, CAROL, PASSWORD)
@@ -345,7 +346,7 @@ def test_the_draft_survives_a_reload_and_is_cleared_once_sent(new_page):
 
 
 def test_the_form_is_light_four_requests_under_80_kb(new_page):
-    seed_demo(packs=False)
+    seeded_demo()
     page = new_page(**PHONE)
     log_in(page, CAROL, PASSWORD)
     requests = []
@@ -396,7 +397,7 @@ def idea_not_voted_by(email):
 
 
 def test_a_vote_toggles_with_htmx_and_without_javascript(new_page):
-    seed_demo(packs=False)
+    seeded_demo()
     idea = idea_not_voted_by(CAROL)
     path = reverse("idea_detail", args=["nordic-air", idea.pk])
 
@@ -450,7 +451,7 @@ def test_a_vote_toggles_with_htmx_and_without_javascript(new_page):
 
 
 def test_the_printable_a6_card_has_the_qr_code_and_fits_one_page(new_page, screenshot):
-    seed_demo(packs=False)
+    seeded_demo()
     touchpoint = check_in_desk()
     page = new_page(viewport={"width": 397, "height": 559})  # A6 at 96 dpi
     log_in(page, BOB, PASSWORD)

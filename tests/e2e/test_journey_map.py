@@ -9,7 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from demo.seed import PASSWORD, seed_demo
+from demo.seed import PASSWORD
+from tests.demo_copy import seeded_demo
 from tests.e2e.conftest import log_in
 
 BOB = "bob@nordic-air.example"
@@ -34,7 +35,7 @@ def curve_point_titles(page):
 
 
 def open_demo_board(page, email, journey="Business trip"):
-    seed_demo(packs=False)
+    seeded_demo()
     log_in(page, email, PASSWORD)
     page.goto("/o/nordic-air/")
     page.get_by_role("heading", name=journey).get_by_role("link").click()

@@ -7,10 +7,11 @@ from datetime import timedelta
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from demo.seed import PASSWORD, seed_demo
+from demo.seed import PASSWORD
 from ideas.models import Idea
 from reviews.models import Review, ReviewStatus
 from reviews.services import local_today
+from tests.demo_copy import seeded_demo
 from tests.e2e.conftest import log_in
 
 BOB = "bob@nordic-air.example"
@@ -61,7 +62,7 @@ def press_to_load(page, key="Enter"):
 
 
 def test_a_review_meeting_with_the_keyboard_only(new_page, screenshot):
-    seed_demo(packs=False)
+    seeded_demo()
     page = new_page()
     log_in(page, BOB, PASSWORD)
     page.goto("/o/nordic-air/")
@@ -122,7 +123,7 @@ def test_a_review_meeting_with_the_keyboard_only(new_page, screenshot):
 
 
 def test_an_idea_with_the_keyboard_only(new_page):
-    seed_demo(packs=False)
+    seeded_demo()
     page = new_page()
     log_in(page, CAROL, PASSWORD)
     page.goto("/o/nordic-air/ideas/new/")

@@ -16,11 +16,12 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from api.services import api_token_create
-from demo.seed import PASSWORD, seed_demo
+from demo.seed import PASSWORD
 from ideas.models import Idea
 from journeys.models import Journey
 from motmap.models import Membership, Organisation, Role, User
 from reviews.models import Review, ReviewStatus
+from tests.demo_copy import seeded_demo
 from tests.e2e.conftest import DESKTOP, PHONE, log_in
 from touchpoints.models import Touchpoint
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -41,7 +42,7 @@ LONG_TOKEN_NAME = "Nightly-export-to-the-data-warehouse-for-the-quarterly-report
 def seed():
     """The demo, plus what a phone must cope with: a webhook with a long address and a log of
     deliveries, a member with a long email address and an API token for each person."""
-    seed_demo(packs=False)
+    seeded_demo()
     org = Organisation.objects.get(slug=ORG)
     alice = User.objects.get(email=PEOPLE["alice"])
     endpoint = WebhookEndpoint.objects.create(
@@ -160,7 +161,7 @@ def test_every_main_screen_fits_a_phone(new_page, screenshot, who):
 
 
 def test_the_phone_menu_holds_the_navigation_and_works_without_javascript(new_page, screenshot):
-    seed_demo(packs=False)
+    seeded_demo()
     page = new_page(**PHONE, java_script_enabled=False)
     log_in(page, PEOPLE["alice"], PASSWORD)
     open_page(page, reverse("organisation_home", args=[ORG]))
@@ -191,7 +192,7 @@ def test_the_phone_menu_holds_the_navigation_and_works_without_javascript(new_pa
 
 
 def test_the_ideas_filter_folds_behind_one_button_on_a_phone(new_page):
-    seed_demo(packs=False)
+    seeded_demo()
     journey = Journey.objects.get(organisation__slug=ORG, name="Business trip")
     page = new_page(**PHONE)
     log_in(page, PEOPLE["carol"], PASSWORD)
@@ -218,7 +219,7 @@ def test_the_ideas_filter_folds_behind_one_button_on_a_phone(new_page):
 
 
 def test_the_phone_curve_says_that_it_scrolls_and_takes_keyboard_focus(new_page, screenshot):
-    seed_demo(packs=False)
+    seeded_demo()
     journey = Journey.objects.get(organisation__slug=ORG, name="Business trip")
     page = new_page(**PHONE)
     log_in(page, PEOPLE["carol"], PASSWORD)

@@ -10,14 +10,15 @@ import subprocess
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from demo.seed import PASSWORD, seed_demo
+from demo.seed import PASSWORD
+from tests.demo_copy import seeded_demo
 from tests.e2e.conftest import SCREENSHOTS, log_in
 
 CAROL = "carol@nordic-air.example"
 
 
 def test_staff_prints_the_pack_from_the_board(page, screenshot):
-    seed_demo(packs=False)  # the journey pack is made on demand; past reviews need none
+    seeded_demo()  # the journey pack is made on demand; past reviews need none
     log_in(page, CAROL, PASSWORD)
     page.goto("/o/nordic-air/")
     page.get_by_role("heading", name="Business trip").get_by_role("link").click()
@@ -53,7 +54,7 @@ def test_staff_prints_the_pack_from_the_board(page, screenshot):
 
 
 def test_letter_and_a_bad_paper_value(page):
-    seed_demo(packs=False)  # the journey pack is made on demand; past reviews need none
+    seeded_demo()  # the journey pack is made on demand; past reviews need none
     log_in(page, CAROL, PASSWORD)
     page.goto("/o/nordic-air/")
     page.get_by_role("heading", name="Business trip").get_by_role("link").click()

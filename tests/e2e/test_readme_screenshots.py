@@ -5,13 +5,14 @@ docs/pack.png)."""
 
 from playwright.sync_api import expect
 
-from demo.seed import PASSWORD, seed_demo
+from demo.seed import PASSWORD
 from journeys.models import Journey
+from tests.demo_copy import seeded_demo
 from tests.e2e.conftest import DESKTOP, PHONE, log_in
 
 
 def test_readme_screenshots(new_page, screenshot):
-    seed_demo(packs=False)
+    seeded_demo()
     journey = Journey.objects.get(organisation__slug="nordic-air", name="Business trip")
 
     desk = new_page(**DESKTOP)

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from demo.seed import PASSWORD, seed_demo
+from demo.seed import PASSWORD
 from reviews.models import Action, Review, ReviewStatus
 from reviews.services import local_today
+from tests.demo_copy import seeded_demo
 from tests.e2e.conftest import log_in
 from touchpoints.models import Touchpoint
 
@@ -30,7 +31,7 @@ def section(page, name):
 
 
 def start_review(page):
-    seed_demo(packs=False)
+    seeded_demo()
     log_in(page, BOB, PASSWORD)
     page.goto("/o/nordic-air/")
     page.get_by_role("heading", name="Business trip").get_by_role("link").click()

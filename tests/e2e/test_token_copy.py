@@ -4,7 +4,8 @@ JavaScript there is no button, only the token to select."""
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from demo.seed import PASSWORD, seed_demo
+from demo.seed import PASSWORD
+from tests.demo_copy import seeded_demo
 from tests.e2e.conftest import PHONE, log_in
 
 CAROL = "carol@nordic-air.example"
@@ -20,7 +21,7 @@ def _create_token(page):
 
 
 def test_the_copy_button_puts_the_new_token_on_the_clipboard(new_page, live_server, screenshot):
-    seed_demo(packs=False)
+    seeded_demo()
     page = new_page(permissions=["clipboard-read", "clipboard-write"], **PHONE)
     log_in(page, CAROL, PASSWORD)
     box = _create_token(page)
@@ -41,7 +42,7 @@ def test_the_copy_button_puts_the_new_token_on_the_clipboard(new_page, live_serv
 
 
 def test_without_javascript_the_token_is_shown_and_no_button_does_nothing(new_page, live_server):
-    seed_demo(packs=False)
+    seeded_demo()
     page = new_page(java_script_enabled=False)
     log_in(page, CAROL, PASSWORD)
     box = _create_token(page)
