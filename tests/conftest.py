@@ -49,16 +49,20 @@ _a_broker_database_of_this_workers_own()
 # group of its own, the groups started first, and the rest of the suite fills the other
 # workers meanwhile.
 STARTED_FIRST = "tests/e2e/test_every_page.py"
+# Modules outside tests/e2e whose module-scoped world (real processes, databases of their own)
+# costs more to make twice than their tests gain from running on two workers.
+WHOLE_MODULES = ("tests/deploy/test_backup.py",)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadgroup` (pyproject.toml), with the browser tests grouped by their module.
 
-    A module of tests/e2e runs whole in one worker: its module-scoped world or crawl is made
-    once, and the files it writes under var/ (screenshots, the accessibility report) are
-    written by that worker alone; STARTED_FIRST is grouped by module and persona (its
-    module-scoped crawl is parametrised by persona), so that its crawls run side by side.
+    A module of tests/e2e (or of WHOLE_MODULES) runs whole in one worker: its module-scoped
+    world or crawl is made once, and the files it writes under var/ (screenshots, the
+    accessibility report) are written by that worker alone; STARTED_FIRST is grouped by module
+    and persona (its module-scoped crawl is parametrised by persona), so that its crawls run
+    side by side.
     Every other test goes wherever a worker is free. (Grouped by path here: pytest-xdist 3.8
     names the groups of `xdist_group` marks in a way that pytest 9 no longer reads.) The
     biggest groups are handed out first, STARTED_FIRST's before all.
@@ -72,7 +76,7 @@ def pytest_xdist_make_scheduler(config, log):
             if nodeid.startswith(f"{STARTED_FIRST}::"):
                 persona = nodeid.rpartition("[")[2].rstrip("]")
                 return f"{STARTED_FIRST}[{persona}]"
-            if nodeid.startswith("tests/e2e/"):
+            if nodeid.startswith(("tests/e2e/", *WHOLE_MODULES)):
                 return nodeid.split("::", 1)[0]
             return super()._split_scope(nodeid)
 

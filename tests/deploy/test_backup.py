@@ -256,11 +256,12 @@ def _replace(file, text):
 def source(server, tmp_path_factory):
     """A database migrated and loaded with the demo by manage.py, this worker's own.
 
-    Migrating and loading take about 20 seconds, and pytest-xdist spreads this module's tests
-    over its workers: the first worker makes the demo database and each one takes a copy of it
-    (CREATE DATABASE ... TEMPLATE), under a lock, since a template may have no other connection
-    while it is copied. The worker that made it withdraws it when its own tests are done (and
-    drops it with its other databases); a worker that comes later makes another."""
+    Migrating and loading take about 20 seconds. tests/conftest.py runs this module whole in
+    one worker (WHOLE_MODULES); should its tests ever be spread over several, the first worker
+    makes the demo database and each one takes a copy of it (CREATE DATABASE ... TEMPLATE),
+    under a lock, since a template may have no other connection while it is copied. The worker
+    that made it withdraws it when its own tests are done (and drops it with its other
+    databases); a worker that comes later makes another."""
     made = None
     with _shared_between_workers(tmp_path_factory) as shared:
         demo = shared.read().strip()
