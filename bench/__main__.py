@@ -1,8 +1,11 @@
-"""`make bench`: how the journey board scales, each figure beside a reference from the same run.
+"""`make bench`: the product's figures, each beside a reference from the same run, area by area
+(the board, the ideas, the idea form's weight, the reminder sweep, the pack, the bulk feed, the
+list API, the broker and the cache away, customers' answers), then one table of them all
+(bench/summary.py) with each target and whether it is met.
 
 The machines are shared and absolute times drift, so every time is printed beside a reference
-measured in the same run: fetching the same touchpoint rows with one plain query. The ratio
-(board / reference) is the figure to watch. Query counts must not grow with the journey.
+measured in the same run (a minimal page, a plain query of the same rows): the ratio is the
+figure to watch. Query counts must not grow with the data.
 
 Runs against a throw-away test database (SQLite, or PostgreSQL when DATABASE_URL is set).
 """
@@ -24,7 +27,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 
-from bench import feedback  # noqa: E402
+from bench import feedback, summary  # noqa: E402
 from bench.measure import REPEAT, counted, timed  # noqa: E402
 
 SIZES = (15, 60, 200)
@@ -109,6 +112,7 @@ def board_table(client, org, user):
     print(header)
     print("-" * len(header))
     minimal_url = f"/o/{org.slug}/ideas/implemented/"  # a member page listing nothing
+    query_counts = []
     for n in SIZES:
         journey = build(org, user, n)
         url = f"/o/{org.slug}/journeys/{journey.pk}/"
@@ -130,6 +134,24 @@ def board_table(client, org, user):
             f"{n:>11}  {board * 1000:>9.1f}  {minimal * 1000:>10.1f}  {board / minimal:>6.1f}  "
             f"{rows * 1000:>8.2f}  {board / rows:>6.0f}  {cold * 1000:>8.1f}  {queries}"
         )
+        query_counts.append(queries)
+    fixed = len(set(query_counts)) == 1
+    summary.add(
+        "journey board",
+        f"board, {n} touchpoints: {summary.ms(board)}",
+        f"minimal page: {summary.ms(minimal)}",
+        summary.times(board / minimal),
+        "≤ 10x",
+        board / minimal <= 10,
+    )
+    summary.add(
+        "journey board",
+        f"queries at {', '.join(map(str, SIZES))} touchpoints",
+        "the same at every size",
+        " / ".join(map(str, query_counts)),
+        "fixed",
+        fixed,
+    )
     print("minimal: the implemented-ideas wall with nothing on it (same login and tenancy); rows:")
     print("fetching the same touchpoint rows with one plain query; cold: the first view, no card")
     print("kept yet (after a change only the changed cards are rendered again).\n")
@@ -161,6 +183,13 @@ def ideas_table(client, org, user):
                 f"{n:>6}  {name:<14}  {ms * 1000:>7.1f}  {minimal * 1000:>10.1f}  "
                 f"{ms / minimal:>6.1f}  {queries}"
             )
+            if n == 5000:
+                summary.add(
+                    "ideas",
+                    f"{name}, {n:,} ideas: {summary.ms(ms)} ({queries} queries)",
+                    f"minimal page: {summary.ms(minimal)}",
+                    summary.times(ms / minimal),
+                )
     print("minimal: the implemented-ideas wall with nothing on it (same login and tenancy).\n")
 
 
@@ -195,7 +224,23 @@ def submit_page_weight(user):
         print(f"  {name:<32} {len(body):>7} {len(gzip.compress(body)):>7}")
     total = sum(len(b) for b in files.values())
     zipped = sum(len(gzip.compress(b)) for b in files.values())
-    print(f"  {'total':<32} {total:>7} {zipped:>7}   in {len(files)} requests\n")
+    print(f"  {'total':<32} {total:>7} {zipped:>7}   in {len(files)} requests")
+    # The browser asks for the icon once and keeps it (tests/e2e/test_ideas.py counts the same).
+    own = {name: body for name, body in files.items() if "/favicon" not in name}
+    own_total = sum(len(b) for b in own.values())
+    own_zipped = sum(len(gzip.compress(b)) for b in own.values())
+    print(
+        f"  {'the page without the icons':<32} {own_total:>7} {own_zipped:>7}   in {len(own)} "
+        "requests (the icon is asked for once and kept)\n"
+    )
+    summary.add(
+        "idea form (phone)",
+        f"{own_total / 1024:.1f} KB, {own_zipped / 1024:.1f} KB gzipped, {len(own)} requests",
+        "the limits",
+        f"{own_total / 1024 / 80:.2f} / {own_zipped / 1024 / 25:.2f} of them",
+        "< 80 KB, < 25 KB gz, ≤ 4 req.",
+        own_total < 80 * 1024 and own_zipped < 25 * 1024 and len(own) <= 4,
+    )
 
 
 def reminder_sweep_table(org, manager):
@@ -244,6 +289,7 @@ def reminder_sweep_table(org, manager):
     )
     print(header)
     print("-" * len(header))
+    query_counts = {}
     for due in (100, 500, 1_000):
         due_ids = ids[:due]
 
@@ -290,6 +336,38 @@ def reminder_sweep_table(org, manager):
             f"{swept * 1000:>8.1f}ms {ref * 1000:>8.1f}ms {swept / ref:>6.1f} "
             f"{told * 1000:>8.0f}ms {told / due * 1000:>8.2f}ms"
         )
+        query_counts[due] = (len(queries), batches)
+    summary.add(
+        "reminder sweep",
+        f"sweep of {due:,} due journeys: {summary.ms(swept)}",
+        f"SELECT + UPDATE of the rows: {summary.ms(ref)}",
+        summary.times(swept / ref),
+        "≤ 3x",
+        swept / ref <= 3,
+    )
+    # Fixed per batch: two batches cost no more than twice one (each full batch is followed by
+    # one more look for due rows, which finds none or starts the next batch).
+    (one, _), (two, two_batches) = query_counts[100], query_counts[1_000]
+    counts = ", ".join(
+        f"{q} for {d:,} due ({b} {'batch' if b == 1 else 'batches'})"
+        for d, (q, b) in query_counts.items()
+    )
+    summary.add(
+        "reminder sweep",
+        f"queries: {counts}",
+        "one batch's queries",
+        f"{two} ≤ {two_batches} x {one}"
+        if two <= two_batches * one
+        else f"{two} > {two_batches} x {one}",
+        "fixed per batch",
+        two <= two_batches * one,
+    )
+    summary.add(
+        "reminder sweep",
+        f"telling (emails rendered, on the workers): {told / due * 1000:.2f} ms an email",
+        "measured on its own",
+        "-",
+    )
     print(
         f"batch size {settings.REMINDER_BATCH_SIZE}; reference: one SELECT of the due rows and one "
         "UPDATE of them. The sweep claims the\ndue rows, moves their schedule on and writes one "
@@ -385,6 +463,23 @@ def pack_table(client, org, user):
         f"{gather * 1000:>10.1f}  {render * 1000:>10.0f}  {gather / render:>6.3f}  {pages:>5}  "
         f"{queries_for(small):>7} / {queries_for(journey)}"
     )
+    summary.add(
+        "review pack",
+        f"gather, 40 touchpoints: {summary.ms(gather)}",
+        f"WeasyPrint render: {summary.ms(render)}",
+        f"{gather / render:.3f}",
+        "< 0.2",
+        gather / render < 0.2,
+    )
+    small_queries, large_queries = queries_for(small), queries_for(journey)
+    summary.add(
+        "review pack",
+        "gather queries at 10 and 40 touchpoints",
+        "the same at both sizes",
+        f"{small_queries} / {large_queries}",
+        "fixed",
+        small_queries == large_queries,
+    )
     print("gather: queries + templating to the final HTML (median of 15); render: WeasyPrint on")
     print("that same HTML (median of 3), in this run.\n")
 
@@ -399,6 +494,14 @@ def pack_table(client, org, user):
     print(header)
     print("-" * len(header))
     print(f"{made * 1000:>9.0f}  {cached * 1000:>12.1f}  {cached / made:>6.3f}")
+    summary.add(
+        "review pack",
+        f"pack.pdf, unchanged, again: {summary.ms(cached)}",
+        f"first download (made): {summary.ms(made)}",
+        f"{cached / made:.3f}",
+        "< 100 ms",
+        cached < 0.1,
+    )
     print("first: made with WeasyPrint; unchanged: the same content again, from the cache (median")
     print(f"of {REPEAT}).\n")
 
@@ -485,6 +588,29 @@ def feed_table(client, org, user):
     print("-" * len(header))
     for what, seconds, queries in figures:
         print(f"{what:<28} {seconds * 1000:>8.0f} {seconds / reference:>6.1f} {queries:>8}")
+    on_postgres = connection.vendor == "postgresql"
+    summary.add(
+        "bulk feed",
+        f"feed of {n:,} changed rows (service): {summary.ms(feed[0])}, {feed[1]} queries",
+        f"one bulk UPDATE: {summary.ms(reference)}",
+        summary.times(feed[0] / reference),
+        "≤ 2x (on PostgreSQL)",
+        feed[0] / reference <= 2 if on_postgres else None,
+    )
+    summary.add(
+        "bulk feed",
+        f"the same through the API view: {summary.ms(feed_api[0])}",
+        f"one bulk UPDATE: {summary.ms(reference)}",
+        summary.times(feed_api[0] / reference),
+    )
+    summary.add(
+        "bulk feed",
+        "queries for 1,000 and 10,000 rows",
+        "the same at both sizes",
+        f"{small} / {feed[1]}",
+        "fixed",
+        small == feed[1],
+    )
     print(
         f"queries: {small} for 1,000 rows, {figures[0][2]} for {n:,} (on PostgreSQL the same: "
         "find and lock, update, history). Reference: one UPDATE ... FROM (VALUES ...) of\n"
@@ -493,10 +619,12 @@ def feed_table(client, org, user):
     )
 
 
-def list_api_table(client, org):
+def list_api_table(client, org, user):
     """The touchpoint list API: the query count must not grow with the page size."""
     from touchpoints.models import Touchpoint
 
+    if Touchpoint.objects.for_org(org).count() < 100:  # run alone: no other table built any
+        build(org, user, 200, name="Bench list")
     base = f"/api/v1/orgs/{org.slug}/touchpoints/"
     total = Touchpoint.objects.for_org(org).count()
     reference = timed(lambda: list(Touchpoint.objects.for_org(org).values()[:100]))
@@ -504,6 +632,7 @@ def list_api_table(client, org):
     header = f"{'page_size':>9} {'ms':>8} {'reference ms':>12} {'ratio':>6} {'queries':>8}"
     print(header)
     print("-" * len(header))
+    query_counts = []
     for size in (10, 100):
         url = f"{base}?page_size={size}"
         response = client.get(url)
@@ -514,6 +643,15 @@ def list_api_table(client, org):
             f"{size:>9} {ms * 1000:>8.1f} {reference * 1000:>12.2f} {ms / reference:>6.0f} "
             f"{queries:>8}"
         )
+        query_counts.append(queries)
+    summary.add(
+        "touchpoint list API",
+        f"page of 100: {summary.ms(ms)}; queries for pages of 10 and 100",
+        f"the rows, one plain query: {summary.ms(reference)}",
+        " / ".join(map(str, query_counts)) + " queries",
+        "fixed",
+        len(set(query_counts)) == 1,
+    )
     print("reference: the first 100 touchpoint rows with one plain query.\n")
 
 
@@ -557,13 +695,20 @@ def _outage_header(service):
     print("-" * len(header))
 
 
-def _outage_row(label, page, reference):
+def _outage_row(label, page, reference, area):
     """Time `page(reset)`: first with the pause after a failure reset before each request (every
-    page pays the timeout), then without. Prints the row; returns the reference (the first row's
-    "every page" figure)."""
+    page pays the timeout), then without. Prints the row (and adds it to the summary when it is
+    not the reference); returns the reference (the first row's "every page" figure)."""
     page(True)  # warm up the connection pool (or the failure)
     each = statistics.median(page(True) for _ in range(9))
     after = statistics.median(page(False) for _ in range(9))
+    if reference is not None:
+        summary.add(
+            area,
+            f"{label}: every page {summary.ms(each)}, pages after {summary.ms(after)}",
+            f"up: {summary.ms(reference)}",
+            f"{summary.times(each / reference)} / {summary.times(after / reference)}",
+        )
     reference = reference or each
     print(
         f"{label:<26} {each * 1000:>14.1f} {each / reference:>6.1f} "
@@ -624,7 +769,7 @@ def broker_table(org, manager):
     try:
         for label, url in states:
             use(url)
-            reference = _outage_row(label, decide, reference)
+            reference = _outage_row(label, decide, reference, "broker away (idea decision)")
         # Before: Celery's and redis-py's defaults (retries, no timeouts), as the pages had.
         from django.utils.module_loading import import_string
 
@@ -720,7 +865,7 @@ def cache_table(org, manager):
     try:
         for label, location in states:
             with use(location):
-                reference = _outage_row(label, submit, reference)
+                reference = _outage_row(label, submit, reference, "cache away (idea form)")
     finally:
         hung.close()
         ratelimit.reset()
@@ -782,7 +927,7 @@ def main():
         if "feed" in tables:
             feed_table(client, org, user)
         if "list" in tables:
-            list_api_table(client, org)
+            list_api_table(client, org, user)
         if "broker" in tables:
             broker_table(org, user)
         if "cache" in tables:
@@ -791,6 +936,10 @@ def main():
             feedback.post_table(user, build)
         if "feedback-scale" in tables:
             feedback.scale_table(user, build)
+        summary.print_table(connection.vendor, os.cpu_count())
+        if os.environ.get("BENCH_TABLE_MD"):  # the table as docs/performance.md records it
+            with open(os.environ["BENCH_TABLE_MD"], "w", encoding="utf-8") as f:
+                f.write(summary.markdown() + "\n")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

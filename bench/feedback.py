@@ -38,6 +38,7 @@ from django.db.models import Count, Sum
 from django.test import Client
 from django.utils import timezone
 
+from bench import summary
 from bench.measure import REPEAT, counted, timed
 
 FACES = (-2, -1, 0, 1, 2)
@@ -335,6 +336,17 @@ def post_table(user, build):
             f"{len(latencies) / seconds:>6.0f} {ratio:>6.2f} "
             f"{'n/a' if cpu is None else f'{cpu * 1000:.2f}':>13}  {verdict}"
         )
+    for concurrency, what, latencies, _, ratio, _ in rows:
+        if what == "answer (POST)":
+            summary.add(
+                "customers' answer",
+                f"POST under gunicorn, {concurrency} clients: "
+                f"{summary.ms(statistics.median(latencies))}",
+                f"minimal view, same server: {summary.ms(statistics.median(latencies) / ratio)}",
+                summary.times(ratio),
+                "≤ 2x",
+                ratio <= 2,
+            )
     ok = not failed and stored_rows == counted == rolled == sent
     print(
         f"answers sent {sent:,} (failures: {dict(failed) or 'none'}); stored {stored_rows:,}, "
@@ -741,6 +753,14 @@ def scale_table(user, build):
         print(
             f"{what:<22} {few * 1000:>10.1f} {many * 1000:>12.1f} {ratio:>6.2f}  "
             f"{few_queries:>5} / {many_queries:<5}  {verdict}"
+        )
+        summary.add(
+            "customers' answers at scale",
+            f"{what}, {label} answers: {summary.ms(many)}, {many_queries} queries",
+            f"{SMALL} answers: {summary.ms(few)}, {few_queries} queries",
+            summary.times(ratio),
+            "" if informative else "≤ 1.5x, same queries",
+            None if informative else ratio <= 1.5 and few_queries == many_queries,
         )
     print(
         "board and touchpoint page: GET through the test client, logged in as a manager; pack "
