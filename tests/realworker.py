@@ -84,36 +84,24 @@ def _forget_queue(queue):
         client.close()
 
 
-@contextmanager
-def worker(queue, mail_dir, log_path, *, beat_schedule=None, env=None):
-    """A worker on the test's own queue; with `beat_schedule` (a file) it runs the beat too,
-    and everything it queues goes to that queue (CELERY_TASK_DEFAULT_QUEUE)."""
-    env = {
+def _environment(queue, env):
+    """The environment of a worker or beat of this test: its database, its broker, its queue."""
+    environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "motmap.settings",
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": BROKER_URL,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "EMAIL_URL": f"filemail://{mail_dir}",
         **(env or {}),
     }
-    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-    command = [
-        str(CELERY),
-        "-A",
-        "motmap",
-        "worker",
-        "--pool=solo",
-        "--loglevel=INFO",
-        "-Q",
-        queue,
-        "-n",
-        f"{queue}@%h",
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    if beat_schedule:
-        command += ["--beat", "--schedule", str(beat_schedule)]
+    environment.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    return environment
+
+
+@contextmanager
+def _celery(arguments, env, log_path):
+    """`celery -A motmap <arguments>` with its output in `log_path`, stopped on leaving."""
+    command = [str(CELERY), "-A", "motmap", *arguments]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -125,6 +113,27 @@ def worker(queue, mail_dir, log_path, *, beat_schedule=None, env=None):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+@contextmanager
+def worker(queue, mail_dir, log_path, *, beat_schedule=None, env=None):
+    """A worker on the test's own queue; with `beat_schedule` (a file) it runs the beat too,
+    and everything it queues goes to that queue (CELERY_TASK_DEFAULT_QUEUE)."""
+    arguments = ["worker", "--pool=solo", "--loglevel=INFO", "-Q", queue, "-n", f"{queue}@%h"]
+    arguments += ["--without-gossip", "--without-mingle"]
+    if beat_schedule:
+        arguments += ["--beat", "--schedule", str(beat_schedule)]
+    environment = _environment(queue, {"EMAIL_URL": f"filemail://{mail_dir}", **(env or {})})
+    with _celery(arguments, environment, log_path) as process:
+        yield process
+
+
+@contextmanager
+def beat(queue, schedule, log_path, *, env=None):
+    """A beat of its own (`schedule`: its schedule file), queueing on the test's queue."""
+    arguments = ["beat", "--loglevel=INFO", "--schedule", str(schedule)]
+    with _celery(arguments, _environment(queue, env), log_path) as process:
+        yield process
 
 
 def text_part(path):

@@ -16,9 +16,7 @@ them, then lets them go.
 """
 
 import email
-import os
 import re
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -38,10 +36,7 @@ from reviews.models import Reminder
 from tests import realworker
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.realworker import (
-    BROKER_URL,
-    CELERY,
     REQUIRES_REAL_BROKER,
-    ROOT,
     TIMEOUT,
     real_broker,
     require_postgresql,
@@ -114,38 +109,13 @@ def _build_world():
 
 @contextmanager
 def _beat(queue, workdir, log_path):
-    """A `celery -A motmap beat` of its own (its own schedule file), queueing on the test's
-    queue, the reminder sweep every half second."""
+    """A beat of its own (its own schedule file), queueing on the test's queue, the reminder
+    sweep every half second."""
     workdir.mkdir()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "motmap.settings",
-        "DATABASE_URL": realworker.test_database_url(),
-        "CELERY_BROKER_URL": BROKER_URL,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "REMINDER_SWEEP_SECONDS": "0.5",
-    }
-    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-    command = [
-        str(CELERY),
-        "-A",
-        "motmap",
-        "beat",
-        "--loglevel=INFO",
-        "--schedule",
-        str(workdir / "schedule"),
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    with realworker.beat(
+        queue, workdir / "schedule", log_path, env={"REMINDER_SWEEP_SECONDS": "0.5"}
+    ) as process:
+        yield process
 
 
 @contextmanager
