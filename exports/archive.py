@@ -19,6 +19,7 @@ from typing import IO
 
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # What an export of a large organisation stays far below (the demo's is about 2 MB unpacked);
 # a file beyond them is refused before it is read.
@@ -73,10 +74,12 @@ def read_zip(upload: IO[bytes], *, max_bytes: int) -> dict[str, bytes]:
         return {info.filename: _read(archive, info) for info in infos}
 
 
+# The upload form (exports.forms) says the same of a file too large to take.
+TOO_LARGE = gettext_lazy("The file is larger than %(max)s, the most this server imports.")
+
+
 def too_large(max_bytes: int) -> str:
-    return _("The file is larger than %(max)s, the most this server imports.") % {
-        "max": filesizeformat(max_bytes)
-    }
+    return str(TOO_LARGE) % {"max": filesizeformat(max_bytes)}
 
 
 def _not_a_zip() -> str:

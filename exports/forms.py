@@ -1,12 +1,11 @@
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from motmap.forms import Form
+from motmap.forms import Form, UploadField
 from motmap.models import Organisation
 
-from .archive import too_large
+from .archive import TOO_LARGE
 
 
 class OrganisationImportForm(Form):
@@ -16,7 +15,9 @@ class OrganisationImportForm(Form):
         label=_("Name of the new organisation"),
         max_length=Organisation._meta.get_field("name").max_length,
     )
-    file = forms.FileField(
+    file = UploadField(
+        max_bytes=lambda: settings.EXPORT_IMPORT_MAX_BYTES,
+        too_large=TOO_LARGE,
         label=_("Export file (.zip)"),
         error_messages={
             "required": _("Choose the .zip file of an export to upload."),
@@ -28,9 +29,3 @@ class OrganisationImportForm(Form):
             "downloaded. Everything in it becomes a new organisation that you own."
         ),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.EXPORT_IMPORT_MAX_BYTES:
-            raise ValidationError(too_large(settings.EXPORT_IMPORT_MAX_BYTES))
-        return upload

@@ -6,11 +6,10 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from motmap.fields import max_length
-from motmap.forms import Form
+from motmap.forms import Form, UploadField
 from motmap.models import Language
 from touchpoints.models import Touchpoint
 
@@ -211,7 +210,8 @@ class ScoreImportForm(Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose the scale of the scores.")},
     )
-    file = forms.FileField(
+    file = UploadField(
+        max_bytes=lambda: score_io.MAX_SCORE_FILE_BYTES,
         label=_("CSV or JSON file"),
         error_messages={
             "required": _("Choose a file to upload."),
@@ -231,11 +231,6 @@ class ScoreImportForm(Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > score_io.MAX_SCORE_FILE_BYTES:
-            raise ValidationError(
-                _("The file is larger than %(max)s. Split it into smaller files.")
-                % {"max": filesizeformat(score_io.MAX_SCORE_FILE_BYTES)}
-            )
         try:
             self.text = score_io.decode(upload.read())
             self.parsed = score_io.read_scores(self.text)

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,27 @@ PLACEHOLDERS = {
     "channel": _("Choose a channel…"),
 }
 GENERIC_PLACEHOLDER = _("Choose…")
+
+
+class UploadField(forms.FileField):
+    """A file upload of at most `max_bytes` (a number, or a function that reads a setting when
+    the form is checked): a larger one gets `too_large` (its %(max)s: the limit, readable) and
+    is not read. Every upload form of the project takes its file with it."""
+
+    TOO_LARGE = _("The file is larger than %(max)s. Split it into smaller files.")
+
+    def __init__(self, *, max_bytes, too_large=None, **kwargs):
+        self.max_bytes = max_bytes
+        self.too_large = too_large or self.TOO_LARGE
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        limit = self.max_bytes() if callable(self.max_bytes) else self.max_bytes
+        if value and value.size > limit:
+            raise ValidationError(
+                self.too_large, code="too_large", params={"max": filesizeformat(limit)}
+            )
 
 
 class ReadableText:

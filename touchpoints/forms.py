@@ -1,10 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from journeys.forms import MemberChoiceField, org_users
-from motmap.forms import Form, ModelForm
+from motmap.forms import Form, ModelForm, UploadField
 
 from . import csv_io
 from .models import (
@@ -149,7 +148,8 @@ class TouchpointPlaceForm(Form):
 
 
 class TouchpointImportForm(Form):
-    file = forms.FileField(
+    file = UploadField(
+        max_bytes=lambda: csv_io.MAX_IMPORT_BYTES,
         label=_("CSV file"),
         error_messages={
             "required": _("Choose a CSV file to upload."),
@@ -170,11 +170,6 @@ class TouchpointImportForm(Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > csv_io.MAX_IMPORT_BYTES:
-            raise ValidationError(
-                _("The file is larger than %(max)s. Split it into smaller files.")
-                % {"max": filesizeformat(csv_io.MAX_IMPORT_BYTES)}
-            )
         try:
             self.text = csv_io.decode(upload.read())
         except csv_io.CellError as exc:

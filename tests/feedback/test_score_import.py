@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from feedback import score_io
 from feedback.models import FeedbackDay, FeedbackImport, FeedbackImportDay
 from feedback.selectors import summaries
 from feedback.services import (
@@ -271,3 +272,11 @@ def test_an_altered_payload_saves_nothing(client_for, bob, alice, nordic, desk):
     assert client.post(url(nordic), {"payload": payload[:-2] + "xx"}).status_code == 400
     assert client_for(alice).post(url(nordic), {"payload": payload}).status_code == 400
     assert not FeedbackDay.objects.exists()
+
+
+def test_a_file_larger_than_the_limit_is_refused_unread(client_for, bob, nordic, monkeypatch):
+    monkeypatch.setattr(score_io, "MAX_SCORE_FILE_BYTES", 100)
+    text = "external_id,date,score,count\n" + "desk-1,2026-11-01,5,1\n" * 10
+    page = client_for(bob).post(url(nordic), {"scale": "csat", "file": upload("big.csv", text)})
+    assert "The file is larger than 100" in page.content.decode()
+    assert FeedbackImportDay.objects.count() == 0
