@@ -11,7 +11,9 @@ it sent with another conditional UPDATE: a retry, the beat's sweep or a second w
 sends an email that is marked sent, or one whose claim has not run out. But the send and the
 mark cannot be one step, so an email whose outcome is lost is sent again:
 - a worker that dies (or loses the database) after the mail server accepted the message and
-  before the mark leaves a claim that runs out, and the next attempt sends it again;
+  before the mark leaves a claim that runs out, and the next attempt sends it again (a
+  database lost before the send leaves no claim: `claim` reads the email in the claim's own
+  transaction, and nothing else touches the database until the mark);
 - a connection that breaks after the server accepted the message and before it answered counts
   as a failed attempt, which is retried.
 Every attempt carries the same `Message-ID` (`message_id`, made from the row's id), so the
@@ -29,6 +31,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -121,13 +124,22 @@ def queue_emails(emails: Sequence[OutboxEmail]) -> list[OutboxEmail]:
     return emails
 
 
-def claim(email_id: uuid.UUID | str) -> bool:
-    """Claim an unsent email for `claim_seconds()`. True when this caller won it."""
+def claim(email_id: uuid.UUID | str) -> OutboxEmail | None:
+    """Claim an unsent email for `claim_seconds()` and read it: the email, or None when another
+    caller has it (or it is sent, or given up).
+
+    The claim and the reading are one transaction: a database lost between them undoes the
+    claim, so the retry sends the email at once instead of after the claim has run out. From
+    here to `mark_sent` nothing touches the database but the send itself."""
     now = timezone.now()
     until = now + timedelta(seconds=claim_seconds())
-    return bool(
-        _waiting(now).filter(pk=email_id).update(claimed_until=until, attempts=F("attempts") + 1)
-    )
+    with transaction.atomic():
+        won = (
+            _waiting(now)
+            .filter(pk=email_id)
+            .update(claimed_until=until, attempts=F("attempts") + 1)
+        )
+        return OutboxEmail.objects.get(pk=email_id) if won else None
 
 
 def mark_sent(email_id: uuid.UUID | str) -> bool:
@@ -143,9 +155,9 @@ def send_one(email_id: uuid.UUID | str) -> bool:
     """Send one outbox email if nobody else is. Raises on a transport error (for retries).
 
     At least once, not exactly once: see the module's docstring."""
-    if not claim(email_id):
+    email = claim(email_id)
+    if email is None:
         return False
-    email = OutboxEmail.objects.get(pk=email_id)
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,

@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail import get_connection
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 
 from motmap import outbox, services
 from motmap.celery import app as celery_app
@@ -169,7 +169,7 @@ def test_sent_is_marked_by_a_conditional_update():
 
 def test_an_email_claimed_by_another_worker_is_left_to_it():
     email = queue()
-    assert outbox.claim(email.pk) is True  # another worker is sending it now
+    assert outbox.claim(email.pk) is not None  # another worker is sending it now
 
     assert outbox.send_one(email.pk) is False
     assert flush_outbox() == 0
@@ -183,6 +183,25 @@ def test_a_claim_that_ran_out_is_taken_over():
     later = datetime(2030, 1, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=outbox.claim_seconds() + 1)
     with time_machine.travel(later, tick=False):
         assert outbox.send_one(email.pk) is True
+    assert len(mail.outbox) == 1
+
+
+def test_the_database_lost_right_after_the_claim_leaves_no_claim_to_wait_out():
+    """The claim and the reading of the email are one transaction: losing the database between
+    them undoes the claim, so the retry sends the email at once (not a claim's time later)."""
+    email = queue()
+
+    def lost_after_the_claim(execute, sql, params, many, context):
+        if sql.lstrip().startswith("SELECT") and OutboxEmail._meta.db_table in sql:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(lost_after_the_claim), pytest.raises(OperationalError):
+        outbox.send_one(email.pk)
+    email.refresh_from_db()
+    assert email.claimed_until is None and email.attempts == 0
+
+    assert outbox.send_one(email.pk) is True  # the retry
     assert len(mail.outbox) == 1
 
 
