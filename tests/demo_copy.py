@@ -25,13 +25,12 @@ from motmap.models import Organisation
 
 @dataclass(frozen=True)
 class _Copy:
-    database: str
     tables: tuple  # the tables the seeding wrote, each empty before it
     rows: dict  # table -> COPY text (PostgreSQL) or (columns, rows) (SQLite)
     result: SeedResult
 
 
-_kept: dict[str, _Copy] = {}
+_kept: dict[str, _Copy] = {}  # by the name of the database it was read from
 
 
 def seeded_demo() -> SeedResult:
@@ -50,7 +49,7 @@ def seeded_demo() -> SeedResult:
         after = _counts(tables)
         wrote = tuple(t for t in tables if after[t] != before[t])
         if all(before[t] == 0 for t in wrote):
-            _kept[database] = _Copy(database, wrote, _read(wrote), result)
+            _kept[database] = _Copy(wrote, _read(wrote), result)
     return result
 
 
