@@ -151,40 +151,43 @@ def weekly_for(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[U
     """{touchpoint id: its weeks} (see weekly) for every id given, in one query that adds the
     days up week by week in the database: a row per touchpoint and week, however many days."""
     ids = list(touchpoint_ids)
-    columns = {face: FeedbackDay.FACE_FIELDS[face] for face in FACES}
     count = (end - start).days // 7 + 1
-    counts = {pk: [dict.fromkeys(FACES, 0) for _ in range(count)] for pk in ids}
-    others = ("excluded", "throttled", "imported")
-    extra = {pk: [dict.fromkeys(others, 0) for _ in range(count)] for pk in ids}
-    for found in (
+    names = (*(FeedbackDay.FACE_FIELDS[face] for face in FACES), *_OTHERS)
+    # {touchpoint id: [the week's sums, in the order of `names`, or None: nobody answered]}
+    sums: dict[UUID, list[Sequence[int] | None]] = {pk: [None] * count for pk in ids}
+    for pk, index, *numbers in (
         FeedbackDay.objects.filter(touchpoint_id__in=ids, day__range=(start, end))
         .annotate(week=_WeekOf("day", start))
         .values("touchpoint_id", "week")
-        .annotate(**{f"n_{name}": Sum(name) for name in (*columns.values(), *others)})
+        .annotate(**{f"n_{name}": Sum(name) for name in names})
         .order_by()
+        .values_list("touchpoint_id", "week", *(f"n_{name}" for name in names))
     ):
-        row: dict[str, Any] = dict(found)
-        index = row["week"]
-        faces = counts[row["touchpoint_id"]][index]
-        for face, name in columns.items():
-            faces[face] += row[f"n_{name}"]
-        for name in others:
-            extra[row["touchpoint_id"]][index][name] += row[f"n_{name}"]
+        sums[pk][index] = numbers
+    starts = [start + timedelta(days=7 * index) for index in range(count)]
     return {
         pk: [
-            Week(
-                start=start + timedelta(days=7 * index),
-                summary=Summary(
-                    faces=counts[pk][index],
-                    excluded=extra[pk][index]["excluded"],
-                    throttled=extra[pk][index]["throttled"],
-                    imported=extra[pk][index]["imported"],
-                ),
-            )
-            for index in range(count)
+            Week(start=starts[index], summary=_summary(numbers))
+            for index, numbers in enumerate(weeks)
         ]
-        for pk in ids
+        for pk, weeks in sums.items()
     }
+
+
+_OTHERS = ("excluded", "throttled", "imported")
+_NOBODY = (0,) * (len(FACES) + len(_OTHERS))
+
+
+def _summary(numbers: Sequence[int] | None) -> Summary:
+    """A Summary (without reasons) from the sums of weekly_for's row, in its order."""
+    numbers = numbers or _NOBODY
+    excluded, throttled, imported = numbers[len(FACES) :]
+    return Summary(
+        faces=dict(zip(FACES, numbers[: len(FACES)], strict=True)),
+        excluded=excluded,
+        throttled=throttled,
+        imported=imported,
+    )
 
 
 def total(weeks: Sequence[Week]) -> Summary:
