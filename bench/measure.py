@@ -19,6 +19,18 @@ def timed(fn, repeat=REPEAT):
     return statistics.median(samples)
 
 
+def timed_side_by_side(*fns, repeat=REPEAT):
+    """The median seconds of each of `fns`, called in turn `repeat` times: a figure and its
+    reference measured alternately, so that a machine that slows down for a while slows both."""
+    samples = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, times in zip(fns, samples, strict=True):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return [statistics.median(times) for times in samples]
+
+
 def counted(fn):
     """(seconds, queries) of one call."""
     queries = []
