@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.models import Func, Q, QuerySet
+from django.db.models import Func, Lookup, Q, QuerySet
+from django.db.models.functions import Cast
 
 
 def _column(field: object) -> tuple[models.Field, str]:
@@ -39,6 +40,32 @@ class RandomUUID(Func):
             "|| hex(randomblob(6)))"
         )
         return self.as_sql(compiler, connection, template=template, **extra)
+
+
+class AnyOf(Lookup):
+    """`column = ANY(%s)` with the values as one array (PostgreSQL), filter(AnyOf(F("name"),
+    values)): thousands of values without a parameter each, nor Django preparing each one;
+    values already of the column's type. Elsewhere a plain IN (...), within the caller's cap
+    on parameters."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        if not values:
+            raise EmptyResultSet
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+def stored_key(name: str = "pk") -> Cast:
+    """A key column read as the database stores it, as text (a UUID: its text on PostgreSQL,
+    its 32 hex digits on SQLite), to read thousands of keys without a UUID object each and to
+    send them back to update_rows, set_rows or insert_rows as they are."""
+    return Cast(name, output_field=models.TextField())
 
 
 def bulk_set(
@@ -160,7 +187,9 @@ def _preparer(field: models.Field) -> Callable[[Any], Any]:
     wrapper = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked once per value
     prep = field.get_db_prep_value
     if field.primary_key or field.is_relation:  # keys: each value once
-        return lambda value: prep(value, wrapper)
+        # A key read as the database stores it (stored_key) is sent as it is: no UUID made
+        # or quoted per row.
+        return lambda value: value if isinstance(value, str) else prep(value, wrapper)
     seen: dict[Any, Any] = {}
 
     def prepared(value: Any) -> Any:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeGuard, TypeVar
 from uuid import UUID
 
@@ -26,7 +27,7 @@ from journeys.services import (
     stage_create,
 )
 from motmap import audit
-from motmap.bulk import RandomUUID, insert_rows, update_rows
+from motmap.bulk import AnyOf, RandomUUID, insert_rows, stored_key, update_rows
 from motmap.fields import max_length, require_known
 from motmap.models import Membership, Organisation, User
 from motmap.tenancy import require_editor
@@ -567,11 +568,17 @@ class FeedValue:
     maximum: int = 0
     choices: Sequence[tuple[int, Any]] = ()
 
+    @cached_property
+    def allowed(self) -> frozenset[int]:
+        """The choices' values."""
+        return frozenset(choice for choice, _label in self.choices)
+
     def accepts(self, value: object) -> TypeGuard[int]:
-        if not _whole_number(value):
+        # A feed checks thousands of rows: a plain int takes the short way.
+        if type(value) is not int and not _whole_number(value):
             return False
         if self.choices:
-            return any(value == choice for choice, _label in self.choices)
+            return value in self.allowed
         return self.minimum <= value <= self.maximum
 
     def message(self) -> str:
@@ -593,10 +600,13 @@ FEED_VALUES = (
 FEED_VALUE_FIELDS = tuple(value.name for value in FEED_VALUES)
 FEED_ROW_FIELDS = ("external_id", *FEED_VALUE_FIELDS)
 EXTERNAL_ID_MAX_LENGTH = max_length(Touchpoint, "external_id")
+# A touchpoint's id: a UUID, or read as the database stores it (motmap.bulk.stored_key), as
+# the feed reads thousands of them.
+Key = UUID | str
 # A checked row of a feed: (touchpoint id, index in the request, external ID, {field: value}).
-FeedRow = tuple[UUID, int, str, dict[str, int]]
+FeedRow = tuple[Key, int, str, dict[str, int]]
 # A touchpoint as stored: {id: (value of each field asked for, ...)}.
-Stored = dict[UUID, tuple[Any, ...]]
+Stored = dict[Key, tuple[Any, ...]]
 _T = TypeVar("_T")
 
 
@@ -634,6 +644,8 @@ def _feed_external_id(value: object) -> tuple[str | None, str | None]:
         return None, _("Give the touchpoint's external ID.")
     if len(value) > EXTERNAL_ID_MAX_LENGTH or "\x00" in value:
         return value, _("No touchpoint of this organisation has this external ID.")
+    if value.isascii():  # nothing to encode: the usual case, the short way
+        return value, None
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -650,14 +662,16 @@ def _feed_row(row: object) -> tuple[str | None, dict[str, int], dict[str, list[s
     if problem:
         errors["external_id"] = [problem]
     values: dict[str, int] = {}
+    sent = False
     for spec in FEED_VALUES:
         if spec.name in row:
+            sent = True
             value = row[spec.name]
             if spec.accepts(value):
                 values[spec.name] = value
             else:
                 errors[spec.name] = [spec.message()]
-    if not any(field in row for field in FEED_VALUE_FIELDS):
+    if not sent:
         errors["non_field_errors"] = [_("Send contacts_per_day, rating_current or both.")]
     return external_id, values, errors
 
@@ -695,14 +709,15 @@ def _feed_check(organisation: Organisation, rows: Sequence[object]) -> tuple[lis
             errors[index] = (external_id, row_errors)
         else:
             wanted.append((index, external_id, values))
-    found: dict[str, UUID] = {}
+    found: dict[str, Key] = {}
     stored: Stored = {}
     for chunk in _chunks(wanted):
         for pk, external_id, *values in (
             Touchpoint.objects.select_for_update()
-            .filter(organisation=organisation, external_id__in=[ext for _i, ext, _v in chunk])
+            .filter(AnyOf(F("external_id"), [ext for _i, ext, _v in chunk]))
+            .filter(organisation=organisation)
             .order_by("pk")
-            .values_list("pk", "external_id", *FEED_VALUE_FIELDS)
+            .values_list(stored_key(), "external_id", *FEED_VALUE_FIELDS)
         ):
             found[external_id] = pk
             stored[pk] = tuple(values)
@@ -796,7 +811,9 @@ def touchpoint_ratings_set(
         .order_by("pk")  # two writers lock shared rows in the same order: no deadlock
         .values_list("pk", "rating_current")
     }
-    values = {pk: {"rating_current": r} for pk, r in ratings.items() if pk in current}
+    values: dict[Key, dict[str, int]] = {
+        pk: {"rating_current": r} for pk, r in ratings.items() if pk in current
+    }
     updated, _vanished = _set_values(actor, current, values, fields=("rating_current",), now=now)
     return updated
 
@@ -804,11 +821,11 @@ def touchpoint_ratings_set(
 def _set_values(
     actor: User,
     current: Stored,
-    values: Mapping[UUID, Mapping[str, Any]],
+    values: Mapping[Key, Mapping[str, Any]],
     *,
     fields: Sequence[str],
     now: datetime | None = None,
-) -> tuple[int, set[UUID]]:
+) -> tuple[int, set[Key]]:
     """Write `values` ({pk: {field: value}}) over the locked touchpoints `current` ({pk:
     (value of each of `fields`, ...)} as stored). Those that already hold every value are left
     alone; the others get a new version, all in one UPDATE ... FROM (VALUES ...), and the
@@ -819,39 +836,48 @@ def _set_values(
     """
     now = now or timezone.now()
     positions = {f: i for i, f in enumerate(fields)}
+    tracked = {f for f in fields if f in TouchpointChange.TRACKED_FIELDS}
     changed: list[list[Any]] = []
+    # {tracked field: [(pk, old, new), ...]}: the history of the rows that change
+    history: dict[str, list[tuple[Key, str, str]]] = {f: [] for f in tracked}
     for pk, new in values.items():
         stored = current[pk]
-        if all(same_value(f, stored[positions[f]], v) for f, v in new.items()):
-            continue
         row = list(stored)
+        differs = False
         for name, value in new.items():
+            old = stored[positions[name]]
             row[positions[name]] = value
+            if not differs and not same_value(name, old, value):
+                differs = True
+        if not differs:
+            continue
         changed.append([pk, *row])
+        for name in tracked:
+            old, value = stored[positions[name]], row[positions[name]]
+            if old != value:
+                history[name].append((pk, _text(old), _text(value)))
     written = update_rows(Touchpoint, fields, changed, version=F("version") + 1, updated_at=now)
-    vanished: set[UUID] = set()
+    vanished: set[Key] = set()
     if written < len(changed):  # deleted meanwhile: in this transaction, or on SQLite
         keys = [row[0] for row in changed]
         vanished = set(keys)
         for part in _chunks(keys):
-            vanished -= set(Touchpoint.objects.filter(pk__in=part).values_list("pk", flat=True))
+            there = Touchpoint.objects.filter(pk__in=part).values_list("pk", stored_key())
+            for pk, as_stored in there:  # the keys may be either
+                vanished.discard(pk)
+                vanished.discard(as_stored)
     actor_id = getattr(actor, "pk", None)
-    for i, name in enumerate(fields):
-        if name not in TouchpointChange.TRACKED_FIELDS:
-            continue
-        insert_rows(
-            TouchpointChange,
-            ["touchpoint", "old_value", "new_value"],
-            [
-                (pk, _text(old), _text(new))
-                for pk, old, new in ((row[0], current[row[0]][i], row[i + 1]) for row in changed)
-                if old != new and pk not in vanished
-            ],
-            id=RandomUUID(),
-            actor=actor_id,
-            changed_at=now,
-            field=name,
-        )
+    for name in fields:  # in the order of `fields`
+        if name in tracked:
+            insert_rows(
+                TouchpointChange,
+                ["touchpoint", "old_value", "new_value"],
+                [change for change in history[name] if change[0] not in vanished],
+                id=RandomUUID(),
+                actor=actor_id,
+                changed_at=now,
+                field=name,
+            )
     return written, vanished
 
 

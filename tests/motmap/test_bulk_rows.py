@@ -1,5 +1,5 @@
-"""motmap.bulk.set_rows, insert_rows and insert_from: the statements the reminder sweep and the
-bulk feed are made of."""
+"""motmap.bulk.set_rows, insert_rows, insert_from, AnyOf and stored_key: the statements the
+reminder sweep and the bulk feed are made of."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -10,7 +10,7 @@ from django.db.models import DateTimeField, F, Q, Value
 from django.test.utils import CaptureQueriesContext
 
 from journeys.models import Journey
-from motmap.bulk import RandomUUID, insert_from, insert_rows, set_rows
+from motmap.bulk import AnyOf, RandomUUID, insert_from, insert_rows, set_rows, stored_key
 from reviews.models import Reminder
 from tests.factories import JourneyFactory, TouchpointFactory
 from touchpoints.models import Touchpoint, TouchpointChange
@@ -139,3 +139,33 @@ def test_insert_rows_with_ids_made_by_the_database(nordic, bob):
     # what Django reads back finds the same row again
     some = changes[0]
     assert TouchpointChange.objects.get(pk=some.pk).old_value == some.old_value
+
+
+def test_any_of_finds_the_rows_with_one_of_the_values(journeys):
+    first, second, _third = journeys
+    found = Journey.objects.filter(AnyOf(F("name"), [first.name, second.name, "nobody"]))
+    assert sorted(found.values_list("name", flat=True)) == sorted([first.name, second.name])
+    assert not Journey.objects.filter(AnyOf(F("name"), [])).exists()
+
+
+def test_keys_read_as_stored_are_written_by_as_they_are(journeys, bob):
+    """stored_key reads a UUID key as the database keeps it (text, no UUID object); set_rows
+    and insert_rows take it back as it is, for the row's key and for a foreign key."""
+    keys = dict(Journey.objects.values_list(stored_key(), "pk"))
+    assert all(isinstance(key, str) for key in keys)
+    later = NOW + timedelta(days=3)
+    written = set_rows(Journey, ["next_reminder_at"], [(key, later) for key in keys])
+    assert sorted(written) == sorted(keys.values())
+    assert set(Journey.objects.values_list("next_reminder_at", flat=True)) == {later}
+    point = TouchpointFactory(journey=journeys[0])
+    (as_stored,) = Touchpoint.objects.filter(pk=point.pk).values_list(stored_key(), flat=True)
+    insert_rows(
+        TouchpointChange,
+        ["touchpoint", "old_value", "new_value"],
+        [(as_stored, "0", "1")],
+        id=RandomUUID(),
+        actor=bob.pk,
+        changed_at=NOW,
+        field="rating_current",
+    )
+    assert TouchpointChange.objects.get().touchpoint_id == point.pk
