@@ -147,6 +147,11 @@ class _WeekOf(Func):
         )
 
 
+# The counts of a week besides its faces, in the order weekly_for reads them.
+_OTHERS = ("excluded", "throttled", "imported")
+_NOBODY = (0,) * (len(FACES) + len(_OTHERS))
+
+
 def weekly_for(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[UUID, list[Week]]:
     """{touchpoint id: its weeks} (see weekly) for every id given, in one query that adds the
     days up week by week in the database: a row per touchpoint and week, however many days."""
@@ -172,10 +177,6 @@ def weekly_for(touchpoint_ids: Iterable[UUID], start: date, end: date) -> dict[U
         ]
         for pk, weeks in sums.items()
     }
-
-
-_OTHERS = ("excluded", "throttled", "imported")
-_NOBODY = (0,) * (len(FACES) + len(_OTHERS))
 
 
 def _summary(numbers: Sequence[int] | None) -> Summary:

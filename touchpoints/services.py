@@ -836,7 +836,7 @@ def _set_values(
     """
     now = now or timezone.now()
     positions = {f: i for i, f in enumerate(fields)}
-    tracked = {f for f in fields if f in TouchpointChange.TRACKED_FIELDS}
+    tracked = [f for f in fields if f in TouchpointChange.TRACKED_FIELDS]  # in their order
     changed: list[list[Any]] = []
     # {tracked field: [(pk, old, new), ...]}: the history of the rows that change
     history: dict[str, list[tuple[Key, str, str]]] = {f: [] for f in tracked}
@@ -867,17 +867,16 @@ def _set_values(
                 vanished.discard(pk)
                 vanished.discard(as_stored)
     actor_id = getattr(actor, "pk", None)
-    for name in fields:  # in the order of `fields`
-        if name in tracked:
-            insert_rows(
-                TouchpointChange,
-                ["touchpoint", "old_value", "new_value"],
-                [change for change in history[name] if change[0] not in vanished],
-                id=RandomUUID(),
-                actor=actor_id,
-                changed_at=now,
-                field=name,
-            )
+    for name in tracked:
+        insert_rows(
+            TouchpointChange,
+            ["touchpoint", "old_value", "new_value"],
+            [change for change in history[name] if change[0] not in vanished],
+            id=RandomUUID(),
+            actor=actor_id,
+            changed_at=now,
+            field=name,
+        )
     return written, vanished
 
 
